@@ -1,0 +1,9 @@
+"""`python -m monitor` is the `aipulse` command."""
+
+from __future__ import annotations
+
+import sys
+
+from monitor.cli import main
+
+sys.exit(main())

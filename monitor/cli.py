@@ -1,0 +1,240 @@
+"""The `aipulse` command: init, run, crawl, sources, status, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from monitor.config import (
+    BUNDLED_CONFIG,
+    DEFAULT_CONFIG_NAME,
+    AppConfig,
+    ConfigError,
+    RedactSecrets,
+    check_secrets,
+    check_sources,
+    load_config,
+)
+from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from monitor.health import source_health
+from monitor.tables import render_table
+from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
+from storage.migrate import upgrade
+from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
+
+logger = logging.getLogger("aipulse")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+def setup_logging(level: str) -> None:
+    """One line per event, secrets redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _config(args: argparse.Namespace) -> AppConfig:
+    config = load_config(args.config)
+    check_sources(config, spider_classes())
+    return config
+
+
+def _database(config: AppConfig, *, migrate: bool) -> Engine:
+    engine = create_db_engine(config.database_url())
+    check_connection(engine)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.config or DEFAULT_CONFIG_NAME)
+    if target.exists():
+        print(f"{target}: exists, kept")
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUNDLED_CONFIG, target)
+        print(f"{target}: starter configuration written")
+    config = load_config(target)
+    check_sources(config, spider_classes())
+    _database(config, migrate=True)
+    print(f"database {masked(config.database_url())}: migrated to the newest schema")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor.scheduler import Daemon
+
+    config = _config(args)
+    check_secrets(config)
+    setup_logging(args.log_level or config.daemon.log_level)
+    engine = _database(config, migrate=True)
+    logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
+    return Daemon(config, engine).run()
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    config = _config(args)
+    setup_logging(args.log_level or "INFO")
+    unknown = [s for s in args.sources if s not in spider_classes()]
+    if unknown:
+        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
+    extra = dict(_key_value(a) for a in args.arg or [])
+    engine = _database(config, migrate=True)
+    runner = CrawlRunner(config, engine)
+    runner.close_orphans()
+    results = [runner.run(source, "manual", extra) for source in args.sources]
+    if args.json:
+        _print_json([r.__dict__ for r in results])
+    else:
+        print(_results_table(results))
+    return 0 if all(r.status == "succeeded" for r in results) else 1
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise CliError(f"-a expects NAME=VALUE, got {text!r}")
+    return key, value
+
+
+def _results_table(results: Sequence[CrawlResult]) -> str:
+    rows = [
+        (r.source, r.run_id, r.status, r.items_stored, r.items_unchanged, r.items_dropped, f"{r.duration_s:.1f}s",
+         (r.error or "")[:100])
+        for r in results
+    ]  # fmt: skip
+    headers = ("source", "run", "status", "new", "unchanged", "dropped", "took", "error")
+    return render_table(headers, rows, right=(1, 3, 4, 5, 6))
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _database(config, migrate=False)
+    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    with session_factory(engine)() as session:
+        health = source_health(session, config, kinds, datetime.now(UTC))
+    if args.json:
+        _print_json([h.as_json() for h in health])
+        return 0
+    rows = [
+        (h.source, h.kind, h.schedule, "yes" if h.enabled else "no", _when(h.last_run_at), h.last_status or "—",
+         _when(h.next_run_at) if h.enabled else "—")
+        for h in health
+    ]  # fmt: skip
+    print(render_table(("source", "kind", "schedule", "enabled", "last run", "status", "next run"), rows))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _database(config, migrate=False)
+    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    now = datetime.now(UTC)
+    with session_factory(engine)() as session:
+        health = source_health(session, config, kinds, now)
+        counts = {
+            table.__tablename__: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in (GpuOffer, TrafficSnapshot, FundingRound, Quote, CrawlRun)
+        }
+        running = session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0
+    problems = [h for h in health if h.state in ("failing", "stale")]
+    if args.json:
+        _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
+                     "sources": [h.as_json() for h in health], "healthy": not problems})  # fmt: skip
+        return 0 if not problems else 1
+    print(f"config    {config.path}")
+    print(f"database  {masked(config.database_url())}")
+    print("rows      " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    print(f"running   {running} crawl(s)")
+    print()
+    rows = [
+        (h.source, h.state, h.last_status or "—", _when(h.last_success_at), h.failures_in_row,
+         (h.last_error or "")[:80] if h.state == "failing" else "")
+        for h in health
+    ]  # fmt: skip
+    print(render_table(("source", "health", "last status", "last success", "failures", "last error"), rows, right=(4,)))
+    print()
+    print("healthy" if not problems else f"{len(problems)} source(s) need attention")
+    return 0 if not problems else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+
+    setup_logging(args.log_level or "WARNING")
+    return run_demo(database_url=args.database, out=sys.stdout)
+
+
+# --- entry point -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `aipulse` command."""
+    parser = argparse.ArgumentParser(prog="aipulse", description="Monitor GPU prices, AI traffic, funding and quotes.")
+    parser.add_argument("--config", help="configuration file (default: $AIPULSE_CONFIG, then ./aipulse.toml)")
+    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", help="write a starter aipulse.toml if missing and migrate the database").set_defaults(
+        func=cmd_init
+    )
+    sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
+    crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
+    crawl.add_argument("sources", nargs="+", metavar="SOURCE")
+    crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
+    crawl.add_argument("--json", action="store_true")
+    crawl.set_defaults(func=cmd_crawl)
+    sources = sub.add_parser("sources", help="list sources: kind, schedule, last run, next run")
+    sources.add_argument("--json", action="store_true")
+    sources.set_defaults(func=cmd_sources)
+    status = sub.add_parser("status", help="health at a glance (exit 1 when a source fails or is stale)")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 and run every source once")
+    demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `aipulse` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, DatabaseError, CliError) as exc:
+        print(f"aipulse: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

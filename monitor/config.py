@@ -1,0 +1,318 @@
+"""Loads aipulse.toml into strict models; the only module that reads the environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.durations import parse_duration
+
+CONFIG_ENV = "AIPULSE_CONFIG"
+DATABASE_ENV = "AIPULSE_DATABASE_URL"
+CHROMIUM_ENV = "AIPULSE_CHROMIUM"
+DEFAULT_CONFIG_NAME = "aipulse.toml"
+BUNDLED_CONFIG = Path(__file__).parent / "default_config.toml"
+DEFAULT_DATABASE_URL = "sqlite:///data/aipulse.db"
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+_REDACTED: set[str] = set()
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file, the key and the reason."""
+
+
+class SecretRef(BaseModel):
+    """A secret given as a reference to an environment variable; its value never appears in repr or logs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    def __repr__(self) -> str:
+        return f"SecretRef(env={self.env!r})"
+
+    def resolve(self) -> str:
+        """The secret's value; ConfigError when the variable is not set. The value is redacted from logs."""
+        value = os.environ.get(self.env)
+        if not value:
+            raise ConfigError(f"environment variable {self.env} is not set (a secret this configuration refers to)")
+        _REDACTED.add(value)
+        return value
+
+
+def _secret_ref(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value.strip())
+        if not match:
+            raise ValueError('secrets must be environment references: { env = "NAME" } or "${NAME}", never literals')
+        return {"env": match.group(1)}
+    return value
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("write durations as text like '30s', '15m', '1h30m' or '2d'")
+    return parse_duration(value)
+
+
+Secret = Annotated[SecretRef, BeforeValidator(_secret_ref)]
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+ArgValue = str | int | float | bool | list[str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Shanghai' or 'UTC')") from None
+    return value
+
+
+class DatabaseConfig(_Strict):
+    url: SecretRef | str = DEFAULT_DATABASE_URL
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _no_literal_password(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().startswith("${"):
+            return _secret_ref(value)
+        if isinstance(value, str) and re.match(r"^[\w+]+://[^/@:]*:[^/@]+@", value):
+            raise ValueError('a URL with a password is a secret: put it in an environment variable, url = "${NAME}"')
+        return value
+
+
+class DaemonConfig(_Strict):
+    max_concurrent_crawls: int = Field(default=2, ge=1, le=32)
+    max_browser_crawls: int = Field(default=1, ge=1, le=8)
+    crawl_timeout: Duration = timedelta(minutes=30)
+    misfire_grace: Duration = timedelta(minutes=15)
+    shutdown_grace: Duration = timedelta(seconds=20)
+    run_at_start: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class BrowserConfig(_Strict):
+    executable_path: str | None = None
+    args: list[str] = Field(default_factory=lambda: list(BROWSER_ARGS))
+    page_timeout: Duration = timedelta(seconds=60)
+
+
+class SourceConfig(_Strict):
+    """One source's schedule and options; its spider gets `endpoint`, `args` and `secrets` as arguments."""
+
+    enabled: bool = True
+    every: Duration | None = None
+    cron: str | None = None
+    jitter: Duration | None = None
+    timezone: str = "UTC"
+    endpoint: str | None = None
+    timeout: Duration | None = None
+    args: dict[str, ArgValue] = Field(default_factory=dict)
+    secrets: dict[str, Secret] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"endpoint {value!r} must be an http:// or https:// URL")
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"cron {value!r} is not a crontab expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> SourceConfig:
+        if self.every is not None and self.cron is not None:
+            raise ValueError("give either 'every' or 'cron', not both")
+        if self.enabled and self.every is None and self.cron is None:
+            raise ValueError('an enabled source needs a schedule: every = "1h" or cron = "0 * * * *"')
+        return self
+
+    def spider_args(self) -> dict[str, str]:
+        """The `-a` arguments this section gives its spider (secrets excluded: they are read in the crawl)."""
+        args = {k: ",".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)
+                for k, v in self.args.items()}  # fmt: skip
+        if self.endpoint:
+            args["endpoint"] = self.endpoint
+        return args
+
+
+class AppConfig(_Strict):
+    """The whole aipulse.toml."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    browser: BrowserConfig = Field(default_factory=BrowserConfig)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    path: Path | None = Field(default=None, exclude=True)
+
+    def database_url(self) -> str:
+        """AIPULSE_DATABASE_URL, else [database] url; a relative SQLite path sits beside the config file."""
+        url = os.environ.get(DATABASE_ENV) or self.database.url
+        if isinstance(url, SecretRef):
+            url = url.resolve()
+        return _anchor_sqlite(url, self.path)
+
+    def chromium_path(self) -> str | None:
+        """[browser] executable_path, else AIPULSE_CHROMIUM, else /usr/bin/chromium; None: Playwright's own."""
+        for candidate in (self.browser.executable_path, os.environ.get(CHROMIUM_ENV), "/usr/bin/chromium"):
+            if candidate and Path(candidate).exists():
+                return candidate
+        return None
+
+    def secrets_for(self, source_id: str) -> dict[str, str]:
+        """A source's secrets resolved from the environment (raises ConfigError naming a missing variable)."""
+        section = self.sources.get(source_id)
+        return {name: ref.resolve() for name, ref in section.secrets.items()} if section else {}
+
+
+def _anchor_sqlite(url: str, config_path: Path | None) -> str:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or config_path is None or config_path == BUNDLED_CONFIG:
+        return url
+    database = url[len(prefix) :]
+    if not database or database.startswith(("/", ":memory:")):
+        return url
+    return prefix + str((config_path.parent / database).resolve())
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file in use: --config, then AIPULSE_CONFIG, then ./aipulse.toml; None when there is none."""
+    for candidate, source in ((explicit, "--config"), (os.environ.get(CONFIG_ENV), CONFIG_ENV)):
+        if candidate:
+            path = Path(candidate)
+            if not path.is_file():
+                raise ConfigError(f"{path}: no such configuration file (from {source})")
+            return path.resolve()
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local.resolve() if local.is_file() else None
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, fallback_to_bundled: bool = True) -> AppConfig:
+    """Find, read and validate the configuration; ConfigError says file, key and reason."""
+    found = find_config_path(path)
+    if found is None:
+        if not fallback_to_bundled:
+            return AppConfig()
+        found = BUNDLED_CONFIG
+    return parse_config(found.read_bytes(), found)
+
+
+def parse_config(data: bytes | str, path: Path) -> AppConfig:
+    """Validate TOML text as an aipulse configuration."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    return config.model_copy(update={"path": path})
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("function-", "tagged-union")))
+        loc = re.sub(r"\.(str|SecretRef|timedelta|int|float|bool|list\[str\])(?=\.|$)", "", loc)
+        message = "unknown key (not a setting aipulse knows)" if error["type"] == "extra_forbidden" else error["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(f"  {loc or '(top level)'}: {message}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def check_sources(config: AppConfig, known: Iterable[str]) -> None:
+    """Fail when the config names a source no spider implements."""
+    known_ids = sorted(known)
+    unknown = [name for name in config.sources if name not in known_ids]
+    if unknown:
+        where = config.path or "configuration"
+        raise ConfigError(f"{where}: sources.{unknown[0]}: unknown source (known: {', '.join(known_ids)})")
+
+
+def check_secrets(config: AppConfig) -> None:
+    """Fail at start when an enabled source refers to an environment variable that is not set."""
+    for source_id, section in config.sources.items():
+        if not section.enabled:
+            continue
+        for name, ref in section.secrets.items():
+            if not os.environ.get(ref.env):
+                raise ConfigError(
+                    f"{config.path}: sources.{source_id}.secrets.{name}: environment variable {ref.env} is not set"
+                )
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces every resolved secret value in log records with '***'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _REDACTED:
+            message = record.getMessage()
+            for secret in _REDACTED:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def redact(text: str) -> str:
+    """`text` with every resolved secret replaced by '***'."""
+    for secret in _REDACTED:
+        text = text.replace(secret, "***")
+    return text
+
+
+def environment(names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of the process environment (for child processes), with `names` added."""
+    env = dict(os.environ)
+    env.update(names or {})
+    return env
+
+
+def crawl_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig | None:
+    """The configuration a Scrapy process runs under, or None when there is no config file at all."""
+    found = find_config_path(explicit)
+    return parse_config(found.read_bytes(), found) if found is not None else None
+
+
+def crawl_database_url(config: AppConfig | None) -> str | None:
+    """Where a crawl stores: the config's database, else AIPULSE_DATABASE_URL, else nowhere (None)."""
+    if config is not None:
+        return config.database_url()
+    return os.environ.get(DATABASE_ENV) or None

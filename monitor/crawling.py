@@ -1,0 +1,281 @@
+"""The only seam to Scrapy: `run_crawl(source_id)` runs one crawl in its own process and returns its outcome."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.config import AppConfig, environment, redact
+from spiders.base import SourceSpider
+from storage.db import masked, session_factory
+from storage.models import CrawlRun
+from storage.repository import abort_orphaned_runs, finish_run, start_run
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_MODULE = "spiders.settings"
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """How one crawl ended, as recorded in its crawl_runs row."""
+
+    source: str
+    run_id: int | None
+    status: str
+    items_stored: int = 0
+    items_unchanged: int = 0
+    items_dropped: int = 0
+    error: str | None = None
+    duration_s: float = 0.0
+
+
+@cache
+def spider_classes() -> dict[str, type[SourceSpider]]:
+    """Every source spider by its id (the spider name)."""
+    settings = Settings()
+    settings.setmodule(SETTINGS_MODULE, priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    found: dict[str, type[SourceSpider]] = {}
+    for name in loader.list():
+        cls = loader.load(name)
+        if issubclass(cls, SourceSpider):
+            found[name] = cls
+    return found
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGTERM, Scrapy stops cleanly.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+class CrawlRunner:
+    """Starts crawls as child processes, records each in crawl_runs, and stops them all on shutdown."""
+
+    def __init__(self, config: AppConfig, engine: Engine) -> None:
+        self.config = config
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self._children: dict[int, subprocess.Popen[str]] = {}
+        self._lock = threading.Lock()
+        self._running_sources: set[str] = set()
+        self._browser_slots = threading.BoundedSemaphore(config.daemon.max_browser_crawls)
+        self.stopping = threading.Event()
+
+    def close_orphans(self) -> list[int]:
+        """Mark runs left `running` by a dead process as aborted; returns their ids."""
+        with self.sessions.begin() as session:
+            pids = session.scalars(select(CrawlRun.pid).where(CrawlRun.status == "running")).all()
+            alive = [pid for pid in pids if pid is not None and pid_alive(pid)]
+            closed = abort_orphaned_runs(session, datetime.now(UTC), alive=alive)
+        if closed:
+            logger.warning("closed %d run(s) left running by a killed process as aborted: %s", len(closed), closed)
+        return closed
+
+    def run(self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None) -> CrawlResult:
+        """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome."""
+        spider = spider_classes().get(source_id)
+        if spider is None:
+            return CrawlResult(source_id, None, "failed", error=f"unknown source {source_id!r}")
+        with self._lock:
+            if source_id in self._running_sources:
+                return CrawlResult(source_id, None, "skipped", error="already running")
+            self._running_sources.add(source_id)
+        try:
+            if spider.needs_browser:
+                with self._browser_slots:
+                    return self._run(source_id, trigger, args or {})
+            return self._run(source_id, trigger, args or {})
+        finally:
+            with self._lock:
+                self._running_sources.discard(source_id)
+
+    def _run(self, source_id: str, trigger: str, args: dict[str, str]) -> CrawlResult:
+        if self.stopping.is_set():
+            return CrawlResult(source_id, None, "cancelled", error="daemon is stopping")
+        started = time.monotonic()
+        try:
+            with self.sessions.begin() as session:
+                run_id = start_run(session, source_id, trigger, datetime.now(UTC), None).id
+        except SQLAlchemyError as exc:
+            error = f"cannot record the run in {masked(str(self.engine.url))}: {str(exc).splitlines()[0]}"
+            logger.error("%s: %s", source_id, error)
+            return CrawlResult(source_id, None, "failed", error=error)
+        section = self.config.sources.get(source_id)
+        timeout = (section.timeout if section and section.timeout else None) or self.config.daemon.crawl_timeout
+        log = logging.getLogger(f"aipulse.crawl.{source_id}")
+        log.info("run %s started (%s)", run_id, trigger)
+        tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
+        return self._finish(source_id, run_id, tail, time.monotonic() - started)
+
+    def _command(
+        self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta
+    ) -> list[str]:
+        command = [sys.executable, "-m", "scrapy", "crawl", source_id]
+        for key, value in args.items():
+            command += ["-a", f"{key}={value}"]
+        settings: dict[str, object] = {
+            "AIPULSE_RUN_ID": run_id,
+            "AIPULSE_TRIGGER": trigger,
+            "LOG_LEVEL": self.config.daemon.log_level,
+            "CLOSESPIDER_TIMEOUT": max(1, int(timeout.total_seconds() * 0.95)),
+        }
+        for name, setting in settings.items():
+            command += ["-s", f"{name}={setting}"]
+        return command
+
+    def _spawn_and_wait(
+        self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger
+    ) -> _Outcome:
+        env = environment(
+            {"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "AIPULSE_DATABASE_URL": self.config.database_url()}
+        )
+        if self.config.path is not None:
+            env["AIPULSE_CONFIG"] = str(self.config.path)
+        command = self._command(source_id, run_id, trigger, args, timeout)
+        child = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        with self._lock:
+            self._children[run_id] = child
+        if self.stopping.is_set():  # stop() may have run between the spawn and the registration above
+            _stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
+        try:
+            with self.sessions.begin() as session:
+                run = session.get(CrawlRun, run_id)
+                if run is not None:
+                    run.pid = child.pid
+        except SQLAlchemyError as exc:
+            log.warning("run %s: cannot record pid: %s", run_id, exc)
+        tail: deque[str] = deque(maxlen=40)
+        reader = threading.Thread(target=_forward, args=(child, log, run_id, tail), daemon=True)
+        reader.start()
+        timed_out = False
+        try:
+            child.wait(timeout=timeout.total_seconds())
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            log.error("run %s: still running after %s, stopping it", run_id, timeout)
+            _stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
+        reader.join(timeout=5)
+        with self._lock:
+            self._children.pop(run_id, None)
+        return _Outcome(child.returncode, timed_out, list(tail), timeout)
+
+    def _finish(self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float) -> CrawlResult:
+        try:
+            with self.sessions.begin() as session:
+                run = session.get(CrawlRun, run_id)
+                assert run is not None
+                if run.status == "running":
+                    status, error = outcome.describe(self.stopping.is_set())
+                    finish_run(session, run_id, status=status, finished_at=datetime.now(UTC), error=error)
+                result = CrawlResult(
+                    source_id, run_id, run.status, run.items_stored, run.items_unchanged, run.items_dropped,
+                    run.error, round(duration_s, 2),
+                )  # fmt: skip
+        except SQLAlchemyError as exc:
+            error = f"cannot read the run's outcome: {str(exc).splitlines()[0]}"
+            return CrawlResult(source_id, run_id, "failed", error=error, duration_s=duration_s)
+        level = logging.INFO if result.status == "succeeded" else logging.WARNING
+        logging.getLogger(f"aipulse.crawl.{source_id}").log(
+            level, "run %s %s in %.1fs: %d new, %d unchanged, %d dropped%s",
+            run_id, result.status, duration_s, result.items_stored, result.items_unchanged, result.items_dropped,
+            f" — {result.error}" if result.error else "",
+        )  # fmt: skip
+        return result
+
+    def stop(self, grace_s: float) -> None:
+        """Stop every running crawl: SIGTERM (Scrapy closes cleanly), then SIGKILL after `grace_s`."""
+        self.stopping.set()
+        with self._lock:
+            children = list(self._children.values())
+        threads = [threading.Thread(target=_stop_child, args=(c, grace_s)) for c in children]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(grace_s + 5)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    returncode: int | None
+    timed_out: bool
+    tail: list[str]
+    timeout: timedelta
+
+    def describe(self, stopping: bool) -> tuple[str, str]:
+        if self.timed_out:
+            return "failed", f"timed out after {self.timeout}"
+        if stopping:
+            return "cancelled", "stopped by daemon shutdown"
+        errors = [line for line in self.tail if "ERROR" in line or "Error" in line or "Traceback" in line]
+        last = (errors or self.tail or ["no output"])[-1].strip()
+        return "failed", redact(f"crawl process exited with code {self.returncode}: {last}")[:2000]
+
+
+def _forward(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:
+    assert child.stdout is not None
+    for line in child.stdout:
+        line = line.rstrip()
+        if line:
+            tail.append(line)
+            log.debug("run %s | %s", run_id, line)
+            if " ERROR: " in line or " CRITICAL: " in line:
+                log.error("run %s | %s", run_id, redact(line))
+
+
+def _stop_child(child: subprocess.Popen[str], grace_s: float) -> None:
+    if child.poll() is not None:
+        return
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def run_crawl(source_id: str, config: AppConfig, engine: Engine, trigger: str = "manual") -> CrawlResult:
+    """Run one crawl of `source_id` in a child process, recorded in crawl_runs, and return how it ended."""
+    return CrawlRunner(config, engine).run(source_id, trigger)

@@ -1,0 +1,111 @@
+"""Per-source health from crawl_runs: last run, failures in a row, freshness, next run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
+
+from monitor.config import AppConfig, SourceConfig
+from monitor.durations import format_duration
+from storage.repository import recent_runs
+
+STALE_AFTER_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """What `aipulse sources` and `aipulse status` show for one source."""
+
+    source: str
+    kind: str
+    enabled: bool
+    schedule: str
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    failures_in_row: int
+    last_success_at: datetime | None
+    next_run_at: datetime | None
+    state: str  # ok, failing, stale, never, disabled
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+def schedule_text(section: SourceConfig | None) -> str:
+    """'every 6h', 'cron 0 8 * * 1 (Asia/Shanghai)' or 'not scheduled'."""
+    if section is None or (section.every is None and section.cron is None):
+        return "not scheduled"
+    text = f"every {format_duration(section.every)}" if section.every else f"cron {section.cron}"
+    return text + (f" ({section.timezone})" if section.timezone != "UTC" else "")
+
+
+def _interval(section: SourceConfig, now: datetime) -> timedelta | None:
+    if section.every is not None:
+        return section.every
+    if section.cron is not None:
+        trigger = CronTrigger.from_crontab(section.cron, timezone=section.timezone)
+        first = trigger.get_next_fire_time(None, now)
+        second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+        return (second - first) if first and second else None
+    return None
+
+
+def _next_run(section: SourceConfig, last: datetime | None, now: datetime) -> datetime | None:
+    if section.cron is not None:
+        fire = CronTrigger.from_crontab(section.cron, timezone=section.timezone).get_next_fire_time(None, now)
+        return fire.astimezone(UTC) if fire else None
+    if section.every is not None:
+        return max(now, last + section.every) if last else now
+    return None
+
+
+def source_health(session: Session, config: AppConfig, kinds: dict[str, str], now: datetime) -> list[SourceHealth]:
+    """Health of every known source (configured or not), sorted by id."""
+    out: list[SourceHealth] = []
+    for source in sorted(set(kinds) | set(config.sources)):
+        section = config.sources.get(source)
+        enabled = bool(section and section.enabled)
+        runs = [r for r in recent_runs(session, source, limit=50) if r.status != "running"]
+        last = runs[0] if runs else None
+        failures = 0
+        for run in runs:
+            if run.status == "succeeded":
+                break
+            failures += 1
+        success = next((r.started_at for r in runs if r.status == "succeeded"), None)
+        interval = _interval(section, now) if section else None
+        if not enabled:
+            state = "disabled"
+        elif last is None:
+            state = "never"
+        elif failures:
+            state = "failing"
+        elif interval and success and now - success > interval * STALE_AFTER_INTERVALS:
+            state = "stale"
+        else:
+            state = "ok"
+        out.append(
+            SourceHealth(
+                source=source,
+                kind=kinds.get(source, "?"),
+                enabled=enabled,
+                schedule=schedule_text(section),
+                last_run_at=last.started_at if last else None,
+                last_status=last.status if last else None,
+                last_error=last.error if last else None,
+                failures_in_row=failures,
+                last_success_at=success,
+                next_run_at=_next_run(section, last.started_at if last else None, now) if enabled and section else None,
+                state=state,
+            )
+        )
+    return out

@@ -1,0 +1,142 @@
+"""The spider contract (DESIGN §4): endpoint override, a clock, failures recorded as state, browser opt-in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as net_error
+from twisted.python.failure import Failure
+
+from spiders.errors import BlockedError, ParseError
+from spiders.runtime import config_for
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BLOCK_STATUSES = frozenset({401, 403, 451})
+
+
+def browser_settings(executable_path: str | None, args: list[str], page_timeout_ms: int) -> dict[str, Any]:
+    """Scrapy settings that route requests through scrapy-playwright and Chromium (browser spiders only)."""
+    launch: dict[str, Any] = {"headless": True, "args": args, "timeout": page_timeout_ms}
+    if executable_path:
+        launch["executable_path"] = executable_path
+    return {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": page_timeout_ms,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
+        "CONCURRENT_REQUESTS": 2,
+    }
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of every aipulse spider: subclasses set the class attributes and implement `start()`."""
+
+    #: the item kind this source emits: gpu, traffic, funding or quotes
+    kind: ClassVar[str]
+    #: the primary endpoint, replaced by `-a endpoint=` or the source's `endpoint` in aipulse.toml
+    default_endpoint: ClassVar[str]
+    #: one line for `aipulse sources` and the README
+    description: ClassVar[str] = ""
+    #: True routes this spider's requests through Chromium (scrapy-playwright)
+    needs_browser: ClassVar[bool] = False
+    #: True: a run that fails stores nothing of what it fetched; False: what was fetched before the failure is kept
+    atomic: ClassVar[bool] = True
+
+    def __init__(self, *args: Any, endpoint: str | None = None, clock: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._endpoint_arg = endpoint
+        self._frozen_now = datetime.fromisoformat(clock) if clock else None
+        if self._frozen_now is not None and self._frozen_now.tzinfo is None:
+            raise ValueError(f"clock {clock!r} must carry a time zone, e.g. 2024-07-15T08:00:00+00:00")
+        self.failures: list[str] = []
+        self.blocked = False
+        self.notes: list[str] = []
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if cls.needs_browser:
+            config = config_for(settings)
+            executable = config.chromium_path() if config else None
+            args = list(config.browser.args) if config else None
+            timeout_ms = int(config.browser.page_timeout.total_seconds() * 1000) if config else 60_000
+            from monitor.config import BROWSER_ARGS
+
+            for name, value in browser_settings(executable, args or BROWSER_ARGS, timeout_ms).items():
+                settings.set(name, value, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        config = config_for(crawler.settings)
+        section = config.sources.get(cls.name) if config else None
+        if section is not None:
+            for key, value in section.spider_args().items():
+                kwargs.setdefault(key, value)
+        spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_spider_error, signal=scrapy.signals.spider_error)
+        return spider
+
+    @property
+    def endpoint(self) -> str:
+        """The primary endpoint in force for this run (argument, then config, then the default)."""
+        return self._endpoint_arg or self.default_endpoint
+
+    def now(self) -> datetime:
+        """The time of an observation: the real UTC time, or the frozen `-a clock=` time in demos and tests."""
+        return self._frozen_now or datetime.now(UTC)
+
+    def fail(self, reason: str, *, blocked: bool = False) -> None:
+        """Record that this run failed (or was blocked); the run keeps going only if the spider chooses to."""
+        self.failures.append(reason)
+        self.blocked = self.blocked or blocked
+        self.logger.error("%s: %s", "blocked" if blocked else "failed", reason)
+
+    def note(self, message: str) -> None:
+        """Record something the run's operator should read once (an unknown GPU model, a skipped item)."""
+        if message not in self.notes:
+            self.notes.append(message)
+            self.logger.warning(message)
+
+    def errback(self, failure: Failure) -> None:
+        """Turn a request that finally failed (after retries) into a recorded failure with a readable reason."""
+        request = failure.request if hasattr(failure, "request") else None
+        url = request.url if request is not None else "?"
+        if isinstance(failure.value, HttpError):
+            status = failure.value.response.status
+            self.fail(f"HTTP {status} from {url}", blocked=status in BLOCK_STATUSES)
+        elif failure.check(net_error.TimeoutError, net_error.TCPTimedOutError):  # type: ignore[no-untyped-call]
+            self.fail(f"timed out fetching {url}")
+        elif failure.check(net_error.DNSLookupError, net_error.ConnectError):  # type: ignore[no-untyped-call]
+            self.fail(f"cannot connect to {url}: {failure.getErrorMessage()}")
+        else:
+            self.fail(
+                f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {failure.getErrorMessage()}"
+            )
+
+    def parsed(self, response: Response, parse: Callable[[], T]) -> T | None:
+        """Run a pure parser on a response; a ParseError or a block becomes a recorded failure and None."""
+        try:
+            return parse()
+        except BlockedError as exc:
+            self.fail(f"{exc} ({response.url})", blocked=True)
+        except ParseError as exc:
+            self.fail(f"cannot parse {response.url}: {exc}")
+        return None
+
+    def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        if spider is self:
+            self.failures.append(f"spider error on {response.url}: {failure.getErrorMessage()}")

@@ -1,0 +1,141 @@
+"""Item pipelines: validate every item, then store the run's items and its crawl_runs row in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
+
+from spiders.items import ITEM_KINDS, Item
+from spiders.runtime import database_url_for
+from spiders.validation import problems
+from storage.db import check_connection, create_db_engine, session_factory
+from storage.migrate import upgrade
+from storage.repository import WriteStats, finish_run, start_run, write_items
+
+logger = logging.getLogger(__name__)
+
+
+class ValidationPipeline:
+    """Drops an item that breaks its contract, with the reason logged and counted; never stores half a row."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if type(item) not in ITEM_KINDS:
+            raise DropItem(f"not an aipulse item: {type(item).__name__}")
+        found = problems(item)
+        if found:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("aipulse/dropped")
+            raise DropItem(f"invalid {type(item).__name__}: {'; '.join(found)}")
+        return item
+
+
+class StoragePipeline:
+    """Writes validated items and closes the crawl_runs row; switched off when no database is configured."""
+
+    def __init__(self, crawler: Crawler, url: str) -> None:
+        self.crawler = crawler
+        engine = create_db_engine(url)
+        check_connection(engine)
+        upgrade(engine)
+        self.sessions = session_factory(engine)
+        self.engine = engine
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        url = database_url_for(crawler.settings)
+        if not url:
+            raise NotConfigured("no database configured (aipulse.toml or AIPULSE_DATABASE_URL): items are not stored")
+        return cls(crawler, url)
+
+    def spider_opened(self, spider: Spider) -> None:
+        adopted = self.crawler.settings.get("AIPULSE_RUN_ID")
+        if adopted:
+            self.run_id = int(adopted)
+            return
+        with self.sessions.begin() as session:
+            trigger = self.crawler.settings.get("AIPULSE_TRIGGER", "scrapy")
+            self.run_id = start_run(session, spider.name, trigger, datetime.now(UTC), os.getpid()).id
+        logger.info("run %s of %s started", self.run_id, spider.name)
+
+    def process_item(self, item: Item) -> Item:
+        self.rows.setdefault(ITEM_KINDS[type(item)], []).append(asdict(item))
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.run_id is not None and self.crawler.stats is not None
+        stats = self.crawler.stats
+        status, error = run_outcome(spider, reason)
+        failures_keep_items = not getattr(spider, "atomic", True)
+        keep = status == "succeeded" or failures_keep_items
+        fetched = sum(len(rows) for rows in self.rows.values())
+        written = WriteStats()
+        details: dict[str, Any] = {"close_reason": reason, "items_fetched": fetched}
+        notes: list[str] = getattr(spider, "notes", [])
+        if notes:
+            details["notes"] = notes[:50]
+        if not keep and fetched:
+            details["items_discarded"] = fetched
+        try:
+            with self.sessions.begin() as session:
+                if keep:
+                    for kind, rows in self.rows.items():
+                        written += write_items(session, kind, rows, self.run_id)
+                finish_run(
+                    session,
+                    self.run_id,
+                    status=status,
+                    finished_at=datetime.now(UTC),
+                    stored=written.stored,
+                    unchanged=written.unchanged,
+                    dropped=int(stats.get_value("item_dropped_count", 0)),
+                    requests=int(stats.get_value("downloader/request_count", 0)),
+                    error=error,
+                    details=details,
+                )
+        except SQLAlchemyError as exc:
+            logger.error("run %s of %s: cannot store its %d items: %s", self.run_id, spider.name, fetched, exc)
+            stats.set_value("aipulse/storage_error", str(exc).splitlines()[0])
+            return
+        finally:
+            self.engine.dispose()
+        stats.set_value("aipulse/run_id", self.run_id)
+        stats.set_value("aipulse/status", status)
+        logger.info(
+            "run %s of %s %s: %d new, %d unchanged, %d dropped%s",
+            self.run_id, spider.name, status, written.stored, written.unchanged,
+            int(stats.get_value("item_dropped_count", 0)), f" ({error})" if error else "",
+        )  # fmt: skip
+
+
+def run_outcome(spider: Spider, reason: str) -> tuple[str, str | None]:
+    """A run's final status and error text from the spider's recorded failures and Scrapy's close reason."""
+    failures: list[str] = list(getattr(spider, "failures", []))
+    if reason in ("shutdown", "cancelled"):
+        return "cancelled", "stopped before it finished (shutdown)"
+    if reason == "closespider_timeout":
+        failures.append("timed out (CLOSESPIDER_TIMEOUT)")
+    elif reason != "finished":
+        failures.append(f"closed early: {reason}")
+    if not failures:
+        return "succeeded", None
+    error = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
+    return ("blocked" if getattr(spider, "blocked", False) else "failed"), error

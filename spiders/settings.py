@@ -1,0 +1,52 @@
+"""Scrapy settings shared by every aipulse spider (`scrapy crawl NAME` and the daemon's crawls)."""
+
+from __future__ import annotations
+
+BOT_NAME = "aipulse"
+SPIDER_MODULES = ["spiders.sources"]
+NEWSPIDER_MODULE = "spiders.sources"
+
+# Scrapy 2.19 starts a remote-control server for every crawl unless told not to.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Polite by default; each source may lower these further in its custom_settings.
+USER_AGENT = "aipulse/0.1 (price and market monitor; +https://github.com/aipulse/aipulse)"
+ROBOTSTXT_OBEY = False  # the sources are documented APIs and feeds, paced below rather than by robots.txt
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 60
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = True
+
+# Retries with exponential backoff (and Retry-After) on throttling, server errors and network failures.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.ValidationPipeline": 100,
+    "spiders.pipelines.StoragePipeline": 900,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# aipulse: where the crawl stores (None = from aipulse.toml / AIPULSE_DATABASE_URL; no database = no storage),
+# which config file to read, and the crawl_runs row to adopt when the daemon started this crawl.
+AIPULSE_DATABASE_URL = None
+AIPULSE_CONFIG = None
+AIPULSE_RUN_ID = None
+AIPULSE_TRIGGER = "scrapy"

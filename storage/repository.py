@@ -1,0 +1,346 @@
+"""Idempotent writes of observations and the reads later features need (latest, value at a time, history)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
+
+M = TypeVar("M", bound=Base)
+
+#: kind -> (model, columns that name one series, the column that orders it in time)
+SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
+    "gpu": (GpuOffer, ("source", "provider", "instance_type", "region", "billing"), "observed_at"),
+    "traffic": (TrafficSnapshot, ("source", "domain", "granularity"), "period_start"),
+    "quotes": (Quote, ("symbol",), "quote_time"),
+    "funding": (FundingRound, ("company_key", "round"), "published_at"),
+}
+GPU_VALUES = (
+    "gpu_model", "gpu_variant", "gpu_count", "vcpus", "memory_gb", "disk",
+    "price", "currency", "price_per_gpu_hour", "available",
+)  # fmt: skip
+TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
+FUNDING_MATCH_WINDOW = timedelta(days=21)
+
+
+@dataclass
+class WriteStats:
+    """What a write did: new facts stored, observations that only confirmed a stored fact."""
+
+    stored: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: WriteStats) -> WriteStats:
+        self.stored += other.stored
+        self.unchanged += other.unchanged
+        return self
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return a is not None and b is not None and Decimal(a) == Decimal(b)
+    return bool(a == b)
+
+
+def _differs(row: Base, values: Mapping[str, Any], names: Iterable[str]) -> bool:
+    return any(not _same(getattr(row, n), values.get(n)) for n in names)
+
+
+def _latest_by_key(
+    session: Session, model: type[M], key: Sequence[str], order: str, keys: set[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], M]:
+    """The newest row of each series in `keys`, in one query."""
+    if not keys:
+        return {}
+    key_cols = [getattr(model, k) for k in key]
+    order_col = getattr(model, order)
+    newest = (
+        select(*key_cols, func.max(order_col).label("newest"))
+        .where(tuple_(*key_cols).in_(list(keys)))
+        .group_by(*key_cols)
+        .subquery()
+    )
+    join = and_(*(getattr(model, k) == newest.c[k] for k in key), order_col == newest.c.newest)
+    found: dict[tuple[Any, ...], M] = {}
+    for row in session.scalars(select(model).join(newest, join)):
+        found[tuple(getattr(row, k) for k in key)] = row
+    return found
+
+
+def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
+    """Store offers; an offer equal to its series' latest state only extends that state's `last_seen_at`."""
+    _, key, _ = SERIES["gpu"]
+    rows = list(rows)
+    latest = _latest_by_key(session, GpuOffer, key, "observed_at", {tuple(r[k] for k in key) for r in rows})
+    stats = WriteStats()
+    for row in rows:
+        series = tuple(row[k] for k in key)
+        current = latest.get(series)
+        if current is not None and (
+            current.observed_at == row["observed_at"] or not _differs(current, row, GPU_VALUES)
+        ):
+            for name in GPU_VALUES:
+                setattr(current, name, row.get(name))
+            current.last_seen_at = max(current.last_seen_at, row["observed_at"])
+            stats.unchanged += 1
+            continue
+        offer = GpuOffer(**_columns(GpuOffer, row), last_seen_at=row["observed_at"], run_id=run_id)
+        session.add(offer)
+        latest[series] = offer
+        stats.stored += 1
+    return stats
+
+
+def write_traffic_snapshots(
+    session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None
+) -> WriteStats:
+    """Store snapshots; a period released again with other numbers becomes the next revision."""
+    key = ("source", "domain", "granularity", "period_start")
+    rows = list(rows)
+    latest = _latest_by_key(session, TrafficSnapshot, key, "revision", {tuple(r[k] for k in key) for r in rows})
+    stats = WriteStats()
+    for row in rows:
+        period = tuple(row[k] for k in key)
+        current = latest.get(period)
+        if current is not None and not _differs(current, row, TRAFFIC_VALUES):
+            current.last_seen_at = max(current.last_seen_at, row["observed_at"])
+            stats.unchanged += 1
+            continue
+        revision = 1 if current is None else current.revision + 1
+        snapshot = TrafficSnapshot(
+            **_columns(TrafficSnapshot, row), revision=revision, last_seen_at=row["observed_at"], run_id=run_id
+        )
+        session.add(snapshot)
+        latest[period] = snapshot
+        stats.stored += 1
+    return stats
+
+
+def write_quotes(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
+    """Store quotes; the same source, symbol and exchange time is one fact however often it is fetched."""
+    stats = WriteStats()
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        ident = (row["source"], row["symbol"], row["quote_time"])
+        exists = ident in seen or session.scalar(
+            select(Quote.id).where(Quote.source == ident[0], Quote.symbol == ident[1], Quote.quote_time == ident[2])
+        )
+        if exists:
+            stats.unchanged += 1
+            continue
+        seen.add(ident)
+        session.add(Quote(**_columns(Quote, row), run_id=run_id))
+        stats.stored += 1
+    return stats
+
+
+def company_key(name: str) -> str:
+    """A company name folded for matching: width, case, spaces, punctuation and legal suffixes removed."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    folded = re.sub(r"(股份有限公司|有限责任公司|有限公司|集团|,? ?(inc|ltd|llc|corp|co)\.?)$", "", folded.strip())
+    return re.sub(r"[\s\W_]+", "", folded)
+
+
+def write_funding_rounds(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
+    """Store rounds; the same company and round reported again (another outlet, days later) is one more mention."""
+    stats = WriteStats()
+    for row in rows:
+        if session.scalar(
+            select(FundingMention.id).where(FundingMention.source == row["source"], FundingMention.url == row["url"])
+        ):
+            stats.unchanged += 1
+            continue
+        key = company_key(row["company"])
+        published: datetime = row["published_at"]
+        match = session.scalars(
+            select(FundingRound)
+            .where(
+                FundingRound.company_key == key,
+                FundingRound.round == row["round"],
+                FundingRound.published_at.between(published - FUNDING_MATCH_WINDOW, published + FUNDING_MATCH_WINDOW),
+            )
+            .order_by(FundingRound.published_at)
+            .limit(1)
+        ).first()
+        if match is None:
+            match = FundingRound(**_columns(FundingRound, row), company_key=key, first_seen_at=row["observed_at"])
+            session.add(match)
+            stats.stored += 1
+        else:
+            for name in (
+                "amount_min",
+                "amount_max",
+                "currency",
+                "amount_text",
+                "valuation_min",
+                "valuation_max",
+                "sector",
+            ):
+                if getattr(match, name) is None and row.get(name) is not None:
+                    setattr(match, name, row[name])
+            match.lead_investors = sorted(set(match.lead_investors) | set(row.get("lead_investors") or []))
+            match.investors = sorted(set(match.investors) | set(row.get("investors") or []))
+            stats.unchanged += 1
+        session.add(
+            FundingMention(
+                funding_round=match,
+                source=row["source"],
+                url=row["url"],
+                headline=row["headline"],
+                published_at=published,
+                observed_at=row["observed_at"],
+                run_id=run_id,
+            )
+        )
+        session.flush()
+    return stats
+
+
+WRITERS = {
+    "gpu": write_gpu_offers,
+    "traffic": write_traffic_snapshots,
+    "funding": write_funding_rounds,
+    "quotes": write_quotes,
+}
+
+
+def write_items(
+    session: Session, kind: str, rows: Iterable[Mapping[str, Any]], run_id: int | None = None
+) -> WriteStats:
+    """Write rows of one item kind (`gpu`, `traffic`, `funding`, `quotes`)."""
+    return WRITERS[kind](session, rows, run_id)
+
+
+def _columns(model: type[Base], row: Mapping[str, Any]) -> dict[str, Any]:
+    names = set(model.__table__.columns.keys())
+    return {k: v for k, v in row.items() if k in names and k not in ("id", "run_id")}
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select[Any]]:
+    model = SERIES[kind][0]
+    query = select(model)
+    for name, value in filters.items():
+        column: InstrumentedAttribute[Any] = getattr(model, name)
+        query = query.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+    return model, query
+
+
+def latest(session: Session, kind: str, at: datetime | None = None, **filters: Any) -> list[Any]:
+    """The latest row of every series matching `filters` (as of `at`, when given)."""
+    model, key, order = SERIES[kind]
+    order_col = getattr(model, order)
+    key_cols = [getattr(model, k) for k in key]
+    newest = select(*key_cols, func.max(order_col).label("newest"))
+    for name, value in filters.items():
+        column = getattr(model, name)
+        newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+    if at is not None:
+        newest = newest.where(order_col <= (at.date() if order == "period_start" else at))
+    sub = newest.group_by(*key_cols).subquery()
+    join = and_(*(getattr(model, k) == sub.c[k] for k in key), order_col == sub.c.newest)
+    query = select(model).join(sub, join)
+    if kind == "traffic":
+        query = query.order_by(model.revision)  # type: ignore[attr-defined]
+    rows: dict[tuple[Any, ...], Any] = {}
+    for row in session.scalars(query):
+        rows[tuple(getattr(row, k) for k in key)] = row  # the highest revision wins
+    return list(rows.values())
+
+
+def value_at(session: Session, kind: str, series: Mapping[str, Any], at: datetime) -> Any | None:
+    """The series' row in force at `at`: the newest observation at or before that time."""
+    found = latest(session, kind, at=at, **series)
+    return found[0] if found else None
+
+
+def history(
+    session: Session, kind: str, series: Mapping[str, Any], since: datetime, until: datetime | None = None
+) -> list[Any]:
+    """A series' rows over a window, oldest first, starting with the state in force at `since`."""
+    model, _, order = SERIES[kind]
+    order_col = getattr(model, order)
+    start: Any = since.date() if order == "period_start" else since
+    _, query = _filtered(kind, series)
+    query = query.where(order_col > start)
+    if until is not None:
+        query = query.where(order_col <= (until.date() if order == "period_start" else until))
+    rows = list(session.scalars(query.order_by(order_col)))
+    before = value_at(session, kind, series, since)
+    return ([before] if before is not None else []) + rows
+
+
+# --- crawl runs ------------------------------------------------------------------------------------
+
+RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "aborted", "cancelled")
+
+
+def start_run(session: Session, source: str, trigger: str, started_at: datetime, pid: int | None) -> CrawlRun:
+    """Insert a `running` row for a run that starts now."""
+    run = CrawlRun(source=source, trigger=trigger, status="running", started_at=started_at, pid=pid)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    finished_at: datetime,
+    stored: int = 0,
+    unchanged: int = 0,
+    dropped: int = 0,
+    requests: int = 0,
+    error: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> CrawlRun:
+    """Close a run with its outcome; a run already closed keeps its first outcome."""
+    if status not in RUN_STATUSES or status == "running":
+        raise ValueError(f"not a final run status: {status!r}")
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"no crawl run {run_id}")
+    if run.status == "running":
+        run.status, run.finished_at, run.error = status, finished_at, error
+        run.items_stored, run.items_unchanged, run.items_dropped, run.requests = stored, unchanged, dropped, requests
+        run.details = details
+    return run
+
+
+def abort_orphaned_runs(session: Session, now: datetime, *, alive: Iterable[int] = ()) -> list[int]:
+    """Close as `aborted` every `running` row whose process is gone (its pid not in `alive`)."""
+    alive_pids = set(alive)
+    closed: list[int] = []
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+        if run.pid is not None and run.pid in alive_pids:
+            continue
+        run.status, run.finished_at = "aborted", now
+        run.error = "the process running this crawl ended without closing it (killed or crashed)"
+        closed.append(run.id)
+    return closed
+
+
+def recent_runs(session: Session, source: str, limit: int = 10) -> list[CrawlRun]:
+    """The newest runs of one source, newest first."""
+    query = select(CrawlRun).where(CrawlRun.source == source).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def last_runs(session: Session) -> dict[str, CrawlRun]:
+    """The newest run of every source that ever ran."""
+    newest = select(CrawlRun.source, func.max(CrawlRun.id).label("newest")).group_by(CrawlRun.source).subquery()
+    query = select(CrawlRun).join(newest, CrawlRun.id == newest.c.newest)
+    return {run.source: run for run in session.scalars(query)}

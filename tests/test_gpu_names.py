@@ -1,0 +1,93 @@
+"""Table of GPU spellings seen at providers and the canonical name each must map to."""
+
+from __future__ import annotations
+
+import pytest
+
+from spiders.gpu_names import GpuName, canonical_gpu
+
+# raw name, memory_gb argument, expected model, expected variant, expected known
+CASES: list[tuple[str, int | None, str, str | None, bool]] = [
+    # A100: the family comes in 40 and 80 GB; without a size it stays bare (gpu.md §6.6).
+    ("A100 SXM4", None, "A100", "SXM", True),
+    ("A100 PCIE", None, "A100", "PCIe", True),
+    ("A100", None, "A100", None, True),
+    ("A100", 80, "A100-80G", None, True),
+    ("A100 SXM4", 40, "A100-40G", "SXM", True),
+    ("A100", 79, "A100-80G", None, True),
+    ("A100 80GB", 40, "A100-80G", None, True),
+    ("NVIDIA A100 80GB PCIe", None, "A100-80G", "PCIe", True),
+    ("A100-SXM4-80GB", None, "A100-80G", "SXM", True),
+    ("NVIDIA A100-SXM4-80GB", None, "A100-80G", "SXM", True),
+    ("NVIDIA A100-SXM4-40GB", None, "A100-40G", "SXM", True),
+    ("A100-80GB", None, "A100-80G", None, True),
+    ("A100-PCIE-40GB", None, "A100-40G", "PCIe", True),
+    ("A100 40G", None, "A100-40G", None, True),
+    ("a100 80 gb pci-e", None, "A100-80G", "PCIe", True),
+    ("8x A100 80GB", None, "A100-80G", None, True),
+    ("A100 NVLink 40GB", None, "A100-40G", None, True),
+    ("A800-SXM4-80GB", None, "A800-80G", "SXM", True),
+    ("A800 80GB PCIe", None, "A800-80G", "PCIe", True),
+    ("A800", None, "A800", None, True),
+    # Hopper
+    ("H100 SXM", None, "H100-80G", "SXM", True),
+    ("H100 PCIe", None, "H100-80G", "PCIe", True),
+    ("H100 NVL", None, "H100-94G", "NVL", True),
+    ("NVIDIA H100 NVL", 93, "H100-94G", "NVL", True),
+    ("H100-SXM5-80GB", None, "H100-80G", "SXM", True),
+    ("NVIDIA H100 80GB HBM3", None, "H100-80G", None, True),
+    ("H100", None, "H100", None, True),
+    ("H800", None, "H800-80G", None, True),
+    ("H800 SXM5", None, "H800-80G", "SXM", True),
+    ("H20", None, "H20-96G", None, True),
+    ("NVIDIA H200", None, "H200-141G", None, True),
+    ("H200 NVL", None, "H200-141G", "NVL", True),
+    # single-size data-centre cards
+    ("L40S", None, "L40S-48G", None, True),
+    ("NVIDIA L40S", None, "L40S-48G", None, True),
+    ("L40", None, "L40-48G", None, True),
+    ("L4", None, "L4-24G", None, True),
+    ("L20", None, "L20-48G", None, True),
+    ("A10", None, "A10-24G", None, True),
+    ("NVIDIA A10G", None, "A10G-24G", None, True),
+    ("A40", None, "A40-48G", None, True),
+    ("Tesla T4", None, "T4-16G", None, True),
+    ("Tesla V100", None, "V100", None, True),
+    ("Tesla V100-SXM2-32GB", None, "V100-32G", "SXM", True),
+    ("V100 16GB PCIe", None, "V100-16G", "PCIe", True),
+    # workstation and consumer cards
+    ("RTX A6000", None, "A6000-48G", None, True),
+    ("A6000", None, "A6000-48G", None, True),
+    ("RTX 6000 Ada", None, "RTX6000ADA-48G", None, True),
+    ("RTX 4090", None, "RTX4090-24G", None, True),
+    ("GeForce RTX 4090", None, "RTX4090-24G", None, True),
+    ("NVIDIA GeForce RTX 4090", 24, "RTX4090-24G", None, True),
+    ("rtx4090", None, "RTX4090-24G", None, True),
+    ("RTX 4090 24G", None, "RTX4090-24G", None, True),
+    ("4090", None, "RTX4090-24G", None, True),
+    ("RTX 4090D", None, "RTX4090D-24G", None, True),
+    ("RTX 3090", None, "RTX3090-24G", None, True),
+    # not recognised: raw (stripped) name, never a guess, never an exception
+    ("  Radeon MI300X  ", None, "Radeon MI300X", None, False),
+    ("Tesla P100", None, "Tesla P100", None, False),
+    ("A100", 24, "A100", None, False),
+    ("H100 NVL 188GB", None, "H100 NVL 188GB", None, False),
+    ("80GB", None, "80GB", None, False),
+    ("", None, "", None, False),
+]
+
+
+@pytest.mark.parametrize(("raw", "memory_gb", "model", "variant", "known"), CASES, ids=[repr(c[:2]) for c in CASES])
+def test_canonical_gpu_maps_provider_spellings(
+    raw: str, memory_gb: int | None, model: str, variant: str | None, known: bool
+) -> None:
+    assert canonical_gpu(raw, memory_gb) == GpuName(model=model, variant=variant, known=known)
+
+
+def test_missing_memory_is_never_guessed_for_multi_size_families() -> None:
+    for raw in ("A100", "A100 SXM4", "A100 PCIe", "A800", "V100", "H100"):
+        assert "-" not in canonical_gpu(raw).model
+
+
+def test_zero_memory_means_not_given() -> None:
+    assert canonical_gpu("A100", 0) == GpuName(model="A100", variant=None, known=True)
