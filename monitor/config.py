@@ -133,6 +133,15 @@ class SourceConfig(_Strict):
     timeout: Duration | None = None
     args: dict[str, ArgValue] = Field(default_factory=dict)
     secrets: dict[str, Secret] = Field(default_factory=dict)
+    settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("settings")
+    @classmethod
+    def _settings_are_scrapy_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+                raise ValueError(f"{name!r} is not a Scrapy setting name (upper case, like DOWNLOAD_DELAY)")
+        return value
 
     _tz = field_validator("timezone")(_check_timezone)
 

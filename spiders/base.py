@@ -9,12 +9,14 @@ from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
+from monitor.config import AppConfig
 from spiders.errors import BlockedError, ParseError
 from spiders.runtime import config_for
 
@@ -22,6 +24,18 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BLOCK_STATUSES = frozenset({401, 403, 451})
+TIMEOUTS = (DownloadTimeoutError, net_error.TimeoutError, net_error.TCPTimedOutError)
+CONNECTION_ERRORS = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    net_error.DNSLookupError,
+    net_error.ConnectError,
+)
+
+
+def short_url(url: str, limit: int = 120) -> str:
+    """A URL short enough for an error message: the query is cut when it is long."""
+    return url if len(url) <= limit else url[:limit] + "…"
 
 
 def browser_settings(executable_path: str | None, args: list[str], page_timeout_ms: int) -> dict[str, Any]:
@@ -69,15 +83,15 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        config = config_for(settings)
         if cls.needs_browser:
-            config = config_for(settings)
-            executable = config.chromium_path() if config else None
-            args = list(config.browser.args) if config else None
-            timeout_ms = int(config.browser.page_timeout.total_seconds() * 1000) if config else 60_000
-            from monitor.config import BROWSER_ARGS
-
-            for name, value in browser_settings(executable, args or BROWSER_ARGS, timeout_ms).items():
-                settings.set(name, value, priority="spider")
+            browser = (config or AppConfig()).browser
+            executable = (config or AppConfig()).chromium_path()
+            timeout_ms = int(browser.page_timeout.total_seconds() * 1000)
+            settings.setdict(browser_settings(executable, list(browser.args), timeout_ms), priority="spider")
+        section = config.sources.get(cls.name) if config else None
+        if section is not None:  # the source's own `settings = {…}` in aipulse.toml win over the spider's
+            settings.setdict(section.settings, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -113,30 +127,29 @@ class SourceSpider(scrapy.Spider):
 
     def errback(self, failure: Failure) -> None:
         """Turn a request that finally failed (after retries) into a recorded failure with a readable reason."""
-        request = failure.request if hasattr(failure, "request") else None
-        url = request.url if request is not None else "?"
-        if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            self.fail(f"HTTP {status} from {url}", blocked=status in BLOCK_STATUSES)
-        elif failure.check(net_error.TimeoutError, net_error.TCPTimedOutError):  # type: ignore[no-untyped-call]
-            self.fail(f"timed out fetching {url}")
-        elif failure.check(net_error.DNSLookupError, net_error.ConnectError):  # type: ignore[no-untyped-call]
-            self.fail(f"cannot connect to {url}: {failure.getErrorMessage()}")
+        request = getattr(failure, "request", None)
+        where = short_url(request.url) if request is not None else "?"
+        error = failure.value
+        if isinstance(error, HttpError):
+            status = error.response.status
+            self.fail(f"HTTP {status} from {where}", blocked=status in BLOCK_STATUSES)
+        elif isinstance(error, TIMEOUTS):
+            self.fail(f"timed out fetching {where}")
+        elif isinstance(error, CONNECTION_ERRORS):
+            self.fail(f"cannot connect to {where}: {failure.getErrorMessage()}")
         else:
-            self.fail(
-                f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {failure.getErrorMessage()}"
-            )
+            self.fail(f"{type(error).__name__} fetching {where}: {failure.getErrorMessage()}")
 
     def parsed(self, response: Response, parse: Callable[[], T]) -> T | None:
         """Run a pure parser on a response; a ParseError or a block becomes a recorded failure and None."""
         try:
             return parse()
         except BlockedError as exc:
-            self.fail(f"{exc} ({response.url})", blocked=True)
+            self.fail(f"{exc} ({short_url(response.url)})", blocked=True)
         except ParseError as exc:
-            self.fail(f"cannot parse {response.url}: {exc}")
+            self.fail(f"cannot parse {short_url(response.url)}: {exc}")
         return None
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         if spider is self:
-            self.failures.append(f"spider error on {response.url}: {failure.getErrorMessage()}")
+            self.failures.append(f"spider error on {short_url(response.url)}: {failure.getErrorMessage()}")
