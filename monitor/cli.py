@@ -28,7 +28,7 @@ from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.health import source_health
 from monitor.tables import render_table
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
-from storage.migrate import upgrade
+from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
 
 logger = logging.getLogger("aipulse")
@@ -60,6 +60,9 @@ def _database(config: AppConfig, *, migrate: bool) -> Engine:
     check_connection(engine)
     if migrate:
         upgrade(engine)
+    elif not is_current(engine):
+        where = masked(config.database_url())
+        raise CliError(f"database {where} is not initialised or not migrated: run `aipulse init` first")
     return engine
 
 

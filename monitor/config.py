@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from monitor.durations import parse_duration
 
@@ -100,7 +102,7 @@ class DatabaseConfig(_Strict):
     def _no_literal_password(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().startswith("${"):
             return _secret_ref(value)
-        if isinstance(value, str) and re.match(r"^[\w+]+://[^/@:]*:[^/@]+@", value):
+        if isinstance(value, str) and _has_password(value):
             raise ValueError('a URL with a password is a secret: put it in an environment variable, url = "${NAME}"')
         return value
 
@@ -210,14 +212,27 @@ class AppConfig(_Strict):
         return {name: ref.resolve() for name, ref in section.secrets.items()} if section else {}
 
 
+def _has_password(url: str) -> bool:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    return bool(parsed.password) or "password" in parsed.query
+
+
 def _anchor_sqlite(url: str, config_path: Path | None) -> str:
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or config_path is None or config_path == BUNDLED_CONFIG:
+    if config_path is None or config_path == BUNDLED_CONFIG:
         return url
-    database = url[len(prefix) :]
-    if not database or database.startswith(("/", ":memory:")):
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
         return url
-    return prefix + str((config_path.parent / database).resolve())
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database.startswith(":memory:"):
+        return url
+    if Path(database).is_absolute() or database.startswith("file:"):
+        return url
+    return parsed.set(database=str((config_path.parent / database).resolve())).render_as_string(hide_password=False)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -293,10 +308,12 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _REDACTED:
-            message = record.getMessage()
-            for secret in _REDACTED:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = redact(record.getMessage()), None
+            if record.exc_info:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info)
         return True
 
 

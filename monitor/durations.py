@@ -23,12 +23,10 @@ def parse_duration(text: str) -> timedelta:
 
 def format_duration(value: timedelta) -> str:
     """The shortest exact human form of a duration ("1h30m", "2s")."""
-    seconds = int(value.total_seconds())
-    if seconds == 0:
-        return f"{value.total_seconds():g}s"
+    left_ms = round(value / timedelta(milliseconds=1))
     out = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
+    for unit, size_ms in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        count, left_ms = divmod(left_ms, size_ms)
         if count:
             out.append(f"{count}{unit}")
-    return "".join(out)
+    return "".join(out) or "0s"

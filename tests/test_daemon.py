@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from monitor.replay import Reply, ReplayServer, Route
+from monitor.replay import ReplayServer, Reply, Route
 from storage.models import CrawlRun
 from tests.crawl_support import AZURE_PATH, azure_page, azure_routes, count_offers, migrated, runs, write_config
 
@@ -56,7 +56,9 @@ def finished(engine: Engine, status: str | None = None) -> list[CrawlRun]:
     return [r for r in runs(engine) if r.status != "running" and (status is None or r.status == status)]
 
 
-def stop(process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM, timeout_s: float = 30) -> tuple[int, str]:
+def stop(
+    process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM, timeout_s: float = 30
+) -> tuple[int, str]:
     process.send_signal(sig)
     output, _ = process.communicate(timeout=timeout_s)
     return process.returncode, output
@@ -65,9 +67,7 @@ def stop(process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM, t
 def test_daemon_runs_on_its_cadence_and_stops_cleanly_on_sigterm(tmp_path: Path, sqlite_url: str) -> None:
     engine = migrated(sqlite_url)
     with ReplayServer(azure_routes()) as server:
-        config = write_config(
-            tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}}
-        )
+        config = write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}})
         with daemon(config, tmp_path) as process:
             wait_for(lambda: len(finished(engine, "succeeded")) >= 2, 90, "two successful runs", process)
             started = time.monotonic()
@@ -83,9 +83,7 @@ def test_daemon_runs_on_its_cadence_and_stops_cleanly_on_sigterm(tmp_path: Path,
 def test_daemon_keeps_its_schedule_when_the_source_fails(tmp_path: Path, sqlite_url: str) -> None:
     engine = migrated(sqlite_url)
     with ReplayServer([Route(AZURE_PATH, [Reply(b"down", status=500)])]) as server:
-        config = write_config(
-            tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}}
-        )
+        config = write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}})
         with daemon(config, tmp_path) as process:
             wait_for(lambda: len(finished(engine, "failed")) >= 2, 90, "two failed runs", process)
             assert process.poll() is None, "the daemon must stay up when a source fails"
