@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
+from storage.types import canonical_decimal
 
 M = TypeVar("M", bound=Base)
 
@@ -47,7 +48,7 @@ class WriteStats:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return a is not None and b is not None and Decimal(a) == Decimal(b)
+        return a is not None and b is not None and canonical_decimal(a) == canonical_decimal(b)
     return bool(a == b)
 
 
@@ -146,7 +147,9 @@ def write_quotes(session: Session, rows: Iterable[Mapping[str, Any]], run_id: in
 def company_key(name: str) -> str:
     """A company name folded for matching: width, case, spaces, punctuation and legal suffixes removed."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    folded = re.sub(r"(股份有限公司|有限责任公司|有限公司|集团|,? ?(inc|ltd|llc|corp|co)\.?)$", "", folded.strip())
+    folded = re.sub(
+        r"(股份有限公司|有限责任公司|有限公司|集团|(?:,\s*|\s+)(inc|ltd|llc|corp|co)\.?)$", "", folded.strip()
+    )
     return re.sub(r"[\s\W_]+", "", folded)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Numeric, String
@@ -30,6 +30,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SCALE = Decimal("1e-10")
+
+
+def canonical_decimal(value: Decimal | int | str) -> Decimal:
+    """The value as stored: 10 decimal places at most, no trailing zeros, never in exponent form (1E+2)."""
+    number = Decimal(value).quantize(SCALE, rounding=ROUND_HALF_EVEN).normalize()
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number  # type: ignore[operator]
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """A Decimal kept exactly: NUMERIC on PostgreSQL, text on SQLite (which would round it through a float)."""
 
@@ -44,10 +53,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        value = Decimal(value)
-        return format(value.normalize(), "f") if dialect.name == "sqlite" else value
+        value = canonical_decimal(value)
+        return format(value, "f") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).normalize()
+        return canonical_decimal(value)

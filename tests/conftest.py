@@ -10,7 +10,6 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from glob import glob
 from pathlib import Path
 
 import pytest
@@ -34,8 +33,8 @@ def _free_port() -> int:
 
 
 def _pg_bin(name: str) -> str | None:
-    found = sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(found[-1]) if found else shutil.which(name)
 
 
 class PostgresCluster:

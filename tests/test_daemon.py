@@ -59,7 +59,7 @@ def finished(engine: Engine, status: str | None = None) -> list[CrawlRun]:
 def stop(
     process: subprocess.Popen[str], sig: signal.Signals = signal.SIGTERM, timeout_s: float = 30
 ) -> tuple[int, str]:
-    process.send_signal(sig)
+    process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=timeout_s)
     return process.returncode, output
 
