@@ -1,8 +1,7 @@
-"""Loads aipulse.toml into strict models; the only module that reads the environment."""
+"""Loads aipulse.toml into strict models; with monitor.secrets, the only code that reads the environment."""
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tomllib
@@ -17,6 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitor.durations import parse_duration
+from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
+
+__all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
 
 CONFIG_ENV = "AIPULSE_CONFIG"
 DATABASE_ENV = "AIPULSE_DATABASE_URL"
@@ -35,39 +37,6 @@ BROWSER_ARGS = [
     "--disable-sync",
 ]
 
-_REDACTED: set[str] = set()
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used; the message names the file, the key and the reason."""
-
-
-class SecretRef(BaseModel):
-    """A secret given as a reference to an environment variable; its value never appears in repr or logs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-    def __repr__(self) -> str:
-        return f"SecretRef(env={self.env!r})"
-
-    def resolve(self) -> str:
-        """The secret's value; ConfigError when the variable is not set. The value is redacted from logs."""
-        value = os.environ.get(self.env)
-        if not value:
-            raise ConfigError(f"environment variable {self.env} is not set (a secret this configuration refers to)")
-        _REDACTED.add(value)
-        return value
-
-
-def _secret_ref(value: Any) -> Any:
-    if isinstance(value, str):
-        match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value.strip())
-        if not match:
-            raise ValueError('secrets must be environment references: { env = "NAME" } or "${NAME}", never literals')
-        return {"env": match.group(1)}
-    return value
-
 
 def _duration(value: Any) -> Any:
     if isinstance(value, timedelta):
@@ -77,7 +46,6 @@ def _duration(value: Any) -> Any:
     return parse_duration(value)
 
 
-Secret = Annotated[SecretRef, BeforeValidator(_secret_ref)]
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 ArgValue = str | int | float | bool | list[str]
 
@@ -101,7 +69,7 @@ class DatabaseConfig(_Strict):
     @classmethod
     def _no_literal_password(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().startswith("${"):
-            return _secret_ref(value)
+            return secret_reference(value)
         if isinstance(value, str) and _has_password(value):
             raise ValueError('a URL with a password is a secret: put it in an environment variable, url = "${NAME}"')
         return value
@@ -301,27 +269,6 @@ def check_secrets(config: AppConfig) -> None:
                 raise ConfigError(
                     f"{config.path}: sources.{source_id}.secrets.{name}: environment variable {ref.env} is not set"
                 )
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces every resolved secret value in log records with '***'."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _REDACTED:
-            record.msg, record.args = redact(record.getMessage()), None
-            if record.exc_info:
-                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
-            if record.stack_info:
-                record.stack_info = redact(record.stack_info)
-        return True
-
-
-def redact(text: str) -> str:
-    """`text` with every resolved secret replaced by '***'."""
-    for secret in _REDACTED:
-        text = text.replace(secret, "***")
-    return text
 
 
 def environment(names: Mapping[str, str] | None = None) -> dict[str, str]:

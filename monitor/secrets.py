@@ -1,0 +1,68 @@
+"""Secrets as references to environment variables, and their redaction from logs (imports nothing of ours)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_REDACTED: set[str] = set()
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file, the key and the reason."""
+
+
+class SecretRef(BaseModel):
+    """A secret given as a reference to an environment variable; its value never appears in repr or logs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    def __repr__(self) -> str:
+        return f"SecretRef(env={self.env!r})"
+
+    def resolve(self) -> str:
+        """The secret's value; ConfigError when the variable is not set. The value is redacted from logs."""
+        value = os.environ.get(self.env)
+        if not value:
+            raise ConfigError(f"environment variable {self.env} is not set (a secret this configuration refers to)")
+        _REDACTED.add(value)
+        return value
+
+
+def secret_reference(value: Any) -> Any:
+    """Accept "${NAME}" as shorthand for { env = "NAME" }; refuse any other literal string."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value.strip())
+        if not match:
+            raise ValueError('secrets must be environment references: { env = "NAME" } or "${NAME}", never literals')
+        return {"env": match.group(1)}
+    return value
+
+
+Secret = Annotated[SecretRef, BeforeValidator(secret_reference)]
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces every resolved secret value in log records with '***'."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _REDACTED:
+            record.msg, record.args = redact(record.getMessage()), None
+            if record.exc_info:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info)
+        return True
+
+
+def redact(text: str) -> str:
+    """`text` with every resolved secret replaced by '***'."""
+    for secret in _REDACTED:
+        text = text.replace(secret, "***")
+    return text
