@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import shutil
@@ -32,6 +33,9 @@ from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
 
 logger = logging.getLogger("aipulse")
+
+#: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
+SHOW_MODULES: list[str] = []
 
 
 class CliError(Exception):
@@ -190,6 +194,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _database(config, migrate=False)
+    with session_factory(engine)() as session:
+        return int(args.show(args, config, session))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo import run_demo
 
@@ -222,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="health at a glance (exit 1 when a source fails or is stale)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
+    if SHOW_MODULES:
+        show = sub.add_parser("show", help="print the analyst's tables from the store")
+        show.set_defaults(func=cmd_show)
+        show_sub = show.add_subparsers(dest="what", required=True, metavar="WHAT")
+        for module in SHOW_MODULES:  # each registers its tables with handler(args, config, session) -> int
+            importlib.import_module(module).add_parser(show_sub)
     demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 and run every source once")
     demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
     demo.set_defaults(func=cmd_demo)
