@@ -26,9 +26,43 @@ def _azure_routes(fixtures: Path) -> list[Route]:
     ]
 
 
+def _aliyun_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "aliyun_gpu"
+    page = Reply.file(case / "version_page" / "response.html", content_type="text/html; charset=utf-8")
+    price_file = Reply.file(case / "seed_rows_gn7_gn7e" / "response.json")
+    return [
+        Route("/price/ecs/ecs-pricing/zh", [page]),
+        Route("/aliyun/ecs-price-info/2.0.211/price/download/instancePrice.json", [price_file]),
+    ]
+
+
+def _tencent_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "tencent_gpu"
+    answers = {
+        "ap-beijing": "gt4_beijing",
+        "ap-shanghai": "doc_sample_cn_wrapped",
+        "ap-guangzhou": "doc_sample_en_wrapped",
+    }
+    return [
+        Route("/cgi/api", [Reply.file(case / answer / "response.json")], {"region": region}, method="POST")
+        for region, answer in answers.items()
+    ]
+
+
+def _aws_routes(fixtures: Path) -> list[Route]:
+    return [Route("/instances.json", [Reply.file(fixtures / "aws_gpu" / "p4d_p4de_p5_g5" / "response.json")])]
+
+
 #: source id -> (endpoint path on the replay server, the routes that replay its recorded responses)
 DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
+    "aliyun_gpu": ("/price/ecs/ecs-pricing/zh", _aliyun_routes),
+    "aws_gpu": ("/instances.json", _aws_routes),
     "azure_gpu": ("/api/retail/prices", _azure_routes),
+    "tencent_gpu": ("/cgi/api", _tencent_routes),
+}
+#: source id -> spider arguments besides `endpoint`; "{server}" becomes the replay server's base URL
+DEMO_ARGS: dict[str, dict[str, str]] = {
+    "aliyun_gpu": {"cdn": "{server}/aliyun/ecs-price-info"},
 }
 
 
@@ -36,7 +70,11 @@ def demo_config(server_url: str, database_url: str) -> str:
     """A configuration that points every demo source at the replay server."""
     lines = ["[database]", f'url = "{database_url}"', "", "[daemon]", 'log_level = "WARNING"', ""]
     for source_id, (path, _) in sorted(DEMO_SOURCES.items()):
-        lines += [f"[sources.{source_id}]", 'every = "1h"', f'endpoint = "{server_url}{path}"', ""]
+        lines += [f"[sources.{source_id}]", 'every = "1h"', f'endpoint = "{server_url}{path}"']
+        extra = {k: v.replace("{server}", server_url) for k, v in DEMO_ARGS.get(source_id, {}).items()}
+        if extra:
+            lines.append("args = { " + ", ".join(f'{k} = "{v}"' for k, v in extra.items()) + " }")
+        lines.append("")
     return "\n".join(lines)
 
 

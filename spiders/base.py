@@ -79,6 +79,8 @@ class SourceSpider(scrapy.Spider):
         self.failures: list[str] = []
         self.blocked = False
         self.notes: list[str] = []
+        #: facts about this run kept in crawl_runs.details (e.g. the price-file version a source served)
+        self.details: dict[str, Any] = {}
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

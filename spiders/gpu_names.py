@@ -55,6 +55,13 @@ _FAMILIES: tuple[_Family, ...] = (
     _Family("A10", (24,)),
     _Family("A10G", (24,)),
     _Family("T4", (16,)),
+    _Family("T4G", (16,)),  # AWS g5g "NVIDIA T4G Tensor Core"
+    _Family("P100", (16,)),  # Alibaba gn5
+    _Family("P40", (24,)),  # Tencent GN8
+    _Family("P4", (8,)),  # Alibaba gn5i
+    _Family("K80", (12,)),  # AWS p2 (12 GB per exposed GPU)
+    _Family("M60", (8,)),  # AWS g3
+    _Family("B200", (180,)),  # AWS p6-b200
     _Family("V100", (16, 32)),
     _Family("V100S", (32,)),
     _Family("A6000", (48,), aliases=("RTXA6000",)),

@@ -89,6 +89,7 @@ class StoragePipeline:
         fetched = sum(len(rows) for rows in self.rows.values())
         written = WriteStats()
         details: dict[str, Any] = {"close_reason": reason, "items_fetched": fetched}
+        details.update(getattr(spider, "details", {}))
         notes: list[str] = getattr(spider, "notes", [])
         if notes:
             details["notes"] = notes[:50]

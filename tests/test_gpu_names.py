@@ -69,7 +69,8 @@ CASES: list[tuple[str, int | None, str, str | None, bool]] = [
     ("RTX 3090", None, "RTX3090-24G", None, True),
     # not recognised: raw (stripped) name, never a guess, never an exception
     ("  Radeon MI300X  ", None, "Radeon MI300X", None, False),
-    ("Tesla P100", None, "Tesla P100", None, False),
+    ("Tesla P100", None, "P100-16G", None, True),
+    ("Gaudi HL-205", None, "Gaudi HL-205", None, False),
     ("A100", 24, "A100", None, False),
     ("H100 NVL 188GB", None, "H100 NVL 188GB", None, False),
     ("80GB", None, "80GB", None, False),

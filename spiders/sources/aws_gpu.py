@@ -1,0 +1,50 @@
+"""aws_gpu: EC2 GPU instance prices (Linux on-demand and spot, every region) from instances.vantage.sh."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import SourceSpider
+from spiders.items import GpuOffer
+from spiders.parsers.aws_gpu import DEFAULT_ENDPOINT, parse_instances
+
+
+class AwsGpuSpider(SourceSpider):
+    name = "aws_gpu"
+    kind = "gpu"
+    default_endpoint = DEFAULT_ENDPOINT
+    description = "EC2 GPU instances (p4d A100, p5 H100 …) via instances.vantage.sh: on-demand and spot (USD per hour)"
+    # instances.json describes every EC2 type (tens of MB; the GPU records alone are 3.8 MB, 2025-11), and
+    # DOWNLOAD_MAXSIZE also caps the decompressed size: allow it for this spider only, without the 32 MiB
+    # size warning, and give the download time.
+    custom_settings = {  # noqa: RUF012 - Scrapy declares it an instance attribute
+        "DOWNLOAD_MAXSIZE": 512 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 256 * 1024 * 1024,
+        "DOWNLOAD_TIMEOUT": 300,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    }
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.endpoint, callback=self.parse_instances, errback=self.errback)
+
+    def parse_instances(self, response: Response) -> Iterator[GpuOffer]:
+        fetched_at = self.now()
+        # response.body is handed over as bytes: json.loads decodes it once, no str copy is made first.
+        result = self.parsed(response, lambda: parse_instances(response.body, url=response.url, fetched_at=fetched_at))
+        if result is None:
+            return
+        self.logger.info(
+            "%d GPU instance types, %d offers (%d regions/prices left out)",
+            result.gpu_instance_types, len(result.offers), len(result.skipped),
+        )  # fmt: skip
+        for message in result.notes:
+            self.note(message)
+        for reason in result.skipped:
+            self.logger.debug("skipped %s", reason)
+        if not result.offers:
+            self.fail("no GPU offer in instances.json (GPU or pricing fields renamed?)")
+            return
+        yield from result.offers
