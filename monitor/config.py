@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitor.durations import parse_duration
+from monitor.quotes_config import QuotesConfig
 from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
@@ -158,6 +159,7 @@ class AppConfig(_Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    quotes: QuotesConfig = Field(default_factory=QuotesConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     def database_url(self) -> str:

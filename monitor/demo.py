@@ -16,6 +16,7 @@ from storage.migrate import upgrade
 from storage.repository import latest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+RouteBuilder = Callable[[Path], list[Route]]
 
 
 def _azure_routes(fixtures: Path) -> list[Route]:
@@ -53,16 +54,54 @@ def _aws_routes(fixtures: Path) -> list[Route]:
     return [Route("/instances.json", [Reply.file(fixtures / "aws_gpu" / "p4d_p4de_p5_g5" / "response.json")])]
 
 
+def _quote_routes(source: str, endpoint: str, answers: dict[str, tuple[str, dict[str, str | None]]]) -> RouteBuilder:
+    def build(fixtures: Path) -> list[Route]:
+        routes = []
+        for path, (case, query) in answers.items():
+            [response] = (fixtures / source / case).glob("response.*")
+            routes.append(Route(endpoint + path, [Reply.file(response, content_type="text/plain")], query))
+        return routes
+
+    return build
+
+
 #: source id -> (endpoint path on the replay server, the routes that replay its recorded responses)
 DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
     "aliyun_gpu": ("/price/ecs/ecs-pricing/zh", _aliyun_routes),
     "aws_gpu": ("/instances.json", _aws_routes),
     "azure_gpu": ("/api/retail/prices", _azure_routes),
     "tencent_gpu": ("/cgi/api", _tencent_routes),
+    "tencent_quotes": (
+        "/tencent",
+        _quote_routes("tencent_quotes", "/tencent", {"/q=sh600519,sz000001": ("a_shares_gbk", {})}),
+    ),
+    "sina_quotes": (
+        "/sina",
+        _quote_routes("sina_quotes", "/sina", {"/list=sh600519,sz000001": ("a_shares_gbk", {})}),
+    ),
+    "eastmoney_quotes": (
+        "/em/api/qt/stock/get",
+        _quote_routes("eastmoney_quotes", "/em/api/qt/stock/get", {"": ("a_share_scaled", {"secid": "1.600519"})}),
+    ),
+    "eastmoney_klines": (
+        "/emhis/api/qt/stock/kline/get",
+        _quote_routes(
+            "eastmoney_klines", "/emhis/api/qt/stock/kline/get", {"": ("day_trimmed", {"secid": "1.600519"})}
+        ),
+    ),
+    "yahoo_quotes": (
+        "/yahoo/v8/finance/chart",
+        _quote_routes("yahoo_quotes", "/yahoo/v8/finance/chart", {"/0700.HK": ("hk_five_days", {})}),
+    ),
 }
 #: source id -> spider arguments besides `endpoint`; "{server}" becomes the replay server's base URL
 DEMO_ARGS: dict[str, dict[str, str]] = {
     "aliyun_gpu": {"cdn": "{server}/aliyun/ecs-price-info"},
+    "tencent_quotes": {"symbols": "600519.SH,000001.SZ"},
+    "sina_quotes": {"symbols": "600519.SH,000001.SZ"},
+    "eastmoney_quotes": {"symbols": "600519.SH"},
+    "eastmoney_klines": {"symbols": "600519.SH", "days": "3"},
+    "yahoo_quotes": {"symbols": "0700.HK"},
 }
 
 

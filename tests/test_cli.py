@@ -160,7 +160,9 @@ def test_status_json_on_a_fresh_database_counts_rows_and_is_healthy(
                               "crawl_runs": 0}  # fmt: skip
     assert report["running"] == 0
     assert report["healthy"] is True
-    assert [(s["source"], s["state"]) for s in report["sources"]] == [("azure_gpu", "never")]
+    states = {s["source"]: s["state"] for s in report["sources"]}
+    assert states["azure_gpu"] == "never"
+    assert {state for source, state in states.items() if source != "azure_gpu"} <= {"disabled"}
 
 
 def test_status_after_a_failed_run_exits_1_showing_the_source_failing_with_its_error(
@@ -206,7 +208,7 @@ def test_crawl_of_an_unknown_source_exits_2_naming_known_sources(
     assert main(["crawl", "nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown source 'nope'" in err
-    assert "known: azure_gpu" in err
+    assert "known: " in err and "azure_gpu" in err
 
 
 @pytest.mark.parametrize("arg", ["bad", "=value"])

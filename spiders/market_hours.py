@@ -1,0 +1,120 @@
+"""Trading sessions of the A-share, Hong Kong and US markets: is a market open, when does it next close."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from spiders.symbols import Symbol, parse_symbol
+
+__all__ = [
+    "MARKETS",
+    "Market",
+    "is_open",
+    "is_trading_day",
+    "market_of",
+    "next_close_after",
+    "next_open_at",
+    "quote_status",
+    "sessions_on",
+]
+
+#: how far ahead a search for the next session looks; the longest closure (Spring Festival) is ~9 days
+_SEARCH_DAYS = 40
+
+
+@dataclass(frozen=True)
+class Market:
+    """A market's time zone and its continuous trading sessions (start inclusive, end exclusive, local time)."""
+
+    name: str
+    zone: ZoneInfo
+    sessions: tuple[tuple[time, time], ...]
+
+
+# Continuous trading only (stocks.md §9): the A-share closing call auction 14:57-15:00 counts as open,
+# the HK closing auction to ~16:10 does not. US half days are not modelled; pass them as holidays if needed.
+MARKETS: dict[str, Market] = {
+    "CN": Market("CN", ZoneInfo("Asia/Shanghai"), ((time(9, 30), time(11, 30)), (time(13, 0), time(15, 0)))),
+    "HK": Market("HK", ZoneInfo("Asia/Hong_Kong"), ((time(9, 30), time(12, 0)), (time(13, 0), time(16, 0)))),
+    "US": Market("US", ZoneInfo("America/New_York"), ((time(9, 30), time(16, 0)),)),
+}
+
+
+def _market(name: str) -> Market:
+    try:
+        return MARKETS[name]
+    except KeyError:
+        raise ValueError(f"unknown market {name!r} (known: {', '.join(MARKETS)})") from None
+
+
+def _aware(at: datetime) -> None:
+    if at.tzinfo is None:
+        raise ValueError("the time must be timezone-aware")
+
+
+def market_of(symbol: Symbol | str) -> str:
+    """CN, HK or US for a canonical symbol (`002230.SZ` -> CN, `0700.HK` -> HK, `NVDA` -> US)."""
+    return (symbol if isinstance(symbol, Symbol) else parse_symbol(symbol)).market
+
+
+def is_trading_day(market: str, day: date, holidays: Collection[date] = frozenset()) -> bool:
+    """Monday to Friday and not a holiday; weekend make-up workdays (调休) are never trading days in China."""
+    _market(market)
+    return day.weekday() < 5 and day not in holidays
+
+
+def sessions_on(market: str, day: date, holidays: Collection[date] = frozenset()) -> list[tuple[datetime, datetime]]:
+    """The sessions of `day` (a local date of the market) as aware (start, end) pairs; none on a closed day."""
+    spec = _market(market)
+    if not is_trading_day(market, day, holidays):
+        return []
+    return [
+        (datetime.combine(day, start, spec.zone), datetime.combine(day, end, spec.zone)) for start, end in spec.sessions
+    ]
+
+
+def is_open(market: str, at: datetime, holidays: Collection[date] = frozenset()) -> bool:
+    """True while `at` falls inside a continuous session (lunch breaks, weekends and holidays are closed)."""
+    _aware(at)
+    local = at.astimezone(_market(market).zone)
+    return any(start <= local < end for start, end in sessions_on(market, local.date(), holidays))
+
+
+def next_close_after(market: str, at: datetime, holidays: Collection[date] = frozenset()) -> datetime:
+    """The first end of a trading day (its last session's end) strictly after `at`, in the market's zone."""
+    _aware(at)
+    local = at.astimezone(_market(market).zone)
+    for offset in range(_SEARCH_DAYS):
+        sessions = sessions_on(market, local.date() + timedelta(days=offset), holidays)
+        if sessions and sessions[-1][1] > local:
+            return sessions[-1][1]
+    raise ValueError(f"{market} has no trading day within {_SEARCH_DAYS} days of {at.isoformat()}")
+
+
+def next_open_at(market: str, at: datetime, holidays: Collection[date] = frozenset()) -> datetime:
+    """`at` itself while the market is open, else the start of the next session, in the market's zone."""
+    _aware(at)
+    local = at.astimezone(_market(market).zone)
+    for offset in range(_SEARCH_DAYS):
+        for start, end in sessions_on(market, local.date() + timedelta(days=offset), holidays):
+            if start <= local < end:
+                return local
+            if start > local:
+                return start
+    raise ValueError(f"{market} has no trading day within {_SEARCH_DAYS} days of {at.isoformat()}")
+
+
+def quote_status(symbol: Symbol, has_price: bool, quote_time: datetime, fetched_at: datetime) -> str:
+    """`halted` without a price; `trading` when fetched in a session with a quote of that day; else `closed`.
+
+    Sources keep serving the last quote after the close and on holidays, so a quote from an earlier day
+    fetched during what would be session hours means the market is closed today.
+    """
+    if not has_price:
+        return "halted"
+    zone = _market(symbol.market).zone
+    same_day = quote_time.astimezone(zone).date() == fetched_at.astimezone(zone).date()
+    return "trading" if same_day and is_open(symbol.market, fetched_at) else "closed"

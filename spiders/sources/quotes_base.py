@@ -1,0 +1,93 @@
+"""What the four quote spiders share: `-a symbols=`, unknown symbols as notes, a failed run when none is known."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from spiders.base import SourceSpider
+from spiders.items import Quote
+from spiders.parsers.quotes_common import QuoteBatch
+from spiders.runtime import config_for
+from spiders.symbols import Symbol, SymbolError, parse_symbols
+
+
+class QuoteSpider(SourceSpider):
+    """A quote source: symbols from `-a symbols=` (else the config's [quotes] watch list and indices)."""
+
+    kind = "quotes"
+    #: the exchanges (SH SZ BJ CSI HK US) this source can quote; others are skipped with a note
+    exchanges: ClassVar[frozenset[str]] = frozenset({"SH", "SZ", "BJ", "HK", "US"})
+
+    def __init__(self, *args: Any, symbols: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.symbols_arg = symbols
+        self.quotes_seen = 0
+        self.unknown: list[str] = []
+        self._pending = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QuoteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, QuoteSpider)
+        if spider.symbols_arg is None:
+            # The lead adds `quotes: QuotesConfig` to AppConfig; until then (and without a file) there is none.
+            quotes = getattr(config_for(crawler.settings), "quotes", None)
+            if quotes is not None:
+                spider.symbols_arg = ",".join(quotes.symbols()) or None
+        return spider
+
+    def wanted(self) -> list[Symbol]:
+        """The symbols to quote this run; an unusable argument is a recorded failure and an empty list."""
+        if not self.symbols_arg:
+            self.fail("no symbols: give -a symbols=002230.SZ,0700.HK or a [quotes] watch list")
+            return []
+        try:
+            symbols = parse_symbols(self.symbols_arg)
+        except SymbolError as exc:
+            self.fail(f"bad -a symbols: {exc}")
+            return []
+        usable = [s for s in symbols if s.exchange in self.exchanges]
+        for symbol in symbols:
+            if symbol.exchange not in self.exchanges:
+                self.note(f"{symbol}: {self.name} does not quote {symbol.exchange} symbols, skipped")
+        if not usable:
+            self.fail(f"none of the symbols can be quoted by {self.name}")
+        return usable
+
+    def sent(self, count: int = 1) -> None:
+        """Count requests whose outcome (answer or final failure) is still to come."""
+        self._pending += count
+
+    def take(self, response: Response, parse: Callable[[], QuoteBatch]) -> Iterator[Quote]:
+        """Run the parser on one answer and hand its outcome to `accept`."""
+        yield from self.accept(self.parsed(response, parse))
+
+    def accept(self, batch: QuoteBatch | None) -> Iterator[Quote]:
+        """Yield a batch's quotes and note its unknown symbols (None: a failure already recorded); one request done."""
+        try:
+            if batch is not None:
+                for symbol in batch.unknown:
+                    self.unknown.append(symbol)
+                    self.note(f"{symbol}: unknown to {self.name} (the answer has no quote for it)")
+                self.quotes_seen += len(batch.quotes)
+                yield from batch.quotes
+        finally:
+            self._done()
+
+    def errback(self, failure: Failure) -> None:
+        """Record the failed request like every source, then close the books when it was the last one."""
+        try:
+            super().errback(failure)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        self._pending -= 1
+        if self._pending == 0 and not self.failures and self.quotes_seen == 0:
+            # Every answer said "unknown": a source that knows none of the symbols is failing, not quiet.
+            self.fail(f"no quote for any symbol ({', '.join(self.unknown) or 'none answered'})")
