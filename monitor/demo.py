@@ -65,12 +65,38 @@ def _quote_routes(source: str, endpoint: str, answers: dict[str, tuple[str, dict
     return build
 
 
+def _similarweb_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "similarweb_traffic" / "wrtn_ai_2024_09" / "response.json"
+    return [Route("/api/v1/data", [Reply.file(case)], {"domain": "wrtn.ai"})]
+
+
+def _tranco_routes(fixtures: Path) -> list[Route]:
+    cases = fixtures / "tranco_traffic"
+    not_ranked = cases / "gemini_google_com_not_ranked" / "response.json"
+    return [
+        Route("/api/ranks/domain/chatgpt.com", [Reply.file(cases / "chatgpt_com_38_days" / "response.json")]),
+        Route("/api/ranks/domain/gemini.google.com", [Reply.file(not_ranked)]),
+    ]
+
+
+def _similarweb_api_routes(fixtures: Path) -> list[Route]:
+    cases = fixtures / "similarweb_api_traffic"
+    base = "/v1/website/chatgpt.com/total-traffic-and-engagement"
+    return [
+        Route(f"{base}/visits", [Reply.file(cases / "weekly_visits_chatgpt_com" / "response.json")]),
+        Route(f"{base}/average-visit-duration", [Reply.file(cases / "weekly_duration_chatgpt_com" / "response.json")]),
+    ]
+
+
 #: source id -> (endpoint path on the replay server, the routes that replay its recorded responses)
 DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
     "aliyun_gpu": ("/price/ecs/ecs-pricing/zh", _aliyun_routes),
     "aws_gpu": ("/instances.json", _aws_routes),
     "azure_gpu": ("/api/retail/prices", _azure_routes),
     "tencent_gpu": ("/cgi/api", _tencent_routes),
+    "similarweb_traffic": ("/api/v1/data", _similarweb_routes),
+    "similarweb_api_traffic": ("/v1/website", _similarweb_api_routes),
+    "tranco_traffic": ("/api/ranks/domain", _tranco_routes),
     "tencent_quotes": (
         "/tencent",
         _quote_routes("tencent_quotes", "/tencent", {"/q=sh600519,sz000001": ("a_shares_gbk", {})}),
@@ -102,6 +128,9 @@ DEMO_ARGS: dict[str, dict[str, str]] = {
     "eastmoney_quotes": {"symbols": "600519.SH"},
     "eastmoney_klines": {"symbols": "600519.SH", "days": "3"},
     "yahoo_quotes": {"symbols": "0700.HK"},
+    "similarweb_traffic": {"domains": "wrtn.ai"},  # one domain: the 30 s delay is only between requests
+    "similarweb_api_traffic": {"domains": "chatgpt.com", "api_key": "demo-key-not-secret"},
+    "tranco_traffic": {"domains": "chatgpt.com,gemini.google.com"},
 }
 
 

@@ -112,7 +112,10 @@ def write_traffic_snapshots(
     for row in rows:
         period = tuple(row[k] for k in key)
         current = latest.get(period)
-        if current is not None and not _differs(current, row, TRAFFIC_VALUES):
+        # Only the values the row reports count: SimilarWeb's history repeats a month with visits only, and
+        # that equal visits-only row is the same fact, not a revision that would lose the month's duration.
+        reported = [name for name in TRAFFIC_VALUES if row.get(name) is not None]
+        if current is not None and not _differs(current, row, reported):
             current.last_seen_at = max(current.last_seen_at, row["observed_at"])
             stats.unchanged += 1
             continue

@@ -1,0 +1,189 @@
+"""SimilarWeb's official REST API (visits, average visit duration) -> TrafficSnapshot per day, week or month."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from spiders.errors import BlockedError, ParseError
+from spiders.items import TrafficSnapshot
+
+__all__ = [
+    "API_GRANULARITIES",
+    "DEFAULT_ENDPOINT",
+    "METRICS",
+    "SOURCE_ID",
+    "ApiSeries",
+    "build_snapshots",
+    "error_message",
+    "metric_path",
+    "parse_metric",
+]
+
+SOURCE_ID = "similarweb_api_traffic"
+DEFAULT_ENDPOINT = "https://api.similarweb.com/v1/website"
+#: the API's granularity parameter -> TrafficSnapshot.granularity
+API_GRANULARITIES = {"daily": "day", "weekly": "week", "monthly": "month"}
+#: response key -> endpoint path after /{domain}/ (traffic.md §2.5)
+METRICS = {
+    "visits": "total-traffic-and-engagement/visits",
+    "average_visit_duration": "total-traffic-and-engagement/average-visit-duration",
+}
+#: words in an error_message that mean the key or plan was refused (a block, not a layout change)
+_AUTH_WORDS = ("api key", "api_key", "unauthorized", "permission", "forbidden", "hits", "credit", "subscription")
+
+
+@dataclass(frozen=True)
+class ApiSeries:
+    """One metric of one domain: {period start: value}, zeros left out; empty when SimilarWeb has no data."""
+
+    domain: str
+    granularity: str
+    points: dict[date, Decimal]
+    last_updated: date | None = None
+
+
+def metric_path(metric: str) -> str:
+    """The endpoint path of a metric key (`visits`, `average_visit_duration`)."""
+    return METRICS[metric]
+
+
+def parse_metric(data: object, *, metric: str, url: str) -> ApiSeries:
+    """Parse one metric answer (`{meta, visits: [{date, visits}]}` or the duration twin).
+
+    An error envelope saying the domain has no data is an empty series; a refused key or plan raises
+    BlockedError; any other error or a missing series raises ParseError. The api_key never appears here:
+    callers pass a URL without it.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
+    domain = _requested_domain(url)
+    if not isinstance(data, dict):
+        raise ParseError(f"expected a JSON object, got {type(data).__name__}")
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        raise ParseError("the answer has no meta object")
+    request = meta.get("request")
+    if not isinstance(request, dict):
+        request = {}
+    granularity = _granularity(request.get("granularity"), url)
+    status = meta.get("status")
+    if not isinstance(status, str) or status.lower() != "success":
+        _raise_for_error(meta, domain)
+        return ApiSeries(domain, granularity, {})
+    answered = request.get("domain")
+    if isinstance(answered, str) and answered.strip().lower().removeprefix("www.") != domain:
+        raise ParseError(f"the answer is for {answered!r}, not the requested {domain!r}")
+    entries = data.get(metric)
+    if not isinstance(entries, list):
+        raise ParseError(f"the answer has no {metric} list")
+    points: dict[date, Decimal] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ParseError(f"{metric}[{index}] is not an object")
+        day = _date(entry.get("date"), f"{metric}[{index}].date")
+        value = _number(entry.get(metric), f"{metric}[{index}].{metric}")
+        if value is not None and value > 0:  # 0 = no data for that period, never a -100 % period
+            points[day] = value
+    return ApiSeries(domain, granularity, points, _last_updated(meta.get("last_updated")))
+
+
+def build_snapshots(
+    visits: ApiSeries, durations: ApiSeries, *, url: str, fetched_at: datetime
+) -> list[TrafficSnapshot]:
+    """One snapshot per period present in either series (oldest first): visits and average visit duration."""
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    if (visits.domain, visits.granularity) != (durations.domain, durations.granularity):
+        raise ParseError(
+            f"cannot combine {visits.domain}/{visits.granularity} visits with "
+            f"{durations.domain}/{durations.granularity} durations"
+        )
+    periods = sorted(set(visits.points) | set(durations.points))
+    snapshots = []
+    for period in periods:
+        count = visits.points.get(period)
+        snapshots.append(
+            TrafficSnapshot(
+                source=SOURCE_ID,
+                url=url,
+                observed_at=fetched_at,
+                domain=visits.domain,
+                period_start=period,
+                granularity=visits.granularity,
+                # the API estimates fractional visits; whole visits are what TrafficSnapshot stores
+                visits=None if count is None else int(count.to_integral_value(ROUND_HALF_EVEN)),
+                avg_visit_duration_s=durations.points.get(period),
+            )
+        )
+    return snapshots
+
+
+def error_message(data: object) -> str | None:
+    """The `error_message` of an error envelope (for reasons of HTTP 4xx answers), else None."""
+    if isinstance(data, dict) and isinstance(data.get("meta"), dict):
+        message = data["meta"].get("error_message")
+        return str(message) if message is not None else None
+    return None
+
+
+def _raise_for_error(meta: Mapping[str, Any], domain: str) -> None:
+    code = meta.get("error_code")
+    message = str(meta.get("error_message") or meta.get("status") or "no status")
+    lowered = message.lower()
+    if "not found" in lowered:
+        return  # the domain has no data (honest empty), whatever error_code came with it
+    if code in (401, 403) or any(word in lowered for word in _AUTH_WORDS):
+        raise BlockedError(f"SimilarWeb API refused the request for {domain}: {message} (error_code {code})")
+    raise ParseError(f"SimilarWeb API error for {domain}: {message} (error_code {code})")
+
+
+def _requested_domain(url: str) -> str:
+    parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
+    for index, part in enumerate(parts[:-1]):
+        if part == "website":
+            return parts[index + 1].strip().lower().removeprefix("www.")
+    raise ValueError(f"{url!r} has no /website/<domain>/ path: cannot tell which domain was asked for")
+
+
+def _granularity(value: object, url: str) -> str:
+    # meta.request echoes it capitalised ("Monthly" in the real 2020 capture); the URL says what was asked.
+    names = [value] if isinstance(value, str) and value else parse_qs(urlsplit(url).query).get("granularity", [])
+    for name in names:
+        found = API_GRANULARITIES.get(name.strip().lower())
+        if found is not None:
+            return found
+    raise ParseError(f"unknown granularity {names[0] if names else None!r} (known: {', '.join(API_GRANULARITIES)})")
+
+
+def _date(value: object, where: str) -> date:
+    if not isinstance(value, str):
+        raise ParseError(f"{where} is not text")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ParseError(f"{where} {value!r} is not YYYY-MM-DD") from None
+
+
+def _last_updated(value: object) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return _date(value, "meta.last_updated")
+
+
+def _number(value: object, where: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ParseError(f"{where} is {type(value).__name__}, not a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ParseError(f"{where} {value!r} is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise ParseError(f"{where} {value!r} is not a non-negative number")
+    return number
