@@ -26,7 +26,7 @@ from monitor.config import (
     load_config,
 )
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
-from monitor.health import source_health
+from monitor.health import source_health, stale_price_files
 from monitor.tables import render_table
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
@@ -173,10 +173,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             for table in (GpuOffer, TrafficSnapshot, FundingRound, Quote, CrawlRun)
         }
         running = session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0
+        warnings = stale_price_files(session, now)
     problems = [h for h in health if h.state in ("failing", "stale")]
     if args.json:
         _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
-                     "sources": [h.as_json() for h in health], "healthy": not problems})  # fmt: skip
+                     "sources": [h.as_json() for h in health], "warnings": warnings,
+                     "healthy": not problems})  # fmt: skip
         return 0 if not problems else 1
     print(f"config    {config.path}")
     print(f"database  {masked(config.database_url())}")
@@ -189,6 +191,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         for h in health
     ]  # fmt: skip
     print(render_table(("source", "health", "last status", "last success", "failures", "last error"), rows, right=(4,)))
+    for warning in warnings:
+        print(f"warning: {warning}")
     print()
     print("healthy" if not problems else f"{len(problems)} source(s) need attention")
     return 0 if not problems else 1

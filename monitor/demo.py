@@ -88,12 +88,46 @@ def _similarweb_api_routes(fixtures: Path) -> list[Route]:
     ]
 
 
+def _vastai_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "vastai_gpu" / "marketplace_mixed" / "response.json"
+    return [Route("/api/v0/bundles/", [Reply.file(case)], method="POST")]
+
+
+def _runpod_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "runpod_gpu" / "gpu_types_pricing_page_20250909" / "response.json"
+    return [Route("/graphql", [Reply.file(case)], method="POST")]
+
+
+def _lambda_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "lambda_gpu" / "pricing_table_20241103" / "response.html"
+    return [Route("/service/gpu-cloud", [Reply.file(case, content_type="text/html; charset=utf-8")])]
+
+
+def _gpushare_routes(fixtures: Path) -> list[Route]:
+    folder = fixtures / "gpushare_gpu"
+    return [
+        Route("/store", [Reply.file(folder / "store_page.html", content_type="text/html; charset=utf-8")]),
+        Route("/app/api/market/machine/list", [Reply.file(folder / "store_machine_list" / "response.json")]),
+    ]
+
+
+def _autodl_routes(fixtures: Path) -> list[Route]:
+    folder = fixtures / "autodl_gpu"
+    pages = [Reply.file(folder / f"market_two_pages_page{n}" / "response.json") for n in (1, 2)]
+    return [Route("/api/v1/user/machine/list", pages, method="POST")]  # both pages POST to one path, in order
+
+
 #: source id -> (endpoint path on the replay server, the routes that replay its recorded responses)
 DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
     "aliyun_gpu": ("/price/ecs/ecs-pricing/zh", _aliyun_routes),
     "aws_gpu": ("/instances.json", _aws_routes),
     "azure_gpu": ("/api/retail/prices", _azure_routes),
     "tencent_gpu": ("/cgi/api", _tencent_routes),
+    "vastai_gpu": ("/api/v0/bundles/", _vastai_routes),
+    "runpod_gpu": ("/graphql", _runpod_routes),
+    "lambda_gpu": ("/service/gpu-cloud", _lambda_routes),
+    "gpushare_gpu": ("/store", _gpushare_routes),
+    "autodl_gpu": ("/api/v1/user/machine/list", _autodl_routes),
     "similarweb_traffic": ("/api/v1/data", _similarweb_routes),
     "similarweb_api_traffic": ("/v1/website", _similarweb_api_routes),
     "tranco_traffic": ("/api/ranks/domain", _tranco_routes),
@@ -123,6 +157,7 @@ DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
 #: source id -> spider arguments besides `endpoint`; "{server}" becomes the replay server's base URL
 DEMO_ARGS: dict[str, dict[str, str]] = {
     "aliyun_gpu": {"cdn": "{server}/aliyun/ecs-price-info"},
+    "autodl_gpu": {"token": "demo-token-not-a-secret"},  # only ever sent to the replay server
     "tencent_quotes": {"symbols": "600519.SH,000001.SZ"},
     "sina_quotes": {"symbols": "600519.SH,000001.SZ"},
     "eastmoney_quotes": {"symbols": "600519.SH"},
@@ -175,6 +210,10 @@ def run_demo(database_url: str | None, out: TextIO, fixtures: Path = FIXTURES) -
                  f"{o.price_per_gpu_hour:.4f}" if o.price_per_gpu_hour is not None else "—")
                 for o in offers
             ]  # fmt: skip
+            counts = {
+                kind: len(latest(session, kind)) for kind in ("gpu", "traffic", "quotes", "funding")
+            }
+        print("\nseries stored: " + ", ".join(f"{kind} {count}" for kind, count in counts.items()), file=out)
         print("\nGPU offers stored (price per instance-hour; per GPU-hour):", file=out)
         headers = ("provider", "instance", "region", "GPUs", "billing", "price/h", "per GPU-h")
         print(render_table(headers, rows, right=(5, 6)), file=out)

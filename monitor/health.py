@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig, SourceConfig
 from monitor.durations import format_duration
-from storage.repository import recent_runs
+from storage.repository import recent_runs, recent_runs_with_details
 
 STALE_AFTER_INTERVALS = 3
 
@@ -109,3 +109,30 @@ def source_health(session: Session, config: AppConfig, kinds: dict[str, str], no
             )
         )
     return out
+
+
+PRICE_FILE_STALE_AFTER = timedelta(days=90)
+
+
+def stale_price_files(session: Session, now: datetime, limit: int = 2000) -> list[str]:
+    """Warnings for sources whose served price-file version has not changed for 90 days or more.
+
+    Old versioned price files stay online (Alibaba's CDN), so an unchanged version can mean the
+    discovery page moved on without us: the prices would be silently years old.
+    """
+    warnings: list[str] = []
+    runs = [r for r in recent_runs_with_details(session, limit) if (r.details or {}).get("price_file_version")]
+    for source in sorted({r.source for r in runs}):
+        mine = [r for r in runs if r.source == source]  # newest first
+        current = mine[0].details["price_file_version"]  # type: ignore[index]
+        first_seen = mine[0].started_at
+        for run in mine:
+            if (run.details or {}).get("price_file_version") != current:
+                break
+            first_seen = run.started_at
+        if now - first_seen >= PRICE_FILE_STALE_AFTER:
+            days = (now - first_seen).days
+            warnings.append(
+                f"{source}: price file version {current} unchanged for {days} days (since {first_seen:%Y-%m-%d})"
+            )
+    return warnings

@@ -345,6 +345,12 @@ def recent_runs(session: Session, source: str, limit: int = 10) -> list[CrawlRun
     return list(session.scalars(query.limit(limit)))
 
 
+def recent_runs_with_details(session: Session, limit: int = 2000) -> list[CrawlRun]:
+    """The newest finished runs that recorded details, newest first."""
+    query = select(CrawlRun).where(CrawlRun.details.is_not(None), CrawlRun.status == "succeeded")
+    return list(session.scalars(query.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)))
+
+
 def last_runs(session: Session) -> dict[str, CrawlRun]:
     """The newest run of every source that ever ran."""
     newest = select(CrawlRun.source, func.max(CrawlRun.id).label("newest")).group_by(CrawlRun.source).subquery()

@@ -1,0 +1,155 @@
+"""AutoDL market-list parser: fixtures compared exactly, price units, availability and errors."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from spiders.errors import BlockedError, ParseError
+from spiders.parsers.autodl_gpu import AutodlPage, build_body, parse_machine_page, summarise
+from spiders.validation import problems
+from tests.fixture_cases import case_names, load_case, offers_to_json
+
+SOURCE = "autodl_gpu"
+CASES = case_names(SOURCE)
+FETCHED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+RAISES = {"ParseError": ParseError, "BlockedError": BlockedError}
+URL = "https://www.autodl.com/api/v1/user/machine/list"
+
+
+def _machine(**overrides: Any) -> dict[str, Any]:
+    """The RTX 4090 machine of recorded page 1, with fields replaced."""
+    page = load_case(SOURCE, "market_two_pages_page1").response_json()
+    item: dict[str, Any] = copy.deepcopy(page["data"]["list"][1])
+    item.update(overrides)
+    return item
+
+
+def _answer(*machines: dict[str, Any], max_page: int = 1) -> dict[str, Any]:
+    return {"code": "Success", "data": {"list": list(machines), "page_index": 1, "max_page": max_page}, "msg": ""}
+
+
+def test_every_case_folder_is_covered() -> None:
+    assert set(CASES) >= {"own_instance_list", "market_two_pages_page1", "market_two_pages_page2", "authorize_failed"}
+
+
+@pytest.mark.parametrize("case_name", CASES)
+def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
+    case = load_case(SOURCE, case_name)
+    if "raises" in case.expected:
+        with pytest.raises(RAISES[case.expected["raises"]]):
+            parse_machine_page(case.response_json())
+        return
+    page = parse_machine_page(case.response_json())
+    summary = summarise(page.machines, url=case.url, fetched_at=case.fetched_at)
+    got = {
+        "page_index": page.page_index,
+        "max_page": page.max_page,
+        "offers": offers_to_json(summary.offers),
+        "skipped": page.skipped,
+        "unknown_gpus": summary.unknown_gpus,
+    }
+    assert got == case.expected
+
+
+def test_both_pages_together_make_a_free_a800_available_at_its_own_price() -> None:
+    machines = [
+        machine
+        for name in ("market_two_pages_page1", "market_two_pages_page2")
+        for machine in parse_machine_page(load_case(SOURCE, name).response_json()).machines
+    ]
+    offers = {(o.instance_type, o.region): o for o in summarise(machines, url=URL, fetched_at=FETCHED_AT).offers}
+    assert len(offers) == 5
+    a800 = offers[("A800-80GB", "neimeng-A")]
+    # The cheaper A800 (5.88) is full; a renter pays 5.98 on the machine with an idle GPU.
+    assert (a800.available, a800.price, a800.vcpus, a800.memory_gb) == (True, Decimal("5.98"), 12, Decimal(80))
+    assert offers[("H800", "neimeng-A")].available is False
+    for offer in offers.values():
+        assert problems(offer) == []
+
+
+def test_payg_price_is_in_thousandths_of_a_yuan_per_gpu_hour() -> None:
+    [offer] = summarise(
+        parse_machine_page(_answer(_machine(payg_price=1577))).machines, url=URL, fetched_at=FETCHED_AT
+    ).offers
+    assert (offer.price, offer.currency, offer.gpu_count, offer.price_per_gpu_hour) == (
+        Decimal("1.577"),
+        "CNY",
+        Decimal(1),
+        Decimal("1.577"),
+    )
+
+
+def test_the_cheapest_machine_with_an_idle_gpu_sets_the_price_and_its_share_of_cpu_and_memory() -> None:
+    page = parse_machine_page(
+        _answer(
+            _machine(machine_id="a", payg_price=1800, gpu_idle_num=0, cpu_per_gpu=8),
+            _machine(machine_id="b", payg_price=2100, gpu_idle_num=2, cpu_per_gpu=10, mem_per_gpu=3 * 2**29),
+            _machine(machine_id="c", payg_price=1990, gpu_idle_num=1, cpu_per_gpu=12, mem_per_gpu=None),
+        )
+    )
+    [offer] = summarise(page.machines, url=URL, fetched_at=FETCHED_AT).offers
+    assert (offer.available, offer.price, offer.vcpus, offer.memory_gb) == (True, Decimal("1.99"), 12, None)
+    partial = parse_machine_page(_answer(_machine(mem_per_gpu=3 * 2**29))).machines[0]
+    assert partial.memory_gb == Decimal("1.5")
+
+
+def test_regions_are_separate_offers() -> None:
+    page = parse_machine_page(_answer(_machine(), _machine(region_sign="neimeng-A", region_name="内蒙A区")))
+    assert [o.region for o in summarise(page.machines, url=URL, fetched_at=FETCHED_AT).offers] == [
+        "beijing-E",
+        "neimeng-A",
+    ]
+
+
+@pytest.mark.parametrize("price", [0, -10])
+def test_zero_or_negative_price_is_left_out_with_a_reason(price: int) -> None:
+    page = parse_machine_page(_answer(_machine(payg_price=price)))
+    assert page.machines == []
+    assert page.skipped == [f"machine b2c3d4e5f6 (RTX 4090, beijing-E): payg_price {price} is no price"]
+
+
+def test_auth_failure_is_a_block_not_data() -> None:
+    with pytest.raises(BlockedError, match="AuthorizeFailed"):
+        parse_machine_page({"code": "AuthorizeFailed", "data": None, "msg": ""})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"code": "InvalidParams", "msg": "page_size"},
+        {"code": "Success", "data": None},
+        {"code": "Success", "data": {"list": {}, "max_page": 1, "page_index": 1}},
+        {"code": "Success", "data": {"list": [], "page_index": 1}},
+        _answer("machine"),  # type: ignore[arg-type]
+        _answer({k: v for k, v in _machine().items() if k != "region_sign"}),
+        _answer(_machine(gpu_name="")),
+        _answer(_machine(payg_price="1980")),
+        _answer(_machine(payg_price=None)),
+        _answer(_machine(gpu_idle_num=None)),
+    ],
+)
+def test_a_body_without_the_needed_shape_raises_parse_error(body: object) -> None:
+    with pytest.raises(ParseError):
+        parse_machine_page(body)
+
+
+def test_an_empty_market_page_is_an_empty_page() -> None:
+    assert parse_machine_page(_answer(max_page=0)) == AutodlPage([], [], 1, 0)
+
+
+def test_naive_fetched_at_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        summarise([], url=URL, fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
+
+
+def test_request_body_is_the_documented_one_with_filters_and_page() -> None:
+    body = build_body(3, gpu_types=["A100-SXM4-80GB"], regions=["neimeng-A"], min_idle_gpus=0, page_size=20)
+    assert (body["page_index"], body["page_size"], body["gpu_idle_num"], body["charge_type"]) == (3, 20, 0, "payg")
+    assert (body["gpu_type_name"], body["region_sign_list"]) == (["A100-SXM4-80GB"], ["neimeng-A"])
+    assert build_body(1)["gpu_type_name"] == [] and build_body(1)["gpu_idle_num"] == 1
