@@ -35,7 +35,7 @@ from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnaps
 logger = logging.getLogger("aipulse")
 
 #: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
-SHOW_MODULES: list[str] = ["monitor.show_quotes", "monitor.show_traffic"]
+SHOW_MODULES: list[str] = ["monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes"]
 
 
 class CliError(Exception):

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from monitor.durations import parse_duration
 from monitor.quotes_config import QuotesConfig
 from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
+from monitor.show_gpu import GpuConfig
 from monitor.traffic_config import TrafficConfig
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
@@ -160,6 +161,7 @@ class AppConfig(_Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    gpu: GpuConfig = Field(default_factory=GpuConfig)
     quotes: QuotesConfig = Field(default_factory=QuotesConfig)
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
     path: Path | None = Field(default=None, exclude=True)

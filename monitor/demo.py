@@ -117,12 +117,52 @@ def _autodl_routes(fixtures: Path) -> list[Route]:
     return [Route("/api/v1/user/machine/list", pages, method="POST")]  # both pages POST to one path, in order
 
 
+RSS = "application/rss+xml; charset=utf-8"
+
+
+def _funding_reply(fixtures: Path, source: str, case: str, content_type: str = RSS) -> Reply:
+    return Reply.file(next((fixtures / source / case).glob("response.*")), content_type=content_type)
+
+
+def _techcrunch_funding_routes(fixtures: Path) -> list[Route]:
+    venture = _funding_reply(fixtures, "techcrunch_funding", "venture_feed_funding")
+    ai = _funding_reply(fixtures, "techcrunch_funding", "ai_feed_duplicates_and_undated")
+    return [Route("/category/venture/feed/", [venture]), Route("/category/artificial-intelligence/feed/", [ai])]
+
+
+def _crunchbase_funding_routes(fixtures: Path) -> list[Route]:
+    return [Route("/sections/venture/feed/", [_funding_reply(fixtures, "crunchbase_funding", "venture_feed_roundup")])]
+
+
+def _googlenews_funding_routes(fixtures: Path) -> list[Route]:
+    return [Route("/rss/search", [_funding_reply(fixtures, "googlenews_funding", "ai_funding_query")])]
+
+
+def _kr36_funding_routes(fixtures: Path) -> list[Route]:
+    # the article feed follows the overridden endpoint's host: GET /feed on the same server
+    flash = _funding_reply(fixtures, "kr36_funding", "gateway_funding_items", "application/json")
+    return [
+        Route("/api/mis/nav/newsflash/flow", [flash], method="POST"),
+        Route("/feed", [_funding_reply(fixtures, "kr36_funding", "article_feed_funding")]),
+    ]
+
+
+def _pedaily_funding_routes(fixtures: Path) -> list[Route]:
+    page = _funding_reply(fixtures, "pedaily_funding", "vcpeevent_list", "text/html; charset=utf-8")
+    return [Route("/vcpeevent/", [page])]
+
+
 #: source id -> (endpoint path on the replay server, the routes that replay its recorded responses)
 DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
     "aliyun_gpu": ("/price/ecs/ecs-pricing/zh", _aliyun_routes),
     "aws_gpu": ("/instances.json", _aws_routes),
     "azure_gpu": ("/api/retail/prices", _azure_routes),
     "tencent_gpu": ("/cgi/api", _tencent_routes),
+    "techcrunch_funding": ("/category/venture/feed/", _techcrunch_funding_routes),
+    "crunchbase_funding": ("/sections/venture/feed/", _crunchbase_funding_routes),
+    "googlenews_funding": ("/rss/search", _googlenews_funding_routes),
+    "kr36_funding": ("/api/mis/nav/newsflash/flow", _kr36_funding_routes),
+    "pedaily_funding": ("/vcpeevent/", _pedaily_funding_routes),
     "vastai_gpu": ("/api/v0/bundles/", _vastai_routes),
     "runpod_gpu": ("/graphql", _runpod_routes),
     "lambda_gpu": ("/service/gpu-cloud", _lambda_routes),
@@ -210,10 +250,8 @@ def run_demo(database_url: str | None, out: TextIO, fixtures: Path = FIXTURES) -
                  f"{o.price_per_gpu_hour:.4f}" if o.price_per_gpu_hour is not None else "—")
                 for o in offers
             ]  # fmt: skip
-            counts = {
-                kind: len(latest(session, kind)) for kind in ("gpu", "traffic", "quotes", "funding")
-            }
-        print("\nseries stored: " + ", ".join(f"{kind} {count}" for kind, count in counts.items()), file=out)
+            series = {kind: len(latest(session, kind)) for kind in ("gpu", "traffic", "quotes", "funding")}
+        print("\nseries stored: " + ", ".join(f"{kind} {count}" for kind, count in series.items()), file=out)
         print("\nGPU offers stored (price per instance-hour; per GPU-hour):", file=out)
         headers = ("provider", "instance", "region", "GPUs", "billing", "price/h", "per GPU-h")
         print(render_table(headers, rows, right=(5, 6)), file=out)
