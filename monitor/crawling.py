@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -61,14 +62,21 @@ def spider_classes() -> dict[str, type[SourceSpider]]:
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists on this machine."""
+    """True when a crawl process with this pid still runs on this machine (a zombie or a reused pid is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    proc = Path("/proc") / str(pid)
+    try:
+        # A crawl orphaned by a killed daemon is reparented; where nobody reaps it, it lingers as a zombie.
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+    except (OSError, IndexError):
+        return True  # no /proc to ask: trust kill(0)
+    return state not in ("Z", "X") and b"scrapy" in command
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec

@@ -142,10 +142,10 @@ def test_a100_in_an_unmapped_family_keeps_its_memory_unknown() -> None:
 
 
 def test_unknown_gpu_keeps_its_raw_name_and_is_reported() -> None:
-    item = _gt4(InstanceType="GN8.LARGE56", InstanceFamily="GN8", Externals={"GPUDesc": "1 * NVIDIA Tesla P40"})
+    item = _gt4(InstanceType="GNX.LARGE56", InstanceFamily="GNX", Externals={"GPUDesc": "1 * NVIDIA Tesla X9"})
     answer = _parse_items(item)
-    assert answer.offers[0].gpu_model == "NVIDIA Tesla P40"
-    assert answer.notes == ["unknown GPU 'NVIDIA Tesla P40' (GN8.LARGE56): stored under its raw name"]
+    assert answer.offers[0].gpu_model == "NVIDIA Tesla X9"
+    assert answer.notes == ["unknown GPU 'NVIDIA Tesla X9' (GNX.LARGE56): stored under its raw name"]
 
 
 def test_gpu_without_a_name_in_an_unmapped_family_is_reported_and_left_out() -> None:
