@@ -107,6 +107,8 @@ class SourceConfig(_Strict):
     args: dict[str, ArgValue] = Field(default_factory=dict)
     secrets: dict[str, Secret] = Field(default_factory=dict)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    #: another source asked for what this one could not deliver (quotes: per symbol), right after its run
+    fallback: str | None = None
 
     @field_validator("settings")
     @classmethod
@@ -260,9 +262,12 @@ def check_sources(config: AppConfig, known: Iterable[str]) -> None:
     """Fail when the config names a source no spider implements."""
     known_ids = sorted(known)
     unknown = [name for name in config.sources if name not in known_ids]
+    where = config.path or "configuration"
     if unknown:
-        where = config.path or "configuration"
         raise ConfigError(f"{where}: sources.{unknown[0]}: unknown source (known: {', '.join(known_ids)})")
+    for name, section in config.sources.items():
+        if section.fallback is not None and (section.fallback not in known_ids or section.fallback == name):
+            raise ConfigError(f"{where}: sources.{name}.fallback: {section.fallback!r} is not another known source")
 
 
 def check_secrets(config: AppConfig) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -45,6 +46,7 @@ class CrawlResult:
     items_dropped: int = 0
     error: str | None = None
     duration_s: float = 0.0
+    details: dict[str, Any] | None = None
 
 
 @cache
@@ -122,11 +124,34 @@ class CrawlRunner:
         try:
             if spider.needs_browser:
                 with self._browser_slots:
-                    return self._run(source_id, trigger, args or {})
-            return self._run(source_id, trigger, args or {})
+                    result = self._run(source_id, trigger, args or {})
+            else:
+                result = self._run(source_id, trigger, args or {})
         finally:
             with self._lock:
                 self._running_sources.discard(source_id)
+        if trigger != "fallback":  # a fallback never falls back again: no loops between two sources
+            self._fall_back(result)
+        return result
+
+    def _fall_back(self, result: CrawlResult) -> None:
+        """Ask the source's `fallback` for what the run could not deliver: every symbol, or the missing ones."""
+        section = self.config.sources.get(result.source)
+        if section is None or section.fallback is None or self.stopping.is_set() or result.run_id is None:
+            return
+        details = result.details or {}
+        if result.status in ("failed", "blocked"):
+            wanted: list[str] = details.get("symbols") or []
+        elif result.status == "succeeded":
+            wanted = details.get("missing_symbols") or []
+            if not wanted:
+                return
+        else:
+            return
+        args = {"symbols": ",".join(wanted)} if wanted else {}
+        logger.info("%s run %s %s: asking %s%s", result.source, result.run_id, result.status, section.fallback,
+                    f" for {args['symbols']}" if args else "")  # fmt: skip
+        self.run(section.fallback, "fallback", args)
 
     def _run(self, source_id: str, trigger: str, args: dict[str, str]) -> CrawlResult:
         if self.stopping.is_set():
@@ -218,7 +243,7 @@ class CrawlRunner:
                     finish_run(session, run_id, status=status, finished_at=datetime.now(UTC), error=error)
                 result = CrawlResult(
                     source_id, run_id, run.status, run.items_stored, run.items_unchanged, run.items_dropped,
-                    run.error, round(duration_s, 2),
+                    run.error, round(duration_s, 2), run.details,
                 )  # fmt: skip
         except SQLAlchemyError as exc:
             error = f"cannot read the run's outcome: {str(exc).splitlines()[0]}"

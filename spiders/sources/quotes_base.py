@@ -52,9 +52,11 @@ class QuoteSpider(SourceSpider):
             self.fail(f"bad -a symbols: {exc}")
             return []
         usable = [s for s in symbols if s.exchange in self.exchanges]
+        self.details["symbols"] = [str(s) for s in symbols]
         for symbol in symbols:
             if symbol.exchange not in self.exchanges:
                 self.note(f"{symbol}: {self.name} does not quote {symbol.exchange} symbols, skipped")
+                self._missing(str(symbol))
         if not usable:
             self.fail(f"none of the symbols can be quoted by {self.name}")
         return usable
@@ -74,6 +76,7 @@ class QuoteSpider(SourceSpider):
                 for symbol in batch.unknown:
                     self.unknown.append(symbol)
                     self.note(f"{symbol}: unknown to {self.name} (the answer has no quote for it)")
+                    self._missing(str(symbol))
                 self.quotes_seen += len(batch.quotes)
                 yield from batch.quotes
         finally:
@@ -85,6 +88,12 @@ class QuoteSpider(SourceSpider):
             super().errback(failure)
         finally:
             self._done()
+
+    def _missing(self, symbol: str) -> None:
+        # The daemon asks the source's `fallback` for exactly these symbols (crawl_runs.details).
+        missing: list[str] = self.details.setdefault("missing_symbols", [])
+        if symbol not in missing:
+            missing.append(symbol)
 
     def _done(self) -> None:
         self._pending -= 1
