@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from monitor.config import ConfigError, load_config
 from monitor.crawling import CrawlRunner, spider_classes
-from monitor.replay import Reply, ReplayServer, Route
+from monitor.replay import ReplayServer, Reply, Route
 from storage.db import session_factory
 from storage.models import Quote
 from tests.crawl_support import FIXTURES, migrated, runs, write_config
@@ -75,5 +75,5 @@ def test_a_fallback_must_name_another_known_source(tmp_path: Path, sqlite_url: s
     from monitor.config import check_sources
 
     path = write_config(tmp_path, sqlite_url, {"tencent_quotes": {"every": "5m", "fallback": "tencent_quotes"}})
-    with pytest.raises(ConfigError, match="sources.tencent_quotes.fallback"):
+    with pytest.raises(ConfigError, match=r"sources\.tencent_quotes\.fallback"):
         check_sources(load_config(path), spider_classes())
