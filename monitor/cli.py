@@ -35,7 +35,9 @@ from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnaps
 logger = logging.getLogger("aipulse")
 
 #: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
-SHOW_MODULES: list[str] = ["monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes"]
+SHOW_MODULES: list[str] = [
+    "monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes", "monitor.show_market",
+]  # fmt: skip
 
 
 class CliError(Exception):

@@ -109,6 +109,8 @@ class SourceConfig(_Strict):
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
     #: another source asked for what this one could not deliver (quotes: per symbol), right after its run
     fallback: str | None = None
+    #: quotes: a scheduled run happens only while a market of its symbols trades (or just after its close)
+    market_hours: bool = False
 
     @field_validator("settings")
     @classmethod

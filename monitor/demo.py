@@ -65,6 +65,18 @@ def _quote_routes(source: str, endpoint: str, answers: dict[str, tuple[str, dict
     return build
 
 
+def _eastmoney_boards_routes(fixtures: Path) -> list[Route]:
+    case = fixtures / "eastmoney_boards"
+    return [
+        Route(
+            "/em/api/qt/clist/get",
+            [Reply.file(case / f"bk0800_page{page}_constructed" / "response.json")],
+            {"fs": "b:BK0800 f:!50", "pn": str(page)},
+        )
+        for page in (1, 2)
+    ]
+
+
 def _similarweb_routes(fixtures: Path) -> list[Route]:
     case = fixtures / "similarweb_traffic" / "wrtn_ai_2024_09" / "response.json"
     return [Route("/api/v1/data", [Reply.file(case)], {"domain": "wrtn.ai"})]
@@ -189,6 +201,7 @@ DEMO_SOURCES: dict[str, tuple[str, Callable[[Path], list[Route]]]] = {
             "eastmoney_klines", "/emhis/api/qt/stock/kline/get", {"": ("day_trimmed", {"secid": "1.600519"})}
         ),
     ),
+    "eastmoney_boards": ("/em/api/qt/clist/get", _eastmoney_boards_routes),
     "yahoo_quotes": (
         "/yahoo/v8/finance/chart",
         _quote_routes("yahoo_quotes", "/yahoo/v8/finance/chart", {"/0700.HK": ("hk_five_days", {})}),
@@ -202,6 +215,7 @@ DEMO_ARGS: dict[str, dict[str, str]] = {
     "sina_quotes": {"symbols": "600519.SH,000001.SZ"},
     "eastmoney_quotes": {"symbols": "600519.SH"},
     "eastmoney_klines": {"symbols": "600519.SH", "days": "3"},
+    "eastmoney_boards": {"boards": "BK0800", "page_size": "3"},  # the two-page constructed fixture
     "yahoo_quotes": {"symbols": "0700.HK"},
     "similarweb_traffic": {"domains": "wrtn.ai"},  # one domain: the 30 s delay is only between requests
     "similarweb_api_traffic": {"domains": "chatgpt.com", "api_key": "demo-key-not-secret"},

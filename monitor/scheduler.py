@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from monitor.config import AppConfig, SourceConfig
 from monitor.crawling import CrawlRunner
+from spiders.market_hours import poll_due
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,29 @@ def trigger_for(section: SourceConfig) -> BaseTrigger:
         return trigger
     assert section.every is not None
     return IntervalTrigger(seconds=section.every.total_seconds(), timezone=section.timezone, jitter=jitter)
+
+
+def market_open_for(config: AppConfig, source_id: str, at: datetime) -> bool:
+    """Whether a `market_hours` source's symbols have a session (or a just-closed one) at `at`."""
+    section = config.sources[source_id]
+    symbols = section.args.get("symbols")
+    if isinstance(symbols, str):
+        wanted = [s.strip() for s in symbols.split(",") if s.strip()]
+    elif isinstance(symbols, list):
+        wanted = symbols
+    else:
+        wanted = config.quotes.symbols()
+    holidays = {market: config.quotes.holidays_for(market) for market in ("CN", "HK", "US")}
+    return poll_due(wanted, at, holidays)
+
+
+def scheduled_crawl(runner: CrawlRunner, source_id: str) -> None:
+    """A scheduled run; a `market_hours` source outside its markets' sessions is skipped (nothing to record)."""
+    section = runner.config.sources[source_id]
+    if section.market_hours and not market_open_for(runner.config, source_id, datetime.now(UTC)):
+        logger.debug("%s: no market of its symbols is open: run skipped", source_id)
+        return
+    runner.run(source_id, "schedule")
 
 
 def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | None = None) -> BackgroundScheduler:
@@ -53,9 +77,9 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
         if config.daemon.run_at_start:
             options["next_run_time"] = start
         scheduler.add_job(
-            runner.run,
+            scheduled_crawl,
             trigger_for(section),
-            args=[source_id, "schedule"],
+            args=[runner, source_id],
             id=source_id,
             name=f"crawl {source_id}",
             **options,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ __all__ = [
     "market_of",
     "next_close_after",
     "next_open_at",
+    "poll_due",
     "quote_status",
     "sessions_on",
 ]
@@ -118,3 +119,30 @@ def quote_status(symbol: Symbol, has_price: bool, quote_time: datetime, fetched_
     zone = _market(symbol.market).zone
     same_day = quote_time.astimezone(zone).date() == fetched_at.astimezone(zone).date()
     return "trading" if same_day and is_open(symbol.market, fetched_at) else "closed"
+
+
+def poll_due(
+    symbols: Iterable[str],
+    at: datetime,
+    holidays_by_market: Mapping[str, Collection[date]],
+    after_close: timedelta = timedelta(minutes=20),
+) -> bool:
+    """True when a quote poll is worth making at `at` for any of `symbols`.
+
+    That is while one of their markets is in a continuous session, or within `after_close` after that market's
+    close on a trading day: the end-of-day snapshot (stocks.md §9 suggests one after ~15:05 for A-shares; HK's
+    closing auction runs to ~16:10). Lunch breaks, weekends and `holidays_by_market` (CN, HK, US -> local dates)
+    are not due.
+    """
+    _aware(at)
+    for market in sorted({market_of(symbol) for symbol in symbols}):
+        holidays = holidays_by_market.get(market, frozenset())
+        if is_open(market, at, holidays):
+            return True
+        zone = _market(market).zone
+        # The close that may be just behind `at` can sit on the previous local day when the window is long.
+        for day in {at.astimezone(zone).date(), (at - after_close).astimezone(zone).date()}:
+            sessions = sessions_on(market, day, holidays)
+            if sessions and sessions[-1][1] <= at < sessions[-1][1] + after_close:
+                return True
+    return False
