@@ -28,6 +28,9 @@ class GpuOffer:
     memory_gb: Decimal | None = None
     disk: str | None = None
     price_per_gpu_hour: Decimal | None = None
+    #: marketplaces (vastai_gpu): the cheapest offer summarised into this one, and how many offers there were
+    price_min: Decimal | None = None
+    offer_count: int | None = None
 
     def __post_init__(self) -> None:
         # Computed once, here, so no spider can divide twice.

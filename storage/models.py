@@ -74,6 +74,8 @@ class GpuOffer(Base):
     price: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3))
     price_per_gpu_hour: Mapped[Decimal | None]
+    price_min: Mapped[Decimal | None]
+    offer_count: Mapped[int | None]
     available: Mapped[bool] = mapped_column(Boolean)
     url: Mapped[str] = mapped_column(Text)
     observed_at: Mapped[datetime]

@@ -27,7 +27,7 @@ SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
 }
 GPU_VALUES = (
     "gpu_model", "gpu_variant", "gpu_count", "vcpus", "memory_gb", "disk",
-    "price", "currency", "price_per_gpu_hour", "available",
+    "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
 FUNDING_MATCH_WINDOW = timedelta(days=21)

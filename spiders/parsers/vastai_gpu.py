@@ -186,6 +186,8 @@ def _summarise(members: list[_Offer], *, url: str, fetched_at: datetime) -> Vast
         price=statistics.median(prices),
         currency="USD",
         available=bool(rentable),
+        price_min=min(prices),
+        offer_count=len(prices),
     )
     return VastGroup(offer, min(prices), len(prices))
 
