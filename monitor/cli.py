@@ -15,6 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from alerts.cli import AlertsCliError
+from alerts.cli import add_parser as add_alerts_parser
+from alerts.cli import run as run_alerts
 from monitor.config import (
     BUNDLED_CONFIG,
     DEFAULT_CONFIG_NAME,
@@ -217,6 +220,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- entry point -----------------------------------------------------------------------------------
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _database(config, migrate=False)
+    with session_factory(engine)() as session:
+        try:
+            code = run_alerts(args, config, session)
+        except AlertsCliError as exc:
+            raise CliError(str(exc)) from None
+        session.commit()
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `aipulse` command."""
     parser = argparse.ArgumentParser(prog="aipulse", description="Monitor GPU prices, AI traffic, funding and quotes.")
@@ -248,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 and run every source once")
     demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
     demo.set_defaults(func=cmd_demo)
+    add_alerts_parser(sub).set_defaults(func=cmd_alerts)
     return parser
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from alerts.rules import AlertsConfig
 from monitor.durations import parse_duration
 from monitor.quotes_config import QuotesConfig
 from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
@@ -168,6 +169,7 @@ class AppConfig(_Strict):
     gpu: GpuConfig = Field(default_factory=GpuConfig)
     quotes: QuotesConfig = Field(default_factory=QuotesConfig)
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     def database_url(self) -> str:
@@ -282,6 +284,10 @@ def check_secrets(config: AppConfig) -> None:
                 raise ConfigError(
                     f"{config.path}: sources.{source_id}.secrets.{name}: environment variable {ref.env} is not set"
                 )
+    for target, names in config.alerts.environment_names().items():
+        for name in names:
+            if not os.environ.get(name):
+                raise ConfigError(f"{config.path}: alerts.targets.{target}: environment variable {name} is not set")
 
 
 def environment(names: Mapping[str, str] | None = None) -> dict[str, str]:

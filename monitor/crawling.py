@@ -254,6 +254,11 @@ class CrawlRunner:
             run_id, result.status, duration_s, result.items_stored, result.items_unchanged, result.items_dropped,
             f" — {result.error}" if result.error else "",
         )  # fmt: skip
+        # The crawl process evaluated its run already; this also covers runs it could not close (killed, timed
+        # out). Evaluation is idempotent, so a second call only delivers what the first one queued.
+        from alerts.service import after_run
+
+        after_run(self.sessions, self.config.alerts, run_id)
         return result
 
     def stop(self, grace_s: float) -> None:

@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from alerts.service import periodic
 from monitor.config import AppConfig, SourceConfig
 from monitor.crawling import CrawlRunner
 from spiders.market_hours import poll_due
@@ -60,7 +61,7 @@ def scheduled_crawl(runner: CrawlRunner, source_id: str) -> None:
 def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | None = None) -> BackgroundScheduler:
     """A scheduler with one job per enabled source; job defaults set so no run is silently dropped."""
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(config.daemon.max_concurrent_crawls)},
+        executors={"default": ThreadPoolExecutor(config.daemon.max_concurrent_crawls), "alerts": ThreadPoolExecutor(1)},
         job_defaults={
             # The library defaults drop runs (misfire_grace_time=1s) and allow overlaps only by accident.
             "coalesce": True,
@@ -83,6 +84,17 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             id=source_id,
             name=f"crawl {source_id}",
             **options,
+        )
+    if config.alerts.enabled:
+        # Time-driven alert transitions (`for`, repeats, staleness) and outbox retries, on their own thread.
+        scheduler.add_job(
+            periodic,
+            IntervalTrigger(seconds=config.alerts.delivery.interval.total_seconds(), timezone="UTC"),
+            args=[runner.sessions, config.alerts],
+            id="alerts",
+            name="alerts: tick and deliver",
+            executor="alerts",
+            next_run_time=start,
         )
     return scheduler
 

@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import ITEM_KINDS, Item
-from spiders.runtime import database_url_for
+from spiders.runtime import config_for, database_url_for
 from spiders.validation import problems
 from storage.db import check_connection, create_db_engine, session_factory
 from storage.migrate import upgrade
@@ -112,6 +112,7 @@ class StoragePipeline:
                     error=error,
                     details=details,
                 )
+            self._evaluate_alerts()
         except SQLAlchemyError as exc:
             logger.error("run %s of %s: cannot store its %d items: %s", self.run_id, spider.name, fetched, exc)
             stats.set_value("aipulse/storage_error", str(exc).splitlines()[0])
@@ -125,6 +126,17 @@ class StoragePipeline:
             self.run_id, spider.name, status, written.stored, written.unchanged,
             int(stats.get_value("item_dropped_count", 0)), f" ({error})" if error else "",
         )  # fmt: skip
+
+    def _evaluate_alerts(self) -> None:
+        """Evaluate alert rules on what this run stored (own transaction); a plain `scrapy crawl` also sends them."""
+        config = config_for(self.crawler.settings)
+        alerts = config.alerts if config is not None else None
+        if alerts is None or not alerts.rules or self.run_id is None:
+            return
+        from alerts.service import after_run  # Apprise and Jinja2 load only when rules exist
+
+        # A crawl the daemon started leaves sending to the daemon (it evaluates again, idempotently, and delivers).
+        after_run(self.sessions, alerts, self.run_id, deliver=not self.crawler.settings.get("AIPULSE_RUN_ID"))
 
 
 def run_outcome(spider: Spider, reason: str) -> tuple[str, str | None]:

@@ -35,7 +35,8 @@ def test_jobs_never_overlap_coalesce_and_keep_a_real_misfire_grace(tmp_path: Pat
     scheduler.start(paused=True)  # job defaults are applied when the scheduler takes the jobs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {"azure_gpu", "tencent_quotes"}, "disabled sources get no job"
+    assert set(jobs) == {"azure_gpu", "tencent_quotes", "alerts"}, "disabled sources get no job"
+    assert jobs.pop("alerts").executor == "alerts", "alert delivery never waits behind crawls"
     for job in jobs.values():
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 900)
     assert jobs["azure_gpu"].trigger.interval.total_seconds() == 6 * 3600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import storage.alert_models  # noqa: F401 - the alert tables are part of the schema
 from storage.db import create_db_engine
 from storage.models import Base
 
