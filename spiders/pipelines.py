@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import asdict
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from scrapy import Spider, signals
@@ -99,7 +100,7 @@ class StoragePipeline:
             with self.sessions.begin() as session:
                 if keep:
                     for kind, rows in self.rows.items():
-                        written += write_items(session, kind, rows, self.run_id)
+                        written += write_items(session, kind, rows, self.run_id, self._usd_rates())
                 finish_run(
                     session,
                     self.run_id,
@@ -126,6 +127,11 @@ class StoragePipeline:
             self.run_id, spider.name, status, written.stored, written.unchanged,
             int(stats.get_value("item_dropped_count", 0)), f" ({error})" if error else "",
         )  # fmt: skip
+
+    def _usd_rates(self) -> dict[str, Decimal]:
+        """The configured rates to USD ([alerts] fx_to_usd), used to tell two funding amounts apart."""
+        config = config_for(self.crawler.settings)
+        return dict(config.alerts.fx_to_usd) if config is not None else {}
 
     def _evaluate_alerts(self) -> None:
         """Evaluate alert rules on what this run stored (own transaction); a plain `scrapy crawl` also sends them."""

@@ -30,7 +30,9 @@ GPU_VALUES = (
     "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
-FUNDING_MATCH_WINDOW = timedelta(days=21)
+FUNDING_MATCH_WINDOW = timedelta(days=14)
+#: two reports of one round may differ by this much in amount (USD) and still be the same round
+FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
 
 
 @dataclass
@@ -156,8 +158,34 @@ def company_key(name: str) -> str:
     return re.sub(r"[\s\W_]+", "", folded)
 
 
-def write_funding_rounds(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
-    """Store rounds; the same company and round reported again (another outlet, days later) is one more mention."""
+def _amount_usd(
+    low: Decimal | None, high: Decimal | None, currency: str | None, usd: Mapping[str, Decimal]
+) -> Decimal | None:
+    amounts = [a for a in (low, high) if a is not None]
+    if not amounts or currency is None:
+        return None
+    rate = Decimal(1) if currency == "USD" else usd.get(currency)
+    return None if rate is None else sum(amounts, Decimal(0)) / len(amounts) * rate
+
+
+def _same_amount(stored: FundingRound, row: Mapping[str, Any], usd: Mapping[str, Decimal]) -> bool:
+    """True unless both reports give an amount and they differ by more than the tolerance (in USD)."""
+    mine = _amount_usd(stored.amount_min, stored.amount_max, stored.currency, usd)
+    theirs = _amount_usd(row.get("amount_min"), row.get("amount_max"), row.get("currency"), usd)
+    if mine is None or theirs is None or not mine or not theirs:
+        return True
+    return abs(mine - theirs) <= FUNDING_AMOUNT_TOLERANCE * max(mine, theirs)
+
+
+def write_funding_rounds(
+    session: Session,
+    rows: Iterable[Mapping[str, Any]],
+    run_id: int | None = None,
+    usd_rates: Mapping[str, Decimal] | None = None,
+) -> WriteStats:
+    """Store rounds; the same company, round and amount (±25 % in USD, `usd_rates` per currency) reported again
+    within 14 days, by another outlet, is one more mention of one round."""
+    usd = usd_rates or {}
     stats = WriteStats()
     for row in rows:
         if session.scalar(
@@ -167,7 +195,7 @@ def write_funding_rounds(session: Session, rows: Iterable[Mapping[str, Any]], ru
             continue
         key = company_key(row["company"])
         published: datetime = row["published_at"]
-        match = session.scalars(
+        candidates = session.scalars(
             select(FundingRound)
             .where(
                 FundingRound.company_key == key,
@@ -175,8 +203,8 @@ def write_funding_rounds(session: Session, rows: Iterable[Mapping[str, Any]], ru
                 FundingRound.published_at.between(published - FUNDING_MATCH_WINDOW, published + FUNDING_MATCH_WINDOW),
             )
             .order_by(FundingRound.published_at)
-            .limit(1)
-        ).first()
+        )
+        match = next((c for c in candidates if _same_amount(c, row, usd)), None)
         if match is None:
             match = FundingRound(**_columns(FundingRound, row), company_key=key, first_seen_at=row["observed_at"])
             session.add(match)
@@ -220,9 +248,15 @@ WRITERS = {
 
 
 def write_items(
-    session: Session, kind: str, rows: Iterable[Mapping[str, Any]], run_id: int | None = None
+    session: Session,
+    kind: str,
+    rows: Iterable[Mapping[str, Any]],
+    run_id: int | None = None,
+    usd_rates: Mapping[str, Decimal] | None = None,
 ) -> WriteStats:
-    """Write rows of one item kind (`gpu`, `traffic`, `funding`, `quotes`)."""
+    """Write rows of one item kind (`gpu`, `traffic`, `funding`, `quotes`); `usd_rates` matter for funding only."""
+    if kind == "funding":
+        return write_funding_rounds(session, rows, run_id, usd_rates)
     return WRITERS[kind](session, rows, run_id)
 
 
