@@ -35,11 +35,19 @@ def two_pages() -> list[Reply]:
 
 
 def _crawl(
-    tmp_path: Path, db_url: str, replies: list[Reply], *, secret: bool = True, **section: Any
+    tmp_path: Path,
+    db_url: str,
+    replies: list[Reply],
+    *,
+    secret: bool = True,
+    more_routes: list[Route] | None = None,
+    **section: Any,
 ) -> tuple[CrawlResult, list[SeenRequest]]:
     engine = migrated(db_url)
-    with ReplayServer([Route(PATH, replies, method="POST")]) as server:
+    with ReplayServer([Route(PATH, replies, method="POST"), *(more_routes or [])]) as server:
         options: dict[str, Any] = {"every": "1d", "endpoint": server.url + PATH, **section}
+        if more_routes:  # the tokenless public list: the home page on this server, never the real one
+            options["args"] = {"public_url": server.url + "/home", **options.get("args", {})}
         if secret:
             options["secrets"] = {"token": "${" + TOKEN_ENV + "}"}
         config = load_config(write_config(tmp_path, db_url, {SOURCE: options}))
@@ -78,10 +86,17 @@ def test_filters_from_the_config_reach_the_request_body(tmp_path: Path, sqlite_u
     assert (body["gpu_idle_num"], body["page_size"]) == (0, 50)
 
 
-def test_without_a_token_the_run_fails_with_the_reason_and_asks_nothing(tmp_path: Path, sqlite_url: str) -> None:
-    result, seen = _crawl(tmp_path, sqlite_url, two_pages(), secret=False)
-    assert (result.status, seen) == ("failed", [])
-    assert "no token configured" in (result.error or "")
+@pytest.mark.browser
+def test_without_a_token_the_public_list_is_used_and_the_market_api_is_not_asked(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    page = Reply.file(FIXTURES / SOURCE / "public_home_page.html", content_type="text/html; charset=utf-8")
+    chunk = Reply.file(FIXTURES / SOURCE / "public_list_constructed" / "response.js", content_type="text/javascript")
+    routes = [Route("/home", [page]), Route("/js/512.5d1c0e2a.js", [chunk])]
+    result, seen = _crawl(tmp_path, sqlite_url, two_pages(), secret=False, more_routes=routes)
+    assert (result.status, result.items_stored) == ("succeeded", 6), result.error
+    assert [(r.method, r.path) for r in seen] == [("GET", "/home"), ("GET", "/js/512.5d1c0e2a.js")]
+    assert any(note.startswith("no token: public list used") for note in (result.details or {})["notes"])
 
 
 def test_a_token_variable_that_is_not_set_fails_the_run(

@@ -1,26 +1,106 @@
-"""autodl_gpu: AutoDL's market machine list with a configured login token, page by page (CNY per GPU-hour)."""
+"""autodl_gpu: AutoDL's market list with a login token, else the home page's public price list in Chromium (CNY)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 import scrapy
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+from playwright.async_api import Response as PlaywrightResponse
 from scrapy.http import JsonRequest, Response
+from scrapy_playwright.page import PageMethod
 
 from monitor.config import ConfigError
-from spiders.base import SourceSpider
+from spiders.base import SourceSpider, short_url
 from spiders.items import GpuOffer
 from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, AutodlMachine, build_body, parse_machine_page, summarise
+from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, parse_public_list
 from spiders.parsers.common import load_json
 from spiders.runtime import config_for
 
 ORIGIN = "https://www.autodl.com"
 REFERER = "https://www.autodl.com/market/list"
 NO_TOKEN = (
-    'no token configured: set secrets = { token = "${AUTODL_TOKEN}" } in [sources.autodl_gpu] '
-    "(or -a token= for a manual run); the public price list without a token is not implemented"
+    "no token: public list used (one list price per GPU type, no regions or stock); set secrets = { token = "
+    '"${AUTODL_TOKEN}" } in [sources.autodl_gpu] (or -a token=) for the market list'
 )
+#: what the page loads that may carry the price list: its JS bundle and chunks, or a data call
+_READ_RESOURCE_TYPES = frozenset({"script", "xhr", "fetch"})
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class CapturedTexts:
+    """What the page gave: bodies mentioning `originalPrice`, whether any holds price objects, bodies read."""
+
+    texts: list[str]
+    found: bool
+    scanned: int
+
+
+class PriceListCapture:
+    """Collects the scripts and data calls a page makes from before navigation, then reads them for the price list.
+
+    Registered through `playwright_page_event_handlers`, so the bundle requested while `goto` runs is not
+    missed. `read` polls until a body (or the page itself) holds `originalPrice` objects, a bounded time:
+    the price chunk may be loaded lazily by the app's router after the page is "loaded".
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self.responses: list[PlaywrightResponse] = []
+        self.page_status: int | None = None
+
+    def on_response(self, response: PlaywrightResponse) -> None:
+        """Page "response" event handler."""
+        resource_type = response.request.resource_type
+        if resource_type == "document":
+            with suppress(PlaywrightError):  # a service worker's response has no frame
+                if response.frame.parent_frame is None:
+                    self.page_status = response.status
+        elif resource_type in _READ_RESOURCE_TYPES and response.status < 400:
+            self.responses.append(response)
+
+    async def read(self, page: Page) -> CapturedTexts:
+        """Bodies holding `originalPrice`, read until price objects show up or the time is over (never unbounded)."""
+        deadline = time.monotonic() + self.timeout_s
+        texts: list[str] = []
+        found = False
+        scanned = 0
+        while True:
+            while scanned < len(self.responses) and time.monotonic() < deadline:
+                text = await self._body(self.responses[scanned], deadline)
+                scanned += 1
+                if text is not None and PRICE_KEY in text:
+                    texts.append(text)
+                    found = found or has_price_objects(text)
+            if not found:
+                html = await self._content(page, deadline)
+                found = html is not None and has_price_objects(html)
+            if found or time.monotonic() >= deadline or (self.page_status or 0) >= 400:
+                return CapturedTexts(texts, found, scanned)
+            await asyncio.sleep(_POLL_S)
+
+    @staticmethod
+    async def _body(response: PlaywrightResponse, deadline: float) -> str | None:
+        try:
+            body = await asyncio.wait_for(response.body(), timeout=max(0.5, deadline - time.monotonic()))
+        except (TimeoutError, PlaywrightError):  # a redirect has no body; a slow one is not waited for
+            return None
+        return body.decode("utf-8", errors="replace")
+
+    @staticmethod
+    async def _content(page: Page, deadline: float) -> str | None:
+        try:
+            return await asyncio.wait_for(page.content(), timeout=max(0.5, deadline - time.monotonic()))
+        except (TimeoutError, PlaywrightError):  # the page is navigating: try again on the next poll
+            return None
 
 
 def _names(text: str) -> list[str]:
@@ -31,7 +111,13 @@ class AutodlGpuSpider(SourceSpider):
     name = "autodl_gpu"
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
-    description = "AutoDL market list (login token): cheapest machine per GPU type and region (CNY per GPU-hour)"
+    description = (
+        "AutoDL: market list with a login token (cheapest machine per GPU type and region), else the home page's "
+        "public list price per GPU type in Chromium (CNY per GPU-hour)"
+    )
+    # The Playwright handler serves only requests marked meta["playwright"] (the tokenless home page); the
+    # token path's JSON POSTs still go through Scrapy's own HTTP handler (scrapy-playwright 0.0.48 handler.py).
+    needs_browser = True
     # An undocumented console API: one request at a time, a second apart (gpu.md §7).
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 1.0}  # noqa: RUF012
 
@@ -44,9 +130,15 @@ class AutodlGpuSpider(SourceSpider):
         min_idle_gpus: str | int = 1,
         page_size: str | int = 10,
         max_pages: str | int = 100,
+        public_url: str | None = None,
+        page_timeout_s: str | float = 30,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        #: the page whose scripts carry the public price list (used without a token)
+        self.public_url = public_url or DEFAULT_PUBLIC_URL
+        #: bound on the page's navigation and on the wait for its price list, each
+        self.page_timeout_s = float(page_timeout_s)
         self._token_arg = token or None  # never logged, never an attribute Scrapy prints
         #: AutoDL's GPU type names ("A100-SXM4-80GB,RTX 4090") and region signs ("neimeng-A"); empty = all
         self.gpu_types = _names(gpus)
@@ -57,7 +149,11 @@ class AutodlGpuSpider(SourceSpider):
         self.max_pages = int(max_pages)
 
     def _token(self) -> str | None:
-        """The login token: `-a token=`, else the source's `token` secret; None (and a failure) without one."""
+        """The login token: `-a token=`, else the source's `token` secret; None without one.
+
+        A `token` secret whose environment variable is not set is a failure, not a silent switch to
+        the public list: the operator asked for the market list.
+        """
         if self._token_arg:
             return self._token_arg
         config = config_for(self.settings)
@@ -66,8 +162,6 @@ class AutodlGpuSpider(SourceSpider):
         except ConfigError as exc:
             self.fail(f"no token configured: {exc}")
             return None
-        if not token:
-            self.fail(NO_TOKEN)
         return token or None
 
     def page_request(self, page_index: int, token: str, machines: list[AutodlMachine]) -> scrapy.Request:
@@ -90,10 +184,53 @@ class AutodlGpuSpider(SourceSpider):
             dont_filter=True,
         )
 
+    def public_request(self) -> scrapy.Request:
+        """The home page in Chromium, with its scripts and data calls read for the `originalPrice` list."""
+        capture = PriceListCapture(self.page_timeout_s)
+        meta = {
+            "playwright": True,
+            "playwright_page_event_handlers": {"response": capture.on_response},
+            # The bundle is what matters: don't wait for every image and tracker to load.
+            "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": self.page_timeout_s * 1000},
+            "playwright_page_methods": [PageMethod(capture.read)],
+        }
+        return scrapy.Request(
+            self.public_url, meta=meta, callback=self.parse_public, errback=self.errback, dont_filter=True
+        )
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         token = self._token()
         if token is not None:
             yield self.page_request(1, token, [])
+        elif not self.failures:
+            self.note(NO_TOKEN)
+            yield self.public_request()
+
+    def parse_public(self, response: Response) -> Iterator[GpuOffer]:
+        captured = response.meta["playwright_page_methods"][0].result
+        if not isinstance(captured, CapturedTexts):
+            self.fail(f"the scripts of {short_url(response.url)} were not read")
+            return
+        self.logger.info("read %d script/data bodies of %s, %d mention %s", captured.scanned, response.url,
+                         len(captured.texts), PRICE_KEY)  # fmt: skip
+        if not captured.found:
+            self.fail(
+                f"no price objects ({PRICE_KEY!r} with a value) in {short_url(response.url)} or the "
+                f"{captured.scanned} scripts and data calls it loaded within {self.page_timeout_s:g}s: "
+                "the page or its bundle changed"
+            )
+            return
+        # The rendered page goes in too: the list may sit in an inline script instead of the bundle.
+        texts = [response.body.decode("utf-8", errors="replace"), *captured.texts]
+        fetched_at = self.now()
+        result = self.parsed(response, lambda: parse_public_list(texts, url=response.url, fetched_at=fetched_at))
+        if result is None:
+            return
+        for name in result.unknown_gpus:
+            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
+        for reason in result.skipped:
+            self.note(f"public list: {reason}")
+        yield from result.offers
 
     def parse_page(
         self, response: Response, page_index: int, token: str, machines: list[AutodlMachine]
