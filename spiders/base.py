@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -126,6 +126,13 @@ class SourceSpider(scrapy.Spider):
         if message not in self.notes:
             self.notes.append(message)
             self.logger.warning(message)
+
+    def report_skipped(self, unknown_gpus: Iterable[str], skipped: Iterable[str]) -> None:
+        """Note each unknown GPU model once (kept under its raw name) and log skipped items at debug level."""
+        for name in unknown_gpus:
+            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
+        for reason in skipped:
+            self.logger.debug("skipped %s", reason)
 
     def errback(self, failure: Failure) -> None:
         """Turn a request that finally failed (after retries) into a recorded failure with a readable reason."""

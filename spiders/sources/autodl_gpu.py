@@ -226,8 +226,7 @@ class AutodlGpuSpider(SourceSpider):
         result = self.parsed(response, lambda: parse_public_list(texts, url=response.url, fetched_at=fetched_at))
         if result is None:
             return
-        for name in result.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
+        self.report_skipped(result.unknown_gpus, ())
         for reason in result.skipped:
             self.note(f"public list: {reason}")
         yield from result.offers
@@ -251,8 +250,7 @@ class AutodlGpuSpider(SourceSpider):
             self.fail("no priced machine in the market list (filters too narrow, or the list changed)")
             return
         summary = summarise(machines, url=response.url, fetched_at=self.now())
-        for name in summary.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
+        self.report_skipped(summary.unknown_gpus, ())
         self.logger.info("%d machines on %d pages summarised into %d offers", len(machines), page_index,
                          len(summary.offers))  # fmt: skip
         yield from summary.offers

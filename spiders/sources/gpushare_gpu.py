@@ -106,10 +106,7 @@ class GpushareGpuSpider(SourceSpider):
         )
         if result is None:
             return
-        for name in result.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
-        for reason in result.skipped:
-            self.logger.debug("skipped %s", reason)
+        self.report_skipped(result.unknown_gpus, result.skipped)
         if result.total > result.listed:
             # Only what the page loaded is seen; a type free only on a later page would read as sold out.
             self.note(f"the store page loaded {result.listed} of {result.total} machines")

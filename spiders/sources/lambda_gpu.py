@@ -26,10 +26,7 @@ class LambdaGpuSpider(SourceSpider):
         page = self.parsed(response, lambda: parse_pricing(response.body, url=response.url, fetched_at=fetched_at))
         if page is None:
             return
-        for name in page.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
-        for reason in page.skipped:
-            self.logger.debug("skipped %s", reason)
+        self.report_skipped(page.unknown_gpus, page.skipped)
         if not page.offers:
             self.fail("the pricing table has rows but none with a price")
             return

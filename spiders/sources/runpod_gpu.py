@@ -34,10 +34,7 @@ class RunpodGpuSpider(SourceSpider):
         )
         if page is None:
             return
-        for name in page.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
-        for reason in page.skipped:
-            self.logger.debug("skipped %s", reason)
+        self.report_skipped(page.unknown_gpus, page.skipped)
         if not page.offers:
             self.fail("no priced GPU type in the answer (an empty gpuTypes list or every price null)")
             return

@@ -43,10 +43,7 @@ class VastaiGpuSpider(SourceSpider):
         )
         if page is None:
             return
-        for name in page.unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
-        for reason in page.skipped:
-            self.logger.debug("skipped %s", reason)
+        self.report_skipped(page.unknown_gpus, page.skipped)
         if page.offers_seen == 0:
             self.fail("no offer in the answer: the search matched nothing (query or GPU names changed?)")
             return
