@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from alerts.rules import AlertsConfig
 from monitor.durations import parse_duration
 from monitor.quotes_config import QuotesConfig
+from monitor.report.settings import ReportConfig
 from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 from monitor.show_gpu import GpuConfig
 from monitor.traffic_config import TrafficConfig
@@ -170,7 +171,23 @@ class AppConfig(_Strict):
     quotes: QuotesConfig = Field(default_factory=QuotesConfig)
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
     path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _report_targets_exist(self) -> AppConfig:
+        for name in self.report.targets:
+            if name not in self.alerts.targets:
+                known = ", ".join(sorted(self.alerts.targets)) or "none defined"
+                raise ValueError(f"report.targets: unknown target {name!r} (targets in [alerts.targets]: {known})")
+        return self
+
+    def report_dir(self) -> Path:
+        """Where report files go: [report] out_dir, a relative path anchored beside the config file."""
+        out = Path(self.report.out_dir)
+        if out.is_absolute() or self.path is None or self.path == BUNDLED_CONFIG:
+            return out
+        return self.path.parent / out
 
     def database_url(self) -> str:
         """AIPULSE_DATABASE_URL, else [database] url; a relative SQLite path sits beside the config file."""

@@ -128,11 +128,13 @@ def build_funding_table(
     session: Session,
     *,
     since: datetime,
+    until: datetime | None = None,
     ai_only: bool = False,
     min_usd: Decimal | None = None,
     fx: Mapping[str, Decimal] = USD_PER_UNIT,
 ) -> list[FundingLine]:
-    """Rounds published since `since`, largest first (by the USD value of their upper bound, then lower bound).
+    """Rounds published since `since` (and before `until`), largest first (by the USD value of their upper bound,
+    then lower bound).
 
     `min_usd` keeps a round whose range reaches the threshold (a magnitude such as 数亿元 may; funding.md §4.7
     calls that the lenient reading). Rounds without an amount come last, newest first.
@@ -143,6 +145,8 @@ def build_funding_table(
         .options(selectinload(FundingRound.mentions))
         .order_by(FundingRound.published_at.desc())
     )
+    if until is not None:
+        query = query.where(FundingRound.published_at < until)
     lines: list[FundingLine] = []
     for row in session.scalars(query):
         if ai_only and not row.ai_related:

@@ -33,11 +33,13 @@ __all__ = [
     "board_movers_text",
     "cmd_show_market",
     "daily_closes",
+    "holidays_by_market",
     "index_week",
     "latest_complete_week",
     "market_report",
     "monday_of",
     "previous_trading_day",
+    "trading_days",
 ]
 
 #: the daily closes behind the index table (one closed-day quote per trading day)
@@ -98,7 +100,7 @@ def previous_trading_day(market: str, day: date, holidays: Collection[date]) -> 
     raise ValueError(f"{market} has no trading day in the {_LOOKBACK_DAYS} days before {day}")
 
 
-def _trading_days(monday: date, holidays_by_market: Mapping[str, Collection[date]]) -> list[date]:
+def trading_days(monday: date, holidays_by_market: Mapping[str, Collection[date]]) -> list[date]:
     """The weekdays of the week that are trading days in at least one of the markets."""
     days = [monday + timedelta(days=i) for i in range(5)]
     return [d for d in days if any(is_trading_day(m, d, h) for m, h in holidays_by_market.items())]
@@ -111,7 +113,7 @@ def latest_complete_week(newest: date, holidays_by_market: Mapping[str, Collecti
     """
     monday = monday_of(newest)
     for _ in range(_WEEKS_BACK):
-        days = _trading_days(monday, holidays_by_market)
+        days = trading_days(monday, holidays_by_market)
         if days and days[-1] <= newest:
             return monday
         monday -= timedelta(days=7)
@@ -299,7 +301,8 @@ def _movers_text(movers: BoardMovers) -> str:
 # --- the command -----------------------------------------------------------------------------------
 
 
-def _holidays(section: QuotesConfig) -> dict[str, frozenset[date]]:
+def holidays_by_market(section: QuotesConfig) -> dict[str, frozenset[date]]:
+    """The configured holidays of every market the indices trade in (CN when there are none)."""
     markets = {market_of(symbol) for symbol in section.indices} or {"CN"}
     return {market: section.holidays_for(market) for market in sorted(markets)}
 
@@ -308,7 +311,7 @@ def market_report(session: Session, section: QuotesConfig, week: date | None) ->
     """The report's text and the warnings for stderr; `week` is any day of the week (None: the latest complete)."""
     blocks: list[str] = []
     warnings: list[str] = []
-    holidays = _holidays(section)
+    holidays = holidays_by_market(section)
     if section.indices:
         monday = monday_of(week) if week is not None else None
         if monday is None:
@@ -317,7 +320,7 @@ def market_report(session: Session, section: QuotesConfig, week: date | None) ->
         if monday is None:
             warnings.append(f"no complete week of daily closes stored for the indices: run {CLOSES_SOURCE}")
         else:
-            days = _trading_days(monday, holidays)
+            days = trading_days(monday, holidays)
             closes = daily_closes(
                 session, section.indices, monday - timedelta(days=_LOOKBACK_DAYS), monday + timedelta(4)
             )
