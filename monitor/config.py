@@ -135,10 +135,10 @@ class SourceConfig(_Strict):
     @classmethod
     def _cron_parses(cls, value: str | None) -> str | None:
         if value is not None:
-            from apscheduler.triggers.cron import CronTrigger
+            from monitor.cron import crontab_trigger
 
             try:
-                CronTrigger.from_crontab(value)
+                crontab_trigger(value)
             except ValueError as exc:
                 raise ValueError(f"cron {value!r} is not a crontab expression: {exc}") from None
         return value

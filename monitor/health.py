@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig, SourceConfig
+from monitor.cron import crontab_trigger
 from monitor.durations import format_duration
 from storage.repository import recent_runs, recent_runs_with_details
 
@@ -52,7 +52,7 @@ def _interval(section: SourceConfig, now: datetime) -> timedelta | None:
     if section.every is not None:
         return section.every
     if section.cron is not None:
-        trigger = CronTrigger.from_crontab(section.cron, timezone=section.timezone)
+        trigger = crontab_trigger(section.cron, timezone=section.timezone)
         first = trigger.get_next_fire_time(None, now)
         second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
         return (second - first) if first and second else None
@@ -61,7 +61,7 @@ def _interval(section: SourceConfig, now: datetime) -> timedelta | None:
 
 def _next_run(section: SourceConfig, last: datetime | None, now: datetime) -> datetime | None:
     if section.cron is not None:
-        fire = CronTrigger.from_crontab(section.cron, timezone=section.timezone).get_next_fire_time(None, now)
+        fire = crontab_trigger(section.cron, timezone=section.timezone).get_next_fire_time(None, now)
         return fire.astimezone(UTC) if fire else None
     if section.every is not None:
         return max(now, last + section.every) if last else now
