@@ -25,11 +25,12 @@ demo: install ## replay the recorded fixtures on 127.0.0.1 and show what gets st
 
 install: system-deps $(STAMP) browser
 
-# Debian packages: Python's venv, and Chromium for the sources that need a browser.
+# Debian packages: Python's venv, Chromium (browser sources, report PDF), a CJK font (report charts and PDF).
 system-deps:
 	@need=""; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || need="$$need python3-venv python3-pip"; \
 	if [ -z "$$AIPULSE_CHROMIUM" ] && [ ! -x /usr/bin/chromium ]; then need="$$need chromium"; fi; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
 	if [ -n "$$need" ]; then \
 	  if command -v apt-get >/dev/null && $(SUDO) true 2>/dev/null; then \
 	    echo "installing Debian packages:$$need"; \

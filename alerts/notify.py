@@ -31,6 +31,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: Apprise notify types by transition: they colour Slack/Discord messages and tag e-mail subjects.
 LEVELS = {"firing": "warning", "repeat": "warning", "resolved": "success", "event": "info", "test": "info"}
+#: The outbox `rule` of report rows; unlike an alert row (even one of a rule named "report") they have no event.
+REPORT_RULE = "report"
+#: Apprise schemes that are e-mail: they get the report's HTML with its files attached; others get the summary.
+EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 
 
 # --- Apprise (nothing else in aipulse imports it) --------------------------------------------------
@@ -60,17 +64,40 @@ def apprise_url_problem(url: str) -> str | None:
     return None
 
 
-def _send(url: str, title: str, body: str, level: str, timeout_s: float) -> str | None:
-    """Deliver one message through Apprise; None on success, else why it failed (Apprise never raises)."""
+def _send(
+    url: str,
+    title: str,
+    body: str,
+    level: str,
+    timeout_s: float,
+    body_format: str = "text",
+    attachments: Sequence[str] = (),
+) -> str | None:
+    """Deliver one message through Apprise; None on success, else why it failed (Apprise never raises).
+
+    `body_format` is "text" or "html"; `attachments` are file paths, each checked first so that a missing file
+    is a failed attempt naming it rather than Apprise's anonymous "could not access attachment".
+    """
     import apprise
 
+    for path in attachments:
+        problem = _attachment_problem(path)
+        if problem is not None:
+            return problem
     app = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory", secure_logging=True))
     with _quiet_apprise():
         added = app.add(url)
     if not added:
         return "not a valid Apprise URL"
+    attach = None
+    if attachments:
+        attach = apprise.AppriseAttachment()
+        for path in attachments:
+            if not attach.add(path):
+                return f"attachment {path}: Apprise cannot attach it"
+    notify_format = apprise.NotifyFormat.HTML if body_format == "html" else apprise.NotifyFormat.TEXT
     result = app.notify(
-        body=body, title=title, notify_type=level, body_format=apprise.NotifyFormat.TEXT, timeout=timeout_s
+        body=body, title=title, notify_type=level, body_format=notify_format, attach=attach, timeout=timeout_s
     )
     if result:
         return None
@@ -83,6 +110,17 @@ def _send(url: str, title: str, body: str, level: str, timeout_s: float) -> str 
     ]
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
     return redact("; ".join(dict.fromkeys(reasons)) or f"Apprise reported {status}")[:2000]
+
+
+def _attachment_problem(path: str) -> str | None:
+    """Why the file at `path` cannot be attached (None when it can be read)."""
+    try:
+        with Path(path).open("rb"):
+            return None
+    except FileNotFoundError:
+        return f"attachment {path} does not exist"
+    except OSError as exc:
+        return f"attachment {path} cannot be read: {exc.strerror or exc}"
 
 
 def resolve_destination(destination: str) -> str:
@@ -255,6 +293,78 @@ def enqueue_test(session: Session, config: AlertsConfig, target: str, now: datet
     return rows
 
 
+def enqueue_report(
+    session: Session,
+    config: AlertsConfig,
+    targets: Sequence[str],
+    *,
+    title: str,
+    html: str,
+    summary: str,
+    attachments: Sequence[str],
+    now: datetime,
+    key: str | None = None,
+) -> list[OutboxNotification]:
+    """Queue a report for every URL of every target in `targets` (nothing is sent here); the new rows.
+
+    An e-mail destination (mailto://, mailtos://) gets `html` as an HTML body with `attachments` (file paths,
+    stored absolute, read at delivery); any other destination gets `summary` as plain text, without files.
+    With `key` (say "weekly:2026-W10") a destination that already has a report row with that key is skipped,
+    so a daemon that restarts or catches up a missed run never sends one report twice. A destination named by
+    two targets is queued once. ConfigError when a target is unknown.
+    """
+    unknown = [name for name in targets if name not in config.targets]
+    if unknown:
+        known = ", ".join(sorted(config.targets)) or "none configured"
+        raise ConfigError(f"report targets: unknown target {', '.join(map(repr, unknown))} (targets: {known})")
+    if key is not None and len(key) > 128:
+        raise ValueError(f"report key {key[:40]!r}…: at most 128 characters (outbox group_key)")
+    queued: set[str] = set()
+    if key is not None:
+        queued.update(
+            session.scalars(
+                select(OutboxNotification.destination).where(
+                    OutboxNotification.rule == REPORT_RULE,
+                    OutboxNotification.event_id.is_(None),
+                    OutboxNotification.group_key == key,
+                )
+            )
+        )
+    files = [str(Path(path).absolute()) for path in attachments]
+    rows = []
+    for target in dict.fromkeys(targets):
+        for url in config.targets[target]:
+            destination = destination_text(url)
+            if destination in queued:
+                continue
+            queued.add(destination)
+            email = _is_email(target, destination)
+            rows.append(
+                OutboxNotification(
+                    target=target, destination=destination, rule=REPORT_RULE, group_key=key, level="info",
+                    title=title, body=html if email else summary, body_format="html" if email else "text",
+                    attachments=(files or None) if email else None, status="pending", created_at=now,
+                    next_attempt_at=now, attempts=0,
+                )
+            )  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _is_email(target: str, destination: str) -> bool:
+    """True when `destination` is an e-mail URL; a `${NAME}` hiding the scheme is resolved only to read it."""
+    scheme = destination.split("://", 1)[0] if "://" in destination else destination
+    if _ENV_REF.search(scheme):
+        try:
+            resolved = resolve_destination(scheme)
+        except ConfigError as exc:
+            logger.warning("report for target %s: %s; sending it the plain-text summary", target, exc)
+            return False
+        scheme = resolved.split("://", 1)[0] if "://" in resolved else ""
+    return scheme.strip().lower() in EMAIL_SCHEMES
+
+
 @dataclass
 class DeliveryReport:
     """What one delivery pass did (counts of outbox rows)."""
@@ -316,17 +426,31 @@ def _claim(
 
 
 def _batches(rows: Sequence[OutboxNotification]) -> list[list[OutboxNotification]]:
-    """Rows sent as one message: a group (same run, same destination, `group = true`) or a single row."""
+    """Rows sent as one message: a group (same run, same destination, `group = true`) or a single row.
+
+    HTML bodies and rows with attachments always go alone: a group message is plain text.
+    """
     batches: dict[tuple[str, str], list[OutboxNotification]] = {}
     for row in rows:
-        key = (row.destination, row.group_key) if row.group_key else (row.destination, f"row:{row.id}")
+        groupable = row.group_key and row.body_format == "text" and not row.attachments
+        key = (row.destination, row.group_key) if groupable and row.group_key else (row.destination, f"row:{row.id}")
         batches.setdefault(key, []).append(row)
     return list(batches.values())
 
 
-def _message(config: AlertsConfig, batch: Sequence[OutboxNotification]) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class _Message:
+    title: str
+    body: str
+    level: str
+    body_format: str = "text"
+    attachments: tuple[str, ...] = ()
+
+
+def _message(config: AlertsConfig, batch: Sequence[OutboxNotification]) -> _Message:
     if len(batch) == 1:
-        return batch[0].title, batch[0].body, batch[0].level
+        row = batch[0]
+        return _Message(row.title, row.body, row.level, row.body_format or "text", tuple(row.attachments or ()))
     levels = {row.level for row in batch}
     level = next((lv for lv in ("failure", "warning", "info", "success") if lv in levels), "info")
     context = {
@@ -339,7 +463,7 @@ def _message(config: AlertsConfig, batch: Sequence[OutboxNotification]) -> tuple
         "items": [{"title": row.title, "body": row.body, "rule": row.rule} for row in batch],
     }
     title, body = render(config, "group", context)
-    return title, body, level
+    return _Message(title, body, level)
 
 
 def deliver_pending(
@@ -364,16 +488,24 @@ def deliver_pending(
             _release(sessions, batch, failed_until[destination])
             report.deferred += len(batch)
             continue
-        title, body, level = _message(config, batch)
+        message = _message(config, batch)
         started = time.monotonic()
-        try:
-            error = _send(resolve_destination(destination), title, body, level, config.delivery.timeout.total_seconds())
-        except ConfigError as exc:  # a ${NAME} whose variable is not set: a failed attempt, retried later
-            error = str(exc)
+        # A missing file is the message's fault, not the destination's: other messages to it still go out.
+        error = next(filter(None, map(_attachment_problem, message.attachments)), None)
+        destination_failed = error is None
+        if error is None:
+            try:
+                error = _send(
+                    resolve_destination(destination), message.title, message.body, message.level,
+                    config.delivery.timeout.total_seconds(), message.body_format, message.attachments,
+                )  # fmt: skip
+            except ConfigError as exc:  # a ${NAME} whose variable is not set: a failed attempt, retried later
+                error = str(exc)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         retry_at = _record(sessions, config, batch, now, error, elapsed_ms, report)
         if error is not None:
-            failed_until[destination] = retry_at
+            if destination_failed:
+                failed_until[destination] = retry_at
             logger.warning(
                 "notification to %s (%s) failed, retry at %s: %s",
                 batch[0].target, shown_destination(destination), retry_at.isoformat(), error,

@@ -1,4 +1,4 @@
-"""The `aipulse` command: init, run, crawl, sources, status, demo."""
+"""The `aipulse` command: init, run, crawl, sources, status, show, alerts, report, export, demo."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ from monitor.config import (
     load_config,
 )
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
+from monitor.report.cli import add_parser as add_report_parser
 from monitor.tables import render_table
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
@@ -210,11 +212,26 @@ def cmd_show(args: argparse.Namespace) -> int:
         return int(args.show(args, config, session))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _database(config, migrate=False)
+    with session_factory(engine)() as session:
+        return int(args.export(args, config, session))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo import run_demo
 
     setup_logging(args.log_level or "WARNING")
     return run_demo(database_url=args.database, out=sys.stdout)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    config = _config(args)
+    setup_logging(args.log_level or "WARNING")
+    engine = _database(config, migrate=False)
+    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    return int(args.report(args, config, session_factory(engine), kinds))
 
 
 # --- entry point -----------------------------------------------------------------------------------
@@ -264,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
     demo.set_defaults(func=cmd_demo)
     add_alerts_parser(sub).set_defaults(func=cmd_alerts)
+    add_report_parser(sub).set_defaults(func=cmd_report)
+    add_export_parser(sub).set_defaults(func=cmd_export)
     return parser
 
 

@@ -12,13 +12,14 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from alerts.service import periodic
 from monitor.config import AppConfig, SourceConfig
-from monitor.crawling import CrawlRunner
+from monitor.crawling import CrawlRunner, spider_classes
+from monitor.cron import crontab_trigger
+from monitor.report.service import scheduled_report
 from spiders.market_hours import poll_due
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def trigger_for(section: SourceConfig) -> BaseTrigger:
     """The APScheduler trigger of a source section (`every` or `cron`, with jitter and time zone)."""
     jitter = int(section.jitter.total_seconds()) if section.jitter else None
     if section.cron is not None:
-        trigger = CronTrigger.from_crontab(section.cron, timezone=section.timezone)
+        trigger = crontab_trigger(section.cron, timezone=section.timezone)
         trigger.jitter = jitter
         return trigger
     assert section.every is not None
@@ -61,7 +62,11 @@ def scheduled_crawl(runner: CrawlRunner, source_id: str) -> None:
 def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | None = None) -> BackgroundScheduler:
     """A scheduler with one job per enabled source; job defaults set so no run is silently dropped."""
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(config.daemon.max_concurrent_crawls), "alerts": ThreadPoolExecutor(1)},
+        executors={
+            "default": ThreadPoolExecutor(config.daemon.max_concurrent_crawls),
+            "alerts": ThreadPoolExecutor(1),
+            "report": ThreadPoolExecutor(1),
+        },
         job_defaults={
             # The library defaults drop runs (misfire_grace_time=1s) and allow overlaps only by accident.
             "coalesce": True,
@@ -94,6 +99,20 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             id="alerts",
             name="alerts: tick and deliver",
             executor="alerts",
+            next_run_time=start,
+        )
+    if config.report.enabled:
+        # Last week's report on the [report] cron; also checked at start, so a report whose time passed while
+        # the daemon was down is made late instead of never (each week's report is made and sent once).
+        kinds = {name: cls.kind for name, cls in spider_classes().items()}
+        scheduler.add_job(
+            scheduled_report,
+            crontab_trigger(config.report.cron, timezone=config.report.timezone),
+            args=[runner.sessions, config, kinds],
+            id="report",
+            name="weekly report",
+            executor="report",
+            misfire_grace_time=None,
             next_run_time=start,
         )
     return scheduler

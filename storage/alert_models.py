@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, FundingMention, GpuOffer, Quote, TrafficSnapshot
@@ -13,6 +13,8 @@ from storage.models import Base, FundingMention, GpuOffer, Quote, TrafficSnapsho
 #: States of one (rule, series): `done` is terminal (a one-shot `new` alert that already went out).
 ALERT_STATES = ("inactive", "pending", "firing", "done")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "expired")
+#: How an outbox body is written: alerts are plain text; the weekly report's e-mail is HTML.
+BODY_FORMATS = ("text", "html")
 
 
 class AlertState(Base):
@@ -103,6 +105,9 @@ class OutboxNotification(Base):
     level: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    body_format: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    # Absolute paths of files sent with the message (the weekly report's PDF); read at delivery, not stored here.
+    attachments: Mapped[list[str] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
@@ -134,3 +139,7 @@ RUN_INDEXES = [
     Index("ix_quotes_run_id", Quote.run_id),
     Index("ix_funding_mentions_run_id", FundingMention.run_id),
 ]
+
+# The weekly report selects the offers seen within its week (`last_seen_at >= ?`): without this, a full scan.
+# Created by migration 0004; declared here until it moves to GpuOffer.__table_args__ (keep exactly one of the two).
+LAST_SEEN_INDEXES = [Index("ix_gpu_offers_last_seen_at", GpuOffer.last_seen_at)]

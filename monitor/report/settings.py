@@ -47,10 +47,10 @@ class ReportConfig(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron_parses(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.cron import crontab_trigger
 
         try:
-            CronTrigger.from_crontab(value)
+            crontab_trigger(value)
         except ValueError as exc:
             raise ValueError(f"cron {value!r} is not a crontab expression: {exc}") from None
         return value
