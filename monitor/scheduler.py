@@ -102,17 +102,27 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             next_run_time=start,
         )
     if config.report.enabled:
-        # Last week's report on the [report] cron; also checked at start, so a report whose time passed while
-        # the daemon was down is made late instead of never (each week's report is made and sent once).
+        # Last week's report on the [report] cron. The hourly check makes a report whose time passed while the
+        # daemon was down (or whose making failed, say Chromium was missing) late instead of never; each week's
+        # report is made and sent once, both jobs share one thread.
         kinds = {name: cls.kind for name, cls in spider_classes().items()}
+        report_args = [runner.sessions, config, kinds]
         scheduler.add_job(
             scheduled_report,
             crontab_trigger(config.report.cron, timezone=config.report.timezone),
-            args=[runner.sessions, config, kinds],
+            args=report_args,
             id="report",
             name="weekly report",
             executor="report",
             misfire_grace_time=None,
+        )
+        scheduler.add_job(
+            scheduled_report,
+            IntervalTrigger(hours=1, timezone="UTC"),
+            args=report_args,
+            id="report_catch_up",
+            name="weekly report: catch up",
+            executor="report",
             next_run_time=start,
         )
     return scheduler

@@ -277,12 +277,20 @@ def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select
     return model, query
 
 
-def latest(session: Session, kind: str, at: datetime | None = None, **filters: Any) -> list[Any]:
-    """The latest row of every series matching `filters` (as of `at`, when given)."""
+def latest(
+    session: Session, kind: str, at: datetime | None = None, *, seen_since: datetime | None = None, **filters: Any
+) -> list[Any]:
+    """The latest row of every series matching `filters` (as of `at`, when given).
+
+    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it; it lets the
+    database look at recent rows only, since the rows of one series never overlap in time.
+    """
     model, key, order = SERIES[kind]
     order_col = getattr(model, order)
     key_cols = [getattr(model, k) for k in key]
     newest = select(*key_cols, func.max(order_col).label("newest"))
+    if seen_since is not None:
+        newest = newest.where(model.last_seen_at >= seen_since)  # type: ignore[attr-defined]
     for name, value in filters.items():
         column = getattr(model, name)
         newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)

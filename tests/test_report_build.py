@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from monitor.report.model import WeeklyReport
 from monitor.report.week import ReportError, parse_week, report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
+from storage.repository import start_run, write_items
 from tests.report_store import REPORT_MONDAY, store_two_weeks
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -205,3 +207,18 @@ def test_sections_of_a_quiet_week_give_their_reason(stored: tuple[Session, Any])
     assert report.market.empty is not None and report.market.empty.code == "not_configured"
     assert report.watch.empty is not None and report.watch.empty.code == "not_configured"
     assert report.traffic.stale
+
+
+def test_an_offer_delisted_weeks_before_is_left_out(stored: tuple[Session, Any]) -> None:
+    session, facts = stored
+    gone = {
+        **asdict(facts["gpu"][0]),
+        "instance_type": "Standard_OLD_A100",
+        "observed_at": datetime(2026, 10, 1, tzinfo=UTC),
+    }
+    run = start_run(session, "azure_gpu", "schedule", gone["observed_at"], None)
+    write_items(session, "gpu", [gone], run.id)
+    assert "Standard_OLD_A100" not in {line.instance for line in _report(session).gpu.lines}
+    week = report_week(date(2026, 10, 12), SH, NOW)  # two weeks after it was last seen: listed, marked stale
+    lines = build_weekly_report(session, CONFIG, week, language="zh", kinds=KINDS, now=NOW).gpu.lines
+    assert [(line.instance, line.stale) for line in lines] == [("Standard_OLD_A100", True)]

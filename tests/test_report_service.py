@@ -126,6 +126,20 @@ def test_a_failed_send_is_retried_through_the_outbox(
         assert session.scalars(select(OutboxNotification.status)).all() == ["sent"]
 
 
+@pytest.mark.browser
+def test_a_report_that_could_not_be_made_is_made_by_a_later_check(
+    tmp_path: Path, sqlite_url: str, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _write_config(tmp_path, sqlite_url, {})
+    broken = path.read_text(encoding="utf-8").replace('"/usr/bin/chromium"', '"/bin/false"')
+    path.write_text(broken, encoding="utf-8")
+    assert scheduled_report(sessions, load_config(path), KINDS, now=NOW) is None
+    assert "weekly report failed: PdfError" in caplog.text
+    path.write_text(broken.replace('"/bin/false"', '"/usr/bin/chromium"'), encoding="utf-8")
+    made = scheduled_report(sessions, load_config(path), KINDS, now=NOW + timedelta(hours=1))
+    assert made is not None and made.files["pdf"].is_file()
+
+
 def test_the_report_is_not_due_before_its_cron(
     tmp_path: Path, sqlite_url: str, sessions: sessionmaker[Session]
 ) -> None:

@@ -35,13 +35,15 @@ def test_jobs_never_overlap_coalesce_and_keep_a_real_misfire_grace(tmp_path: Pat
     scheduler.start(paused=True)  # job defaults are applied when the scheduler takes the jobs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {"azure_gpu", "tencent_quotes", "alerts", "report"}, "disabled sources get no job"
+    assert set(jobs) == {"azure_gpu", "tencent_quotes", "alerts", "report", "report_catch_up"}, "disabled: no job"
     assert jobs.pop("alerts").executor == "alerts", "alert delivery never waits behind crawls"
     report = jobs.pop("report")
     assert report.executor == "report", "the weekly report never waits behind crawls"
     assert report.misfire_grace_time is None, "a late report is made late, not dropped"
     assert str(report.trigger) == "cron[month='*', day='*', day_of_week='mon', hour='8', minute='0']"
     assert str(report.trigger.timezone) == "Asia/Shanghai"
+    catch_up = jobs.pop("report_catch_up")
+    assert catch_up.executor == "report" and catch_up.trigger.interval.total_seconds() == 3600
     for job in jobs.values():
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 900)
     assert jobs["azure_gpu"].trigger.interval.total_seconds() == 6 * 3600

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig
@@ -49,6 +49,7 @@ from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
 from storage.models import CrawlRun, GpuOffer
 from storage.repository import latest
+from storage.types import UTCDateTime
 
 __all__ = ["TREND_WEEKS", "build_weekly_report", "first_data_at"]
 
@@ -220,11 +221,11 @@ def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Seque
     """The week-end state of every offer (change vs a week earlier) and the 8-week price-per-GPU-hour trend."""
     filters: dict[str, Any] = {"gpu_model": list(models)} if models else {}
     at, week_before = week.end - _TINY, week.start - _TINY
-    previous = {_key(o): o for o in latest(session, "gpu", at=week_before, **filters)}
+    # An offer not seen for GPU_GONE_AFTER before the week was delisted: not part of this week's market.
+    recent = week.start - GPU_GONE_AFTER
+    previous = {_key(o): o for o in latest(session, "gpu", at=week_before, seen_since=recent, **filters)}
     lines: list[GpuLine] = []
-    for offer in latest(session, "gpu", at=at, **filters):
-        if offer.last_seen_at < week.start - GPU_GONE_AFTER:
-            continue  # delisted long ago: not part of this week's market
+    for offer in latest(session, "gpu", at=at, seen_since=recent, **filters):
         priced = offer if offer.price is not None else _last_priced(session, offer, at)
         before = previous.get(_key(offer))
         if before is not None and before.price is None:
@@ -259,42 +260,57 @@ def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Seque
     return GpuSection(lines, trend, fx.fx_base, first_day, unconverted, fx.fx_date, empty)
 
 
+def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
+    """Whole days from `origin` to `column`, computed by the database (SQLite keeps UTC datetimes as text)."""
+    if dialect == "sqlite":
+        text = origin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return cast(func.julianday(column) - func.julianday(text), Integer)  # truncated: clamped to >= 0 below
+    return cast(func.floor(func.extract("epoch", column - literal(origin, UTCDateTime())) / 86400), Integer)
+
+
 def gpu_trend(
     session: Session, fx: GpuConfig, week: ReportWeek, first_day: date, models: Sequence[str]
 ) -> tuple[list[GpuTrend], list[str]]:
     """Per model and provider, the cheapest price per GPU-hour in force on each day from `first_day` to the
-    week's Sunday, converted to the fx base currency; also the currencies that had no rate."""
-    start = week.start - timedelta(days=(week.monday - first_day).days)
-    query = select(
-        GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, GpuOffer.price_per_gpu_hour,
-        GpuOffer.observed_at, GpuOffer.last_seen_at,
-    ).where(
-        GpuOffer.observed_at < week.end, GpuOffer.last_seen_at >= start, GpuOffer.price_per_gpu_hour.is_not(None)
-    )  # fmt: skip
+    week's Sunday, converted to the fx base currency; also the currencies that had no rate.
+
+    The database groups the rows by the days they span (first day seen, last day seen), so a year of hourly
+    rows comes back as a few thousand groups; a chart needs no more than float precision.
+    """
+    origin = week.start - timedelta(days=(week.monday - first_day).days)
+    dialect = session.get_bind().dialect.name
+    first = _day_index(GpuOffer.observed_at, origin, dialect)
+    last = _day_index(GpuOffer.last_seen_at, origin, dialect)
+    cheapest_value = func.min(cast(GpuOffer.price_per_gpu_hour, Float))
+    query = (
+        select(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last, cheapest_value)
+        .where(GpuOffer.observed_at < week.end, GpuOffer.last_seen_at >= origin)
+        .where(GpuOffer.price_per_gpu_hour.is_not(None))
+        .group_by(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last)
+    )
     if models:
         query = query.where(GpuOffer.gpu_model.in_(list(models)))
-    cheapest: dict[tuple[str, str], dict[date, Decimal]] = {}
+    days_shown = (week.sunday - first_day).days
+    cheapest: dict[tuple[str, str], dict[int, float]] = {}
     unconverted: set[str] = set()
-    rates: dict[str, Decimal | None] = {}
-    for model, provider, currency, per_gpu, seen_first, seen_last in session.execute(query):
-        if per_gpu is None:  # excluded by the query; keeps the type checker sure
-            continue
-        if currency not in rates:
-            rates[currency] = fx.convert(Decimal(1), currency, fx.fx_base)
-        rate = rates[currency]
+    for model, provider, currency, first_index, last_index, value in session.execute(query):
+        rate = fx.convert(Decimal(1), currency, fx.fx_base)
         if rate is None:
             unconverted.add(currency)
             continue
-        value = per_gpu * rate
+        converted = float(value) * float(rate)
         days = cheapest.setdefault((model, provider), {})
-        day = max(seen_first.astimezone(week.zone).date(), first_day)
-        last = min(seen_last.astimezone(week.zone).date(), week.sunday)
-        while day <= last:
-            if day not in days or value < days[day]:
-                days[day] = value
-            day += timedelta(days=1)
+        for day in range(max(int(first_index), 0), min(int(last_index), days_shown) + 1):
+            if day not in days or converted < days[day]:
+                days[day] = converted
     trend = [
-        GpuTrend(model, provider, sorted(days.items())) for (model, provider), days in sorted(cheapest.items()) if days
+        GpuTrend(
+            model,
+            provider,
+            [(first_day + timedelta(days=d), Decimal(repr(round(v, 6))).normalize()) for d, v in sorted(days.items())],
+        )
+        for (model, provider), days in sorted(cheapest.items())
+        if days
     ]
     return trend, sorted(unconverted)
 
