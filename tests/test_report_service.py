@@ -197,6 +197,15 @@ def test_cli_refuses_a_week_before_the_first_crawl(
     assert "ended before aipulse's first crawl" in capsys.readouterr().err
 
 
+def test_cli_refuses_to_report_on_an_empty_store(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upgrade(create_db_engine(sqlite_url))
+    config = _cli_config(tmp_path, sqlite_url)
+    assert main(["--config", str(config.path), "report", "weekly"]) == 2
+    assert "nothing is stored yet" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("option", "value"), [("--lang", "fr"), ("--format", "docx"), ("--week", "2026-02-30")])
 def test_cli_rejects_an_unknown_language_format_or_date(
     tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str], option: str, value: str

@@ -81,11 +81,13 @@ def build_weekly_report(
 ) -> WeeklyReport:
     """Every section of the report for `week`; `kinds` maps each known source id to its item kind.
 
-    A week that ended before the store's first crawl is a ReportError (there is nothing it could say).
+    An empty store, or a week that ended before its first crawl, is a ReportError (there is nothing to say).
     """
     now = now or datetime.now(UTC)
     first = first_data_at(session)
-    if first is not None and week.end <= first:
+    if first is None:
+        raise ReportError("nothing is stored yet: run `aipulse crawl SOURCE` or the daemon first")
+    if week.end <= first:
         raise ReportError(
             f"the week of {week.monday} ended before aipulse's first crawl "
             f"({first.astimezone(week.zone):%Y-%m-%d}): there is no data for it"
