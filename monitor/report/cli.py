@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
-from monitor.report.service import make_report, send_report
 from monitor.report.settings import FORMATS, LANGUAGES
 from monitor.report.week import ReportError, parse_week
 
@@ -61,6 +60,8 @@ def cmd_report(
     args: argparse.Namespace, config: AppConfig, sessions: sessionmaker[Session], kinds: Mapping[str, str]
 ) -> int:
     """Write the files and print their paths; 2 for a week or language the report cannot be made for."""
+    from monitor.report.service import make_report, send_report  # loads matplotlib: only when a report is made
+
     formats = list(args.formats or config.report.formats)
     if args.send and "pdf" not in formats and any(_is_mail(config, t) for t in config.report.targets):
         formats.append("pdf")  # e-mail targets get the PDF attached
