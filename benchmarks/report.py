@@ -3,7 +3,8 @@
 GPU rows are what a year of hourly crawls leaves in the store: an hourly observation equal to the series' last
 state only extends that row's `last_seen_at`, a changed one starts a new row. `--gpu-change` sets how often a
 marketplace series' price changes per hour (list-price clouds change a few times a year); `--gpu-change 1` makes
-every hourly observation a new row, the worst case. Quotes are one row per symbol and hour.
+every hourly observation a new row, the worst case. Quotes are one row per symbol and hour, crawl runs one per
+source and hour.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from monitor.report.render import render_html
 from monitor.report.week import report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import GpuOffer, Quote
+from storage.models import CrawlRun, GpuOffer, Quote
 
 END = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 Shanghai: the report of 2026-11-16 is due
 HOUR = timedelta(hours=1)
@@ -41,6 +42,9 @@ MARKETPLACES = {"vastai", "runpod", "gpushare", "autodl"}
 GPU_COLUMNS = ("source", "provider", "instance_type", "region", "billing", "gpu_model", "gpu_count", "vcpus",
                "memory_gb", "price", "currency", "price_per_gpu_hour", "available", "url", "observed_at",
                "last_seen_at")  # fmt: skip
+RUN_COLUMNS = ("source", "trigger", "status", "started_at", "finished_at", "items_stored", "items_unchanged",
+               "items_dropped", "requests")  # fmt: skip
+RUN_SOURCES = ["aliyun_gpu", "tencent_gpu", "vastai_gpu", "tencent_quotes", "eastmoney_klines"]
 QUOTE_COLUMNS = ("source", "symbol", "name", "kind", "currency", "price", "prev_close", "change_pct", "quote_time",
                  "status", "url", "observed_at")  # fmt: skip
 
@@ -116,6 +120,16 @@ def close_rows(symbols: int, days: int) -> Iterator[tuple[Any, ...]]:
                    f"{previous:.2f}", None, at, "closed", "https://example.com/k", at)  # fmt: skip
 
 
+def run_rows(hours: int) -> Iterator[tuple[Any, ...]]:
+    """An hourly crawl run per source; every 50th fails."""
+    start = END - hours * HOUR
+    for source in RUN_SOURCES:
+        for h in range(hours):
+            at = start + h * HOUR
+            status = "failed" if h % 50 == 0 else "succeeded"
+            yield (source, "schedule", status, _stamp(at), _stamp(at + timedelta(seconds=20)), 0, 100, 0, 2)
+
+
 def fill(sessions: sessionmaker[Session], gpu: int, symbols: int, days: int, change: float) -> dict[str, int]:
     """Bulk-insert the year (text forms as storage.types writes them on SQLite; the ORM would take ~20x longer)."""
     rng = random.Random(7)
@@ -125,6 +139,7 @@ def fill(sessions: sessionmaker[Session], gpu: int, symbols: int, days: int, cha
             "quotes": _insert(session, "quotes", QUOTE_COLUMNS, quote_rows(symbols, days * 24, rng)),
         }
         counts["quotes"] += _insert(session, "quotes", QUOTE_COLUMNS, close_rows(symbols, days))
+        counts["crawl_runs"] = _insert(session, "crawl_runs", RUN_COLUMNS, run_rows(days * 24))
     return counts
 
 
@@ -154,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     sessions = session_factory(engine)
     with sessions() as session:
         empty = not session.scalar(select(func.count()).select_from(GpuOffer))
+        no_runs = not session.scalar(select(func.count()).select_from(CrawlRun))
+    if not empty and no_runs:  # a database filled by an older version of this script
+        with sessions.begin() as session:
+            _insert(session, "crawl_runs", RUN_COLUMNS, run_rows(args.days * 24))
     if empty:
         started = time.perf_counter()
         counts = fill(sessions, args.gpu_series, args.symbols, args.days, args.gpu_change)
@@ -168,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({gpu_total:,} gpu_offers rows, {quote_total:,} quotes rows)")  # fmt: skip
     settings = config(args.symbols)
     week = report_week(date(2026, 11, 16), ZoneInfo("Asia/Shanghai"), END)
-    kinds = {"aliyun_gpu": "gpu", "tencent_quotes": "quotes", "eastmoney_klines": "quotes"}
+    kinds = {"aliyun_gpu": "gpu", "tencent_gpu": "gpu", "vastai_gpu": "gpu", "tencent_quotes": "quotes",
+             "eastmoney_klines": "quotes"}  # fmt: skip
     builds, renders = [], []
     for _ in range(args.repeat + 1):
         started = time.perf_counter()
