@@ -149,6 +149,13 @@ def test_html_is_one_file_with_inline_png_charts_and_no_external_url(zh_page: Pa
     assert "http://" not in css and "https://" not in css
 
 
+@pytest.mark.parametrize(("lang", "pointer"), [("zh", "见附件 PDF"), ("en", "see the attached PDF")])
+def test_an_email_body_points_to_the_attached_pdf_instead_of_data_images(lang: str, pointer: str) -> None:
+    html = render_html(sample_report(lang), charts_attached=True)
+    assert Page(html).images == [] and "data:image" not in html
+    assert html.count(pointer) == 3, "one line per chart"
+
+
 def test_html_css_asks_for_the_cjk_fonts_first(zh_page: Page) -> None:
     css = "\n".join(zh_page.styles)
     assert '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif' in css

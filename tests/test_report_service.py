@@ -77,6 +77,8 @@ def test_the_scheduled_report_arrives_by_email_with_the_pdf_attached(
     assert "aipulse 周报 2026-11-16 – 2026-11-22" in str(message["Subject"])
     html = message.get_body(preferencelist=("html",))
     assert html is not None and "算力租赁价格" in html.get_content()
+    # Gmail and others block data: images: the charts are in the attached PDF, the body says so
+    assert "data:image" not in html.get_content() and "见附件 PDF" in html.get_content()
     (pdf,) = _pdf_parts(message)
     assert pdf.get_filename() == "aipulse-weekly-2026-11-16-zh.pdf"
     assert pdf.get_content() == (tmp_path / "reports" / "aipulse-weekly-2026-11-16-zh.pdf").read_bytes()

@@ -107,6 +107,7 @@ LABELS: dict[str, dict[str, str]] = {
         # alerts and health
         "sub_alerts": "本周告警",
         "no_alerts": "本周没有告警。",
+        "charts_attached": "见附件 PDF",
         "col_time": "时间",
         "col_rule": "规则",
         "col_transition": "状态",
@@ -260,6 +261,7 @@ LABELS: dict[str, dict[str, str]] = {
         # alerts and health
         "sub_alerts": "Alerts this week",
         "no_alerts": "No alert fired this week.",
+        "charts_attached": "see the attached PDF",
         "col_time": "time",
         "col_rule": "rule",
         "col_transition": "state",

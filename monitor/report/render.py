@@ -518,14 +518,22 @@ def _environment(markdown: bool) -> jinja2.Environment:
     return env
 
 
-def render_html(report: WeeklyReport) -> str:
-    """The report as one self-contained HTML file: CSS inline, charts as data: URIs, no external URL."""
+def render_html(report: WeeklyReport, *, charts_attached: bool = False) -> str:
+    """The report as one self-contained HTML file: CSS inline, charts as data: URIs, no external URL.
+
+    `charts_attached`: an e-mail body whose PDF is attached; mail clients such as Gmail block data: images, so
+    each chart is replaced by a line pointing to the PDF.
+    """
     labels_for(report.language)  # UnknownLanguage before any work
-    return _html(report, _sections(report))
+    return _html(report, _sections(report), charts_attached=charts_attached)
 
 
-def _html(report: WeeklyReport, sections: list[SectionView]) -> str:
-    return _environment(False).get_template("report.html.j2").render(**_header(report), sections=sections)
+def _html(report: WeeklyReport, sections: list[SectionView], *, charts_attached: bool = False) -> str:
+    template = _environment(False).get_template("report.html.j2")
+    attached = labels_for(report.language)["charts_attached"]
+    return template.render(
+        **_header(report), sections=sections, charts_attached=charts_attached, charts_attached_text=attached
+    )
 
 
 def render_markdown(report: WeeklyReport, out_dir: Path, stem: str) -> str:

@@ -99,7 +99,8 @@ def send_report(
     names = list(config.report.targets if targets is None else targets)
     if not names:
         return DeliveryReport()
-    html = made.files["html"].read_text(encoding="utf-8") if "html" in made.files else render_html(made.report)
+    # Mail clients block data: images, so the e-mail body points to the attached PDF for the charts.
+    html = render_html(made.report, charts_attached="pdf" in made.files)
     attachments = [str(made.files["pdf"].resolve())] if "pdf" in made.files else []
     with sessions.begin() as session:
         rows = enqueue_report(
