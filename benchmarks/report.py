@@ -39,6 +39,7 @@ HOUR = timedelta(hours=1)
 MODELS = ["A100-80G", "H100-80G", "A800-80G", "H800-80G", "H20-96G", "L40S-48G", "RTX4090-24G", "V100-32G"]
 PROVIDERS = ["aliyun", "tencent", "aws", "azure", "vastai", "runpod", "lambda", "gpushare", "autodl", "hengyuan"]
 MARKETPLACES = {"vastai", "runpod", "gpushare", "autodl"}
+USD_PROVIDERS = {"aws", "azure", "vastai", "runpod", "lambda"}
 GPU_COLUMNS = ("source", "provider", "instance_type", "region", "billing", "gpu_model", "gpu_count", "vcpus",
                "memory_gb", "price", "currency", "price_per_gpu_hour", "available", "url", "observed_at",
                "last_seen_at")  # fmt: skip
@@ -69,39 +70,45 @@ def _insert(session: Session, table: str, columns: tuple[str, ...], rows: Iterat
 
 
 def gpu_rows(series: int, hours: int, change: float, rng: random.Random) -> Iterator[tuple[Any, ...]]:
-    """State intervals of `series` GPU offers observed hourly for `hours` before END."""
+    """State intervals of `series` GPU offers observed hourly for `hours` before END, in the order hourly crawls
+    insert them (by first observation), so the table's physical layout is the one a real store has."""
     start = END - hours * HOUR
+    intervals: list[tuple[int, int, int, float, bool]] = []  # (first hour, series, last hour, price, available)
     for s in range(series):
-        provider, model = PROVIDERS[s % len(PROVIDERS)], MODELS[(s // len(PROVIDERS)) % len(MODELS)]
+        provider = PROVIDERS[s % len(PROVIDERS)]
         rate = change if provider in MARKETPLACES else 0.0005
-        currency = "USD" if provider in ("aws", "azure", "vastai", "runpod", "lambda") else "CNY"
-        level = 2.0 if currency == "USD" else 15.0
-        count = 1 + s % 8
+        level = 2.0 if provider in USD_PROVIDERS else 15.0
         price, available, first = level, True, 0
-        for h in range(hours + 1):
-            if h < hours and rng.random() >= rate:
+        for h in range(hours):
+            if h < hours - 1 and rng.random() >= rate:
                 continue
-            seen_first, seen_last = start + first * HOUR, start + min(h, hours - 1) * HOUR
-            per_gpu = f"{price:.4f}"
-            yield (f"{provider}_gpu", provider, f"{model}-x{count}-{s}", f"region-{s % 5}", "on_demand", model,
-                   str(count), 8 * count, str(64 * count), f"{price * count:.4f}", currency, per_gpu,
-                   available, "https://example.com/p", _stamp(seen_first), _stamp(seen_last))  # fmt: skip
+            intervals.append((first, s, h, price, available))
             price = max(0.1 * level, price * (1 + rng.uniform(-0.05, 0.05)))
             available = rng.random() > 0.1
             first = h + 1
+    intervals.sort()
+    for first, s, last, price, available in intervals:
+        provider, model = PROVIDERS[s % len(PROVIDERS)], MODELS[(s // len(PROVIDERS)) % len(MODELS)]
+        count, seen = 1 + s % 8, (_stamp(start + first * HOUR), _stamp(start + last * HOUR))
+        currency = "USD" if provider in USD_PROVIDERS else "CNY"
+        yield (f"{provider}_gpu", provider, f"{model}-x{count}-{s}", f"region-{s % 5}", "on_demand", model,
+               str(count), 8 * count, str(64 * count), f"{price * count:.4f}", currency, f"{price:.4f}",
+               available, "https://example.com/p", *seen)  # fmt: skip
 
 
 def quote_rows(symbols: int, hours: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
-    """One quote per symbol and hour for `hours` before END; the first five symbols are indices."""
+    """One quote per symbol and hour for `hours` before END, hour by hour; the first five symbols are indices."""
     start = END - hours * HOUR
-    for s in range(symbols):
-        symbol = f"{300 + s:06d}.SH" if s < 5 else f"{600000 + s:06d}.SH"
-        kind, price = ("index", 4000.0) if s < 5 else ("stock", 20.0 + s)
-        for h in range(hours):
-            previous, price = price, price * (1 + rng.uniform(-0.01, 0.01))
-            at = _stamp(start + h * HOUR)
-            yield ("tencent_quotes", symbol, f"S{s}", kind, "CNY", f"{price:.2f}", f"{previous:.2f}",
-                   f"{(price / previous - 1) * 100:.2f}", at, "trading", "https://example.com/q", at)  # fmt: skip
+    prices = [4000.0 if s < 5 else 20.0 + s for s in range(symbols)]
+    for h in range(hours):
+        at = _stamp(start + h * HOUR)
+        for s in range(symbols):
+            symbol = f"{300 + s:06d}.SH" if s < 5 else f"{600000 + s:06d}.SH"
+            previous = prices[s]
+            price = prices[s] = previous * (1 + rng.uniform(-0.01, 0.01))
+            yield ("tencent_quotes", symbol, f"S{s}", "index" if s < 5 else "stock", "CNY", f"{price:.2f}",
+                   f"{previous:.2f}", f"{(price / previous - 1) * 100:.2f}", at, "trading", "https://example.com/q",
+                   at)  # fmt: skip
 
 
 def close_rows(symbols: int, days: int) -> Iterator[tuple[Any, ...]]:

@@ -282,15 +282,12 @@ def latest(
 ) -> list[Any]:
     """The latest row of every series matching `filters` (as of `at`, when given).
 
-    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it; it lets the
-    database look at recent rows only, since the rows of one series never overlap in time.
+    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted).
     """
     model, key, order = SERIES[kind]
     order_col = getattr(model, order)
     key_cols = [getattr(model, k) for k in key]
     newest = select(*key_cols, func.max(order_col).label("newest"))
-    if seen_since is not None:
-        newest = newest.where(model.last_seen_at >= seen_since)  # type: ignore[attr-defined]
     for name, value in filters.items():
         column = getattr(model, name)
         newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
@@ -299,6 +296,9 @@ def latest(
     sub = newest.group_by(*key_cols).subquery()
     join = and_(*(getattr(model, k) == sub.c[k] for k in key), order_col == sub.c.newest)
     query = select(model).join(sub, join)
+    if seen_since is not None:
+        # On the joined rows, not inside the grouping: there the index that groups would need the table too.
+        query = query.where(model.last_seen_at >= seen_since)  # type: ignore[attr-defined]
     if kind == "traffic":
         query = query.order_by(model.revision)  # type: ignore[attr-defined]
     rows: dict[tuple[Any, ...], Any] = {}
