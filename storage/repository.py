@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -30,6 +30,8 @@ GPU_VALUES = (
     "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
+#: the upper bound of recently_seen(): no observation is later
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 FUNDING_MATCH_WINDOW = timedelta(days=14)
 #: two reports of one round may differ by this much in amount (USD) and still be the same round
 FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
@@ -277,17 +279,32 @@ def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select
     return model, query
 
 
+def recently_seen(model: type[Base], since: datetime) -> Any:
+    """Rows last seen at or after `since`, as a condition the index on last_seen_at serves.
+
+    With only a lower bound SQLite's planner guesses a quarter of the table matches and scans the whole series
+    index instead; a closed range (up to FAR_FUTURE, which cuts nothing) makes it read just the recent rows: a
+    year of hourly GPU rows grouped in 1.1 s instead of 9.9 s.
+    """
+    column = model.last_seen_at  # type: ignore[attr-defined]
+    return and_(column >= since, column <= FAR_FUTURE)
+
+
 def latest(
     session: Session, kind: str, at: datetime | None = None, *, seen_since: datetime | None = None, **filters: Any
 ) -> list[Any]:
     """The latest row of every series matching `filters` (as of `at`, when given).
 
-    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted).
+    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted). The
+    grouping then reads recent rows only: the rows of one series never overlap in time, so when its state in
+    force at `at` was seen since `seen_since`, no older row of it was.
     """
     model, key, order = SERIES[kind]
     order_col = getattr(model, order)
     key_cols = [getattr(model, k) for k in key]
     newest = select(*key_cols, func.max(order_col).label("newest"))
+    if seen_since is not None:
+        newest = newest.where(recently_seen(model, seen_since))
     for name, value in filters.items():
         column = getattr(model, name)
         newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
@@ -296,9 +313,6 @@ def latest(
     sub = newest.group_by(*key_cols).subquery()
     join = and_(*(getattr(model, k) == sub.c[k] for k in key), order_col == sub.c.newest)
     query = select(model).join(sub, join)
-    if seen_since is not None:
-        # On the joined rows, not inside the grouping: there the index that groups would need the table too.
-        query = query.where(model.last_seen_at >= seen_since)  # type: ignore[attr-defined]
     if kind == "traffic":
         query = query.order_by(model.revision)  # type: ignore[attr-defined]
     rows: dict[tuple[Any, ...], Any] = {}

@@ -48,7 +48,7 @@ from monitor.traffic_config import watched_apps
 from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
 from storage.models import CrawlRun, GpuOffer
-from storage.repository import latest
+from storage.repository import latest, recently_seen
 from storage.types import UTCDateTime
 
 __all__ = ["TREND_WEEKS", "build_weekly_report", "first_data_at"]
@@ -286,7 +286,7 @@ def gpu_trend(
     cheapest_value = func.min(cast(GpuOffer.price_per_gpu_hour, Float))
     query = (
         select(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last, cheapest_value)
-        .where(GpuOffer.observed_at < week.end, GpuOffer.last_seen_at >= origin)
+        .where(GpuOffer.observed_at < week.end, recently_seen(GpuOffer, origin))
         .where(GpuOffer.price_per_gpu_hour.is_not(None))
         .group_by(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last)
     )

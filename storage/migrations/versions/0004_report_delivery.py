@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-27 09:00:00
+Create Date: 2026-11-26 04:30:00
 """
 
 from __future__ import annotations
