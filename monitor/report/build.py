@@ -309,7 +309,7 @@ def gpu_trend(
         GpuTrend(
             model,
             provider,
-            [(first_day + timedelta(days=d), Decimal(repr(round(v, 6))).normalize()) for d, v in sorted(days.items())],
+            [(first_day + timedelta(days=d), Decimal(repr(round(v, 6)))) for d, v in sorted(days.items())],
         )
         for (model, provider), days in sorted(cheapest.items())
         if days
