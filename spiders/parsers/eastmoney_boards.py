@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
+from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unscale
 from spiders.parsers.quotes_common import build_quote, load_json_unique, number
 from spiders.symbols import SymbolError, from_eastmoney
 
@@ -44,7 +45,6 @@ BOARD_CODE = re.compile(r"BK\d{4}")
 _FS_BOARD = re.compile(r"(?:^|[\s+,])b:(BK\d{4})(?:$|[\s+,])")
 _PRICE_FIELDS = ("f2", "f4", "f15", "f16", "f17", "f18")
 _PERCENT_FIELDS = ("f3", "f115")  # x 100 unless fltt=2
-_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _quote(row: Mapping[str, Any], *, url: str, fetched_at: datetime, fltt2: boo
     decoded = _decode(row, symbol.canonical, fltt2=fltt2)
     volume = decoded["f5"]
     if volume is not None and symbol.market == "CN":
-        volume *= _HUNDRED  # lots of 100 shares
+        volume *= HUNDRED  # lots of 100 shares
     return build_quote(
         source=SOURCE_ID,
         url=url,
@@ -183,13 +183,5 @@ def _decode(row: Mapping[str, Any], where: str, *, fltt2: bool) -> dict[str, Dec
     decoded = {name: number(row.get(name), f"{where} {name}") for name in names}
     if fltt2:
         return decoded
-    decimals = row.get("f152", 2)  # A-share rows are cents when f152 is not asked for
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-        raise ParseError(f"{where}: f152 {decimals!r} is not a number of decimals")
-    for name in _PRICE_FIELDS:
-        value = decoded[name]
-        decoded[name] = None if value is None else value.scaleb(-decimals)
-    for name in _PERCENT_FIELDS:
-        value = decoded[name]
-        decoded[name] = None if value is None else value / _HUNDRED
-    return decoded
+    decimals = checked_decimals(row.get("f152", 2), f"{where}: ")  # A-share rows are cents without f152
+    return unscale(decoded, _PRICE_FIELDS, _PERCENT_FIELDS, decimals)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from spiders.errors import ParseError
 from spiders.market_hours import MARKETS
+from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unscale
 from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
 from spiders.symbols import Symbol, SymbolError, from_eastmoney
 
@@ -37,7 +38,6 @@ QUOTE_FIELDS = (
 
 _PRICE_FIELDS = ("f43", "f44", "f45", "f46", "f51", "f52", "f60", "f169")
 _PERCENT_FIELDS = ("f164", "f170")  # x 100 unless fltt=2
-_HUNDRED = Decimal(100)
 
 
 def unique_fields(fields: Iterable[str]) -> str:
@@ -90,7 +90,7 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
     decoded = decode_values(values, symbol, fltt2=fltt2)
     volume = decoded["f47"]
     if volume is not None and symbol.market == "CN":
-        volume *= _HUNDRED  # A-share and index volume is in lots of 100; HK and US count shares
+        volume *= HUNDRED  # A-share and index volume is in lots of 100; HK and US count shares
     quote = build_quote(
         source=SOURCE_ID,
         url=url,
@@ -124,16 +124,7 @@ def decode_values(values: Mapping[str, Any], symbol: Symbol, *, fltt2: bool) -> 
     decimals = values.get("f152")
     if decimals is None or decimals == "-":
         decimals = 2 if symbol.market == "CN" else 3
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-        raise ParseError(f"f152 {decimals!r} is not a number of decimals")
+    decimals = checked_decimals(decimals)
     names = {*_PRICE_FIELDS, *_PERCENT_FIELDS, "f47", "f48", "f116"}
     decoded: dict[str, Decimal | None] = {name: number(values.get(name), name) for name in names}
-    if fltt2:
-        return decoded
-    for name in _PRICE_FIELDS:
-        value = decoded[name]
-        decoded[name] = None if value is None else value.scaleb(-decimals)
-    for name in _PERCENT_FIELDS:
-        value = decoded[name]
-        decoded[name] = None if value is None else value / _HUNDRED
-    return decoded
+    return decoded if fltt2 else unscale(decoded, _PRICE_FIELDS, _PERCENT_FIELDS, decimals)
