@@ -338,7 +338,7 @@ def enqueue_report(
             if destination in queued:
                 continue
             queued.add(destination)
-            email = _is_email(target, destination)
+            email = is_email_destination(destination, target)
             rows.append(
                 OutboxNotification(
                     target=target, destination=destination, rule=REPORT_RULE, group_key=key, level="info",
@@ -352,8 +352,9 @@ def enqueue_report(
     return rows
 
 
-def _is_email(target: str, destination: str) -> bool:
-    """True when `destination` is an e-mail URL; a `${NAME}` hiding the scheme is resolved only to read it."""
+def is_email_destination(destination: str, target: str = "") -> bool:
+    """True when `destination` (as configured) is an e-mail URL; a `${NAME}` hiding the scheme is resolved only
+    to read it (unset: not e-mail, with a warning naming `target`)."""
     scheme = destination.split("://", 1)[0] if "://" in destination else destination
     if _ENV_REF.search(scheme):
         try:

@@ -73,8 +73,9 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser.set_defaults(show=cmd_show_gpu)
 
 
-def _last_price(session: Session, offer: Any) -> Any | None:
-    """The newest row of the offer's series that had a price (a sold-out offer keeps its last known price)."""
+def last_priced(session: Session, offer: Any, at: datetime | None = None) -> Any | None:
+    """The newest row of the offer's series that had a price (as of `at`, when given): a sold-out offer keeps
+    its last known price."""
     query = (
         select(GpuOffer)
         .where(
@@ -88,6 +89,8 @@ def _last_price(session: Session, offer: Any) -> Any | None:
         .order_by(GpuOffer.observed_at.desc())
         .limit(1)
     )
+    if at is not None:
+        query = query.where(GpuOffer.observed_at <= at)
     return session.scalars(query).first()
 
 
@@ -113,7 +116,7 @@ def gpu_rows(
     for offer in latest(session, "gpu", at=now, **filters):
         priced, last_known = offer, False
         if offer.price is None:
-            priced, last_known = _last_price(session, offer), True
+            priced, last_known = last_priced(session, offer), True
         price = priced.price if priced is not None else None
         per_gpu = priced.price_per_gpu_hour if priced is not None else None
         shown = currency or offer.currency

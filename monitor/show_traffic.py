@@ -25,6 +25,7 @@ __all__ = [
     "TrafficTable",
     "add_parser",
     "build_traffic_table",
+    "change_pct",
     "cmd_show_traffic",
     "format_duration_ms",
     "previous_period",
@@ -121,7 +122,8 @@ def _merged(rows: Iterable[TrafficSnapshot]) -> dict[tuple[str, date], dict[str,
     return merged
 
 
-def _change_pct(now: Decimal | int | None, before: Decimal | int | None) -> Decimal | None:
+def change_pct(now: Decimal | int | None, before: Decimal | int | None) -> Decimal | None:
+    """% change from `before` to `now`; None when either is unknown or `before` is not positive."""
     if now is None or before is None or before <= 0:
         return None
     return (Decimal(now) / Decimal(before) - 1) * 100
@@ -191,9 +193,9 @@ def _table(session: Session, apps: Sequence[TrafficApp], granularity: str, sourc
                 app.domain,
                 True,
                 visits=now.get("visits"),
-                visits_change_pct=_change_pct(now.get("visits"), then.get("visits")),
+                visits_change_pct=change_pct(now.get("visits"), then.get("visits")),
                 avg_visit_duration_s=now.get("avg_visit_duration_s"),
-                duration_change_pct=_change_pct(now.get("avg_visit_duration_s"), then.get("avg_visit_duration_s")),
+                duration_change_pct=change_pct(now.get("avg_visit_duration_s"), then.get("avg_visit_duration_s")),
                 global_rank=rank,
                 rank_from_tranco=from_tranco,
             )

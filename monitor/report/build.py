@@ -31,7 +31,7 @@ from monitor.report.model import (
 from monitor.report.settings import ReportConfig
 from monitor.report.week import ReportError
 from monitor.show_funding import FX_AS_OF, build_funding_table
-from monitor.show_gpu import GpuConfig
+from monitor.show_gpu import GpuConfig, last_priced
 from monitor.show_market import (
     BOARDS_SOURCE,
     CLOSES_SOURCE,
@@ -43,12 +43,12 @@ from monitor.show_market import (
     trading_days,
 )
 from monitor.show_quotes import pe_ratio, quotes_config
-from monitor.show_traffic import GRANULARITY_SOURCES, build_traffic_table, next_period
+from monitor.show_traffic import GRANULARITY_SOURCES, build_traffic_table, change_pct, next_period
 from monitor.traffic_config import watched_apps
 from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
 from storage.models import CrawlRun, GpuOffer
-from storage.repository import latest, recently_seen
+from storage.repository import SERIES, latest, recently_seen
 from storage.types import UTCDateTime
 
 __all__ = ["TREND_WEEKS", "build_weekly_report", "first_data_at"]
@@ -61,7 +61,6 @@ GPU_GONE_AFTER = timedelta(days=28)
 FIRED = ("firing", "event")
 FAILED_RUNS = ("failed", "blocked", "aborted")
 _TINY = timedelta(microseconds=1)
-_GPU_KEY = ("source", "provider", "instance_type", "region", "billing")
 
 
 def first_data_at(session: Session) -> datetime | None:
@@ -198,25 +197,7 @@ class _Runs:
 
 
 def _key(offer: Any) -> tuple[Any, ...]:
-    return tuple(getattr(offer, name) for name in _GPU_KEY)
-
-
-def _last_priced(session: Session, offer: Any, at: datetime) -> Any | None:
-    """The newest row of the offer's series with a price, as of `at` (a sold-out offer keeps its last price)."""
-    query = (
-        select(GpuOffer)
-        .where(*(getattr(GpuOffer, name) == getattr(offer, name) for name in _GPU_KEY))
-        .where(GpuOffer.price.is_not(None), GpuOffer.observed_at <= at)
-        .order_by(GpuOffer.observed_at.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
-
-
-def _change_pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:
-    if now is None or before is None or before <= 0:
-        return None
-    return (now / before - 1) * 100
+    return tuple(getattr(offer, name) for name in SERIES["gpu"][1])
 
 
 def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Sequence[str], runs: _Runs) -> GpuSection:
@@ -228,10 +209,10 @@ def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Seque
     previous = {_key(o): o for o in latest(session, "gpu", at=week_before, seen_since=recent, **filters)}
     lines: list[GpuLine] = []
     for offer in latest(session, "gpu", at=at, seen_since=recent, **filters):
-        priced = offer if offer.price is not None else _last_priced(session, offer, at)
+        priced = offer if offer.price is not None else last_priced(session, offer, at)
         before = previous.get(_key(offer))
         if before is not None and before.price is None:
-            before = _last_priced(session, before, week_before)
+            before = last_priced(session, before, week_before)
         per_gpu = priced.price_per_gpu_hour if priced is not None else None
         lines.append(
             GpuLine(
@@ -247,7 +228,7 @@ def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Seque
                 price=priced.price if priced is not None else None,
                 per_gpu_hour=per_gpu,
                 currency=offer.currency,
-                change_pct=_change_pct(per_gpu, before.price_per_gpu_hour if before is not None else None),
+                change_pct=change_pct(per_gpu, before.price_per_gpu_hour if before is not None else None),
                 sold_out=not offer.available,
                 price_is_last_known=offer.price is None and priced is not None,
                 stale=offer.last_seen_at < week.start,

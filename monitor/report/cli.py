@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.notify import destination_text, is_email_destination
 from monitor.config import AppConfig
 from monitor.report.settings import FORMATS, LANGUAGES
 from monitor.report.week import ReportError, parse_week
@@ -63,7 +64,15 @@ def cmd_report(
     from monitor.report.service import make_report, send_report  # loads matplotlib: only when a report is made
 
     formats = list(args.formats or config.report.formats)
-    if args.send and "pdf" not in formats and any(_is_mail(config, t) for t in config.report.targets):
+    if (
+        args.send
+        and "pdf" not in formats
+        and any(
+            is_email_destination(destination_text(url), name)
+            for name in config.report.targets
+            for url in config.alerts.targets.get(name, [])
+        )
+    ):
         formats.append("pdf")  # e-mail targets get the PDF attached
     try:
         made = make_report(
@@ -85,10 +94,3 @@ def cmd_report(
     delivery = send_report(sessions, config, made, once=False)
     sys.stdout.write(f"sent to {delivery.sent} destination(s), {delivery.failed} failed (queued for retry)\n")
     return 0 if not delivery.failed and not delivery.expired else 1
-
-
-def _is_mail(config: AppConfig, target: str) -> bool:
-    urls = config.alerts.targets.get(target, [])
-    return any(isinstance(url, str) and url.startswith(("mailto:", "mailtos:")) for url in urls) or any(
-        not isinstance(url, str) for url in urls
-    )

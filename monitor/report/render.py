@@ -37,6 +37,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "report_stem",
+    "stem_for",
     "summary_text",
     "write_report",
 ]
@@ -554,9 +555,14 @@ def _markdown(report: WeeklyReport, sections: list[SectionView], out_dir: Path, 
     return template.render(**_header(report), sections=sections, files=files)
 
 
+def stem_for(monday: date, language: str) -> str:
+    """`aipulse-weekly-2024-07-15-zh`: the file name of a week's report without its extension."""
+    return f"aipulse-weekly-{monday.isoformat()}-{language}"
+
+
 def report_stem(report: WeeklyReport) -> str:
-    """`aipulse-weekly-2024-07-15-zh`: the file name of a report without its extension."""
-    return f"aipulse-weekly-{report.week.monday.isoformat()}-{report.language}"
+    """The file name of `report` without its extension (see stem_for)."""
+    return stem_for(report.week.monday, report.language)
 
 
 def write_report(

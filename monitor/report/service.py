@@ -17,7 +17,7 @@ from monitor.config import AppConfig
 from monitor.cron import crontab_trigger
 from monitor.report.build import build_weekly_report
 from monitor.report.model import ReportWeek, WeeklyReport
-from monitor.report.render import render_html, summary_text, write_report
+from monitor.report.render import render_html, stem_for, summary_text, write_report
 from monitor.report.week import ReportError, report_week
 from storage.alert_models import OutboxNotification
 
@@ -136,7 +136,7 @@ def report_due(session: Session, config: AppConfig, now: datetime) -> ReportWeek
             .limit(1)
         )
         return None if sent else week
-    stem = f"aipulse-weekly-{week.monday}-{section.language}"
+    stem = stem_for(week.monday, section.language)
     done = all((config.report_dir() / f"{stem}.{fmt}").exists() for fmt in section.formats)
     return None if done else week
 
