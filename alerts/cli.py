@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import active_silences, preview, silence, unsilence
 from alerts.notify import deliver_pending, enqueue_test, pending_count, shown_destination
-from alerts.rules import AlertsConfig
-from monitor.durations import format_duration, parse_duration
-from monitor.tables import render_table
+from core.config.alerts import AlertsConfig
+from core.durations import format_duration, parse_duration
+from core.tables import render_table
 from storage.alert_models import AlertEvent, AlertState, OutboxNotification
 
 Handler = Callable[[argparse.Namespace, "HasAlerts", Session], int]

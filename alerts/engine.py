@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.notify import enqueue
-from alerts.rules import (
+from core.config.alerts import (
     AlertsConfig,
     AnyRule,
     AvailabilityRule,
@@ -25,7 +25,7 @@ from alerts.rules import (
     SpikeRule,
     ThresholdRule,
 )
-from monitor.durations import format_duration
+from core.durations import format_duration
 from storage.alert_models import AlertEvent, AlertSilence, AlertState, QuarantinedObservation
 from storage.models import CrawlRun, FundingMention, FundingRound, GpuOffer
 from storage.repository import SERIES, company_key, last_runs, latest, recent_runs

@@ -19,11 +19,11 @@ import jinja2
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.secrets import ConfigError, SecretRef, redact
+from core.secrets import ConfigError, SecretRef, redact
 from storage.alert_models import AlertEvent, NotificationAttempt, OutboxNotification
 
 if TYPE_CHECKING:
-    from alerts.rules import AlertsConfig, AnyRule
+    from core.config.alerts import AlertsConfig, AnyRule
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import Transition, evaluate_after_run, tick
 from alerts.notify import DeliveryReport, deliver_pending
-from alerts.rules import AlertsConfig
+from core.config.alerts import AlertsConfig
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import storage.alert_models  # noqa: F401 - registers the alert tables
 from alerts.engine import evaluate_after_run
-from alerts.rules import AlertsConfig
+from core.config.alerts import AlertsConfig
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Quote

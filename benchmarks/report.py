@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage.alert_models  # noqa: F401 - registers the alert tables
-from monitor.config import AppConfig
+from core.config import AppConfig
 from monitor.report.build import build_weekly_report
 from monitor.report.render import render_html
 from monitor.report.week import report_week

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from alerts.cli import AlertsCliError
 from alerts.cli import add_parser as add_alerts_parser
 from alerts.cli import run as run_alerts
-from monitor.config import (
+from core.config import (
     BUNDLED_CONFIG,
     DEFAULT_CONFIG_NAME,
     AppConfig,
@@ -28,11 +28,11 @@ from monitor.config import (
     check_sources,
     load_config,
 )
+from core.tables import render_table
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
-from monitor.tables import render_table
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot

@@ -22,7 +22,7 @@ from scrapy.spiderloader import SpiderLoader
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.config import AppConfig, environment, redact
+from core.config import AppConfig, environment, redact
 from spiders.base import SourceSpider
 from storage.db import masked, session_factory
 from storage.models import CrawlRun

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from monitor.config import load_config
+from core.config import load_config
+from core.tables import render_table
 from monitor.crawling import CrawlRunner, spider_classes
 from monitor.replay import ReplayServer, Reply, Route
-from monitor.tables import render_table
 from storage.db import create_db_engine, masked, session_factory
 from storage.migrate import upgrade
 from storage.repository import latest

@@ -20,10 +20,10 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.config import AppConfig
-from monitor.durations import parse_duration
+from core.config import AppConfig
+from core.durations import parse_duration
+from core.tables import display_width
 from monitor.show_funding import OUTLETS
-from monitor.tables import display_width
 from storage.models import FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.types import canonical_decimal
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig, SourceConfig
-from monitor.cron import crontab_trigger
-from monitor.durations import format_duration
+from core.config import AppConfig, SourceConfig
+from core.cron import crontab_trigger
+from core.durations import format_duration
 from storage.repository import recent_runs, recent_runs_with_details
 
 STALE_AFTER_INTERVALS = 3

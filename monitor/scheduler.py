@@ -16,9 +16,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from alerts.service import periodic
-from monitor.config import AppConfig, SourceConfig
+from core.config import AppConfig, SourceConfig
+from core.cron import crontab_trigger
 from monitor.crawling import CrawlRunner, spider_classes
-from monitor.cron import crontab_trigger
 from monitor.report.service import scheduled_report
 from spiders.market_hours import poll_due
 

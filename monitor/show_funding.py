@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.config import AppConfig
-from monitor.durations import parse_duration
-from monitor.tables import render_table
+from core.config import AppConfig
+from core.durations import parse_duration
+from core.tables import render_table
 from storage.models import FundingRound
 
 __all__ = [

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
-from monitor.quotes_config import QuotesConfig
+from core.config import AppConfig
+from core.config.quotes import QuotesConfig
+from core.tables import render_table
 from monitor.show_quotes import quotes_config
-from monitor.tables import render_table
 from spiders.market_hours import MARKETS, is_trading_day, market_of
 from storage.models import CrawlRun, Quote
 from storage.repository import latest

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
-from monitor.quotes_config import QuotesConfig
-from monitor.tables import render_table
+from core.config import AppConfig
+from core.config.quotes import QuotesConfig
+from core.tables import render_table
 from spiders.market_hours import MARKETS, market_of
 from storage.repository import latest
 

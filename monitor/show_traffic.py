@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
-from monitor.tables import render_table
-from monitor.traffic_config import TrafficApp, watched_apps
-from spiders.traffic_domains import split_domains
+from core.config import AppConfig
+from core.config.traffic import TrafficApp, watched_apps
+from core.tables import render_table
+from core.traffic_domains import split_domains
 from storage.models import TrafficSnapshot
 
 __all__ = [

@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
-from monitor.config import AppConfig
+from core.config import AppConfig
 from spiders.errors import BlockedError, ParseError
 from spiders.runtime import config_for
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from spiders.symbols import Symbol, parse_symbol
+from core.symbols import Symbol, parse_symbol
 
 __all__ = [
     "MARKETS",

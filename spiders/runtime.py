@@ -6,7 +6,7 @@ from functools import cache
 
 from scrapy.settings import BaseSettings
 
-from monitor.config import AppConfig, crawl_config, crawl_database_url
+from core.config import AppConfig, crawl_config, crawl_database_url
 
 
 @cache

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from monitor.config import AppConfig, load_config
+from core.config import AppConfig, load_config
 from monitor.replay import Reply, Route
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade

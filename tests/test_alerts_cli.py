@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from alerts.cli import AlertsCliError, add_parser, run
-from alerts.rules import AlertsConfig
+from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertEvent, AlertSilence
 from tests.test_alerts_support import HOUR, T0, HttpReceiver, Store, alerts_config, gpu_row
 

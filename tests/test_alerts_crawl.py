@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import AppConfig, load_config
+from core.config import AppConfig, load_config
 from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from tests.crawl_support import AZURE_PATH, FAST_SETTINGS, FIXTURES, migrated, scrapy_crawl, write_config

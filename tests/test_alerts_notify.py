@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from alerts.notify import backoff, deliver_pending, enqueue_test, render
-from monitor.secrets import ConfigError
+from core.secrets import ConfigError
 from storage.alert_models import OutboxNotification
 from tests.test_alerts_support import (
     HOUR,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from alerts.rules import AlertsConfig, AvailabilityRule, ChangeRule, HealthRule, NewRule, SpikeRule, ThresholdRule
-from monitor.secrets import SecretRef
+from core.config.alerts import AlertsConfig, AvailabilityRule, ChangeRule, HealthRule, NewRule, SpikeRule, ThresholdRule
+from core.secrets import SecretRef
 
 EXAMPLE = """
 [alerts]
@@ -100,7 +100,7 @@ def load(text: str) -> AlertsConfig:
 
 
 def problem(text: str) -> str:
-    """The located messages of the validation error `text` causes (as monitor.config reports them)."""
+    """The located messages of the validation error `text` causes (as core.config reports them)."""
     with pytest.raises(ValidationError) as caught:
         load(text)
     return "\n".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in caught.value.errors())

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from monitor.config import load_config
+from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from tests.crawl_support import FAST_SETTINGS, FIXTURES, count_offers, migrated, runs, scrapy_crawl, write_config

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from core.config import BUNDLED_CONFIG
+from core.tables import display_width, render_table
 from monitor.cli import main
-from monitor.config import BUNDLED_CONFIG
-from monitor.tables import display_width, render_table
 from storage.db import create_db_engine, session_factory
 from storage.repository import finish_run, start_run
 

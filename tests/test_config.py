@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import (
+from core.config import (
     BUNDLED_CONFIG,
     AppConfig,
     ConfigError,

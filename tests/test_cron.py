@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.cron import crontab_trigger, day_of_week_field
+from core.cron import crontab_trigger, day_of_week_field
 
 SH = ZoneInfo("Asia/Shanghai")
 

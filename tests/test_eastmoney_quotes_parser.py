@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core.symbols import parse_symbol
 from spiders.errors import ParseError
 from spiders.parsers.eastmoney_quotes import QUOTE_FIELDS, UT, decode_values, parse, quote_url, unique_fields
-from spiders.symbols import parse_symbol
 from spiders.validation import problems
 from tests.quotes_support import batch_json, load_quote_case, quote_cases
 

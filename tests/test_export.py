@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
+from core.config import AppConfig
 from monitor.export import add_parser, cmd_export, default_out, export_rows, write_csv, write_xlsx
 from spiders.items import FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.db import session_factory

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from monitor.config import AppConfig, load_config
+from core.config import AppConfig, load_config
 from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from spiders.items import FundingRound

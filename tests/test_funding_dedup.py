@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from monitor.config import load_config
+from core.config import load_config
 from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer
 from spiders.items import FundingRound

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.symbols import parse_symbol
 from spiders.market_hours import (
     is_open,
     is_trading_day,
@@ -16,7 +17,6 @@ from spiders.market_hours import (
     quote_status,
     sessions_on,
 )
-from spiders.symbols import parse_symbol
 
 SH = ZoneInfo("Asia/Shanghai")
 HK = ZoneInfo("Asia/Hong_Kong")

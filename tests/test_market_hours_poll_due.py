@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.symbols import SymbolError
 from spiders.market_hours import poll_due
-from spiders.symbols import SymbolError
 
 SH = ZoneInfo("Asia/Shanghai")
 HK = ZoneInfo("Asia/Hong_Kong")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from monitor.config import BUNDLED_CONFIG, AppConfig, SourceConfig
+from core.config import BUNDLED_CONFIG, AppConfig, SourceConfig
 from monitor.crawling import spider_classes
 from monitor.demo import DEMO_SOURCES
 

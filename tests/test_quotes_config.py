@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from monitor.quotes_config import QuotesConfig, WatchEntry
+from core.config.quotes import QuotesConfig, WatchEntry
 
 EXAMPLE = """
 [quotes]

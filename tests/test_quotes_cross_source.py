@@ -6,10 +6,10 @@ import json
 from decimal import Decimal
 from types import ModuleType
 
+from core.symbols import parse_symbol
 from spiders.items import Quote
 from spiders.parsers import eastmoney_quotes, sina_quotes, tencent_quotes, yahoo_quotes
 from spiders.parsers.quotes_common import QuoteBatch
-from spiders.symbols import parse_symbol
 from tests.quotes_support import load_quote_case
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from monitor.config import ConfigError, load_config
+from core.config import ConfigError, load_config
 from monitor.crawling import CrawlRunner, spider_classes
 from monitor.replay import ReplayServer, Reply, Route
 from storage.db import session_factory
@@ -72,7 +72,7 @@ def test_only_the_symbols_the_primary_did_not_know_go_to_the_fallback(tmp_path: 
 
 
 def test_a_fallback_must_name_another_known_source(tmp_path: Path, sqlite_url: str) -> None:
-    from monitor.config import check_sources
+    from core.config import check_sources
 
     path = write_config(tmp_path, sqlite_url, {"tencent_quotes": {"every": "5m", "fallback": "tencent_quotes"}})
     with pytest.raises(ConfigError, match=r"sources\.tencent_quotes\.fallback"):

@@ -8,7 +8,7 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
-from monitor.quotes_config import QuotesConfig
+from core.config.quotes import QuotesConfig
 from spiders.sources import quotes_base
 from spiders.sources.eastmoney_klines import EastmoneyKlinesSpider
 from spiders.sources.eastmoney_quotes import EastmoneyQuotesSpider

@@ -15,7 +15,7 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 from pypdf import PdfReader
 
-from monitor.config import BROWSER_ARGS
+from core.config import BROWSER_ARGS
 from monitor.report.pdf import PdfError, html_to_pdf
 from monitor.report.render import render_html, write_report
 from tests.report_samples import MONDAY, sample_report

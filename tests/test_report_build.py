@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
+from core.config import AppConfig
 from monitor.report.build import build_weekly_report
 from monitor.report.model import WeeklyReport
 from monitor.report.week import ReportError, parse_week, report_week

@@ -14,8 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, func, insert, inspect, select
 
 from alerts.notify import enqueue_report, enqueue_test
-from alerts.rules import AlertsConfig
-from monitor.secrets import ConfigError
+from core.config.alerts import AlertsConfig
+from core.secrets import ConfigError
 from storage.alert_models import OutboxNotification
 from storage.db import create_db_engine
 from storage.migrate import alembic_config, check, upgrade

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import periodic
+from core.config import AppConfig, load_config
 from monitor.cli import main
-from monitor.config import AppConfig, load_config
 from monitor.report.service import report_due, scheduled_report
 from storage.alert_models import OutboxNotification
 from storage.db import create_db_engine, session_factory

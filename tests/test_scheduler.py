@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.config import AppConfig, load_config
+from core.config import AppConfig, load_config
 from monitor.crawling import CrawlRunner
 from monitor.scheduler import build_scheduler, market_open_for
 from tests.crawl_support import migrated, write_config

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
+from core.config import AppConfig
 from monitor.show_funding import (
     add_parser,
     build_funding_table,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from monitor.show_gpu import GpuConfig, gpu_rows, render_gpu_table
+from core.config.gpu import GpuConfig
+from monitor.show_gpu import gpu_rows, render_gpu_table
 from spiders.items import GpuOffer
 from storage.db import session_factory
 from storage.repository import write_gpu_offers

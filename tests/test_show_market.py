@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from monitor.config import AppConfig
-from monitor.quotes_config import QuotesConfig
+from core.config import AppConfig
+from core.config.quotes import QuotesConfig
 from monitor.show_market import add_parser, cmd_show_market, latest_complete_week, previous_trading_day
 from storage.db import session_factory
 from storage.repository import finish_run, start_run, write_items

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from monitor.config import AppConfig
-from monitor.quotes_config import QuotesConfig
+from core.config import AppConfig
+from core.config.quotes import QuotesConfig
 from monitor.show_quotes import add_parser, cmd_show_quotes, pe_ratio
 from storage.db import session_factory
 from storage.repository import write_items

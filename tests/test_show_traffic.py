@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
+from core.config import AppConfig
+from core.config.traffic import DEFAULT_APPS, TrafficApp
 from monitor.show_traffic import (
     add_parser,
     build_traffic_table,
@@ -21,7 +22,6 @@ from monitor.show_traffic import (
     previous_period,
     render_traffic_table,
 )
-from monitor.traffic_config import DEFAULT_APPS, TrafficApp
 from storage.db import session_factory
 from storage.repository import write_traffic_snapshots
 from tests.crawl_support import migrated

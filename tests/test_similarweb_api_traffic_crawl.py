@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from monitor.config import load_config
+from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from storage.db import session_factory

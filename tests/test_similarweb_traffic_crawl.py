@@ -12,10 +12,10 @@ import pytest
 from scrapy.settings import Settings
 from sqlalchemy import select
 
-from monitor.config import load_config
+from core.config import load_config
+from core.config.traffic import DEFAULT_APPS
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
-from monitor.traffic_config import DEFAULT_APPS
 from spiders.items import TrafficSnapshot
 from storage.db import session_factory
 from storage.models import TrafficSnapshot as StoredSnapshot

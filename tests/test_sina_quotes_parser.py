@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.symbols import parse_symbols
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.sina_quotes import parse, quote_url, requested_codes
-from spiders.symbols import parse_symbols
 from spiders.validation import problems
 from tests.quotes_support import batch_json, load_quote_case, quote_cases
 

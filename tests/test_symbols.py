@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from spiders.symbols import (
+from core.symbols import (
     Symbol,
     SymbolError,
     eastmoney_secid,

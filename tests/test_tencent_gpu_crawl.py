@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.config import load_config
+from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from storage.db import session_factory

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.symbols import parse_symbols
 from spiders.errors import ParseError
 from spiders.parsers.tencent_quotes import parse, quote_url, requested_codes
-from spiders.symbols import parse_symbols
 from spiders.validation import problems
 from tests.quotes_support import batch_json, load_quote_case, quote_cases
 

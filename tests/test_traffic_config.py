@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from pydantic import ValidationError
 
-from monitor.config import AppConfig
-from monitor.traffic_config import DEFAULT_APPS, TrafficApp, TrafficConfig, traffic_config, watched_domains
-from spiders.traffic_domains import bare_domain, split_domains
+from core.config import AppConfig
+from core.config.traffic import DEFAULT_APPS, TrafficApp, TrafficConfig, traffic_config, watched_domains
+from core.traffic_domains import bare_domain, split_domains
 
 EXAMPLE = """
 [traffic]

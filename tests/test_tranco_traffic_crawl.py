@@ -9,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 from sqlalchemy import func, select
 
-from monitor.config import load_config
+from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from storage.db import session_factory

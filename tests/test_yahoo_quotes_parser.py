@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.symbols import parse_symbol
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.yahoo_quotes import parse, quote_url
-from spiders.symbols import parse_symbol
 from spiders.validation import problems
 from tests.quotes_support import batch_json, load_quote_case, quote_cases
 

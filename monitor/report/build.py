@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from monitor.config import AppConfig
+from core.config import AppConfig
+from core.config.gpu import GpuConfig
+from core.config.report import ReportConfig
+from core.config.traffic import watched_apps
 from monitor.report.model import (
     AlertLine,
     FundingSection,
@@ -28,10 +31,9 @@ from monitor.report.model import (
     WatchSection,
     WeeklyReport,
 )
-from monitor.report.settings import ReportConfig
 from monitor.report.week import ReportError
 from monitor.show_funding import FX_AS_OF, build_funding_table
-from monitor.show_gpu import GpuConfig, last_priced
+from monitor.show_gpu import last_priced
 from monitor.show_market import (
     BOARDS_SOURCE,
     CLOSES_SOURCE,
@@ -44,7 +46,6 @@ from monitor.show_market import (
 )
 from monitor.show_quotes import pe_ratio, quotes_config
 from monitor.show_traffic import GRANULARITY_SOURCES, build_traffic_table, change_pct, next_period
-from monitor.traffic_config import watched_apps
 from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
 from storage.models import CrawlRun, GpuOffer

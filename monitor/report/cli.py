@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.notify import destination_text, is_email_destination
-from monitor.config import AppConfig
-from monitor.report.settings import FORMATS, LANGUAGES
+from core.config import AppConfig
+from core.config.report import FORMATS, LANGUAGES
 from monitor.report.week import ReportError, parse_week
 
 __all__ = ["add_parser", "cmd_report"]

@@ -13,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.notify import DeliveryReport, deliver_pending, enqueue_report
-from monitor.config import AppConfig
-from monitor.cron import crontab_trigger
+from core.config import AppConfig
+from core.cron import crontab_trigger
 from monitor.report.build import build_weekly_report
 from monitor.report.model import ReportWeek, WeeklyReport
 from monitor.report.render import render_html, stem_for, summary_text, write_report

@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from core.symbols import SymbolError, from_eastmoney
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unscale
 from spiders.parsers.quotes_common import build_quote, load_json_unique, number
-from spiders.symbols import SymbolError, from_eastmoney
 
 __all__ = [
     "BOARD_FIELDS",

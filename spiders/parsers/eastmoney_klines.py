@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from core.symbols import Symbol, SymbolError, from_eastmoney
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.eastmoney_quotes import UT
 from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
-from spiders.symbols import Symbol, SymbolError, from_eastmoney
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "kline_url", "parse"]
 

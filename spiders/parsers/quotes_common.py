@@ -8,10 +8,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from core.symbols import Symbol
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import quote_status
-from spiders.symbols import Symbol
 
 __all__ = [
     "PCT_PLACES",

@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from core.symbols import Symbol, SymbolError, from_tencent, tencent_code
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.quotes_common import QuoteBatch, build_quote, decode_gbk, number
-from spiders.symbols import Symbol, SymbolError, from_tencent, tencent_code
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 

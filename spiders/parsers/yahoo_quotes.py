@@ -9,11 +9,11 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from core.symbols import Symbol, SymbolError, from_yahoo, yahoo_symbol
 from spiders.errors import BlockedError, ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
-from spiders.symbols import Symbol, SymbolError, from_yahoo, yahoo_symbol
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse", "quote_url"]
 

@@ -16,7 +16,7 @@ from playwright.async_api import Response as PlaywrightResponse
 from scrapy.http import JsonRequest, Response
 from scrapy_playwright.page import PageMethod
 
-from monitor.config import ConfigError
+from core.config import ConfigError
 from spiders.base import SourceSpider, short_url
 from spiders.items import GpuOffer
 from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, AutodlMachine, build_body, parse_machine_page, summarise

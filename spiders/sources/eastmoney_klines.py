@@ -8,11 +8,11 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from core.symbols import Symbol, eastmoney_secids
 from spiders.items import Quote
 from spiders.parsers.eastmoney_klines import DEFAULT_ENDPOINT, kline_url, parse
 from spiders.parsers.quotes_common import QuoteBatch
 from spiders.sources.quotes_base import QuoteSpider
-from spiders.symbols import Symbol, eastmoney_secids
 
 
 class EastmoneyKlinesSpider(QuoteSpider):

@@ -9,11 +9,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from core.symbols import Symbol, SymbolError, parse_symbols
 from spiders.base import SourceSpider
 from spiders.items import Quote
 from spiders.parsers.quotes_common import QuoteBatch
 from spiders.runtime import config_for
-from spiders.symbols import Symbol, SymbolError, parse_symbols
 
 
 class QuoteSpider(SourceSpider):

@@ -13,8 +13,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from monitor.config import ConfigError
-from monitor.traffic_config import watched_domains
+from core.config import ConfigError
+from core.config.traffic import watched_domains
+from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider
 from spiders.errors import ParseError
 from spiders.items import TrafficSnapshot
@@ -29,7 +30,6 @@ from spiders.parsers.similarweb_api_traffic import (
     parse_metric,
 )
 from spiders.runtime import config_for
-from spiders.traffic_domains import split_domains
 
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 

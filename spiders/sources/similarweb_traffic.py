@@ -11,12 +11,12 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from monitor.traffic_config import watched_domains
+from core.config.traffic import watched_domains
+from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider, short_url
 from spiders.items import TrafficSnapshot
 from spiders.parsers.similarweb_traffic import DEFAULT_ENDPOINT, block_marker, parse
 from spiders.runtime import config_for
-from spiders.traffic_domains import split_domains
 
 #: Chrome on macOS as the extension's background script sends it; the version drifts: -a user_agent= to update.
 CHROME_USER_AGENT = (

@@ -9,13 +9,13 @@ from urllib.parse import quote
 import scrapy
 from scrapy.http import Response
 
-from monitor.traffic_config import watched_domains
+from core.config.traffic import watched_domains
+from core.traffic_domains import split_domains
 from spiders.base import SourceSpider
 from spiders.items import TrafficSnapshot
 from spiders.parsers.common import load_json
 from spiders.parsers.tranco_traffic import DEFAULT_ENDPOINT, parse
 from spiders.runtime import config_for
-from spiders.traffic_domains import split_domains
 
 
 class TrancoTrafficSpider(SourceSpider):

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from spiders.symbols import SymbolError, parse_symbol
+from core.symbols import SymbolError, parse_symbol
 
 __all__ = ["QuotesConfig", "WatchEntry"]
 

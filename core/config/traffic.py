@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from spiders.traffic_domains import bare_domain
+from core.traffic_domains import bare_domain
 
 if TYPE_CHECKING:
-    from monitor.config import AppConfig
+    from core.config import AppConfig
 
 __all__ = ["DEFAULT_APPS", "TrafficApp", "TrafficConfig", "traffic_config", "watched_apps", "watched_domains"]
 

@@ -1,4 +1,4 @@
-"""Loads aipulse.toml into strict models; with monitor.secrets, the only code that reads the environment."""
+"""Loads aipulse.toml into strict models; with core.secrets, the only code that reads the environment."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from alerts.rules import AlertsConfig
-from monitor.durations import parse_duration
-from monitor.quotes_config import QuotesConfig
-from monitor.report.settings import ReportConfig
-from monitor.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
-from monitor.show_gpu import GpuConfig
-from monitor.traffic_config import TrafficConfig
+from core.config.alerts import AlertsConfig
+from core.config.gpu import GpuConfig
+from core.config.quotes import QuotesConfig
+from core.config.report import ReportConfig
+from core.config.traffic import TrafficConfig
+from core.durations import parse_duration
+from core.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
 
@@ -135,7 +135,7 @@ class SourceConfig(_Strict):
     @classmethod
     def _cron_parses(cls, value: str | None) -> str | None:
         if value is not None:
-            from monitor.cron import crontab_trigger
+            from core.cron import crontab_trigger
 
             try:
                 crontab_trigger(value)

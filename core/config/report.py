@@ -47,7 +47,7 @@ class ReportConfig(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron_parses(cls, value: str) -> str:
-        from monitor.cron import crontab_trigger
+        from core.cron import crontab_trigger
 
         try:
             crontab_trigger(value)

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from monitor.durations import parse_duration
-from monitor.secrets import SecretRef, secret_reference
+from core.durations import parse_duration
+from core.secrets import SecretRef, secret_reference
 
 ItemKind = Literal["gpu", "traffic", "funding", "quotes", "runs"]
 SelectorValue = str | int | float | bool | list[str]
