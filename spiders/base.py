@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -18,6 +19,8 @@ from twisted.python.failure import Failure
 
 from core.config import AppConfig
 from spiders.errors import BlockedError, ParseError
+from spiders.parsers.contract import FollowUp, Parser, ParseResult
+from spiders.parsers.contract import Request as ParserRequest
 from spiders.runtime import config_for
 
 logger = logging.getLogger(__name__)
@@ -69,9 +72,14 @@ class SourceSpider(scrapy.Spider):
     needs_browser: ClassVar[bool] = False
     #: True: a run that fails stores nothing of what it fetched; False: what was fetched before the failure is kept
     atomic: ClassVar[bool] = True
+    #: the module under spiders/parsers/ whose `parse` reads this source's answers (default: the spider's name)
+    parser_module: ClassVar[str | None] = None
 
     def __init__(self, *args: Any, endpoint: str | None = None, clock: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._arguments = {k: str(v) for k, v in kwargs.items() if isinstance(v, str | int | float | bool)}
+        if endpoint:
+            self._arguments["endpoint"] = endpoint
         self._endpoint_arg = endpoint
         self._frozen_now = datetime.fromisoformat(clock) if clock else None
         if self._frozen_now is not None and self._frozen_now.tzinfo is None:
@@ -158,6 +166,83 @@ class SourceSpider(scrapy.Spider):
         except ParseError as exc:
             self.fail(f"cannot parse {short_url(response.url)}: {exc}")
         return None
+
+    def request(
+        self,
+        url: str,
+        *,
+        step: str | None = None,
+        method: str = "GET",
+        body: bytes | str = b"",
+        headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> scrapy.Request:
+        """A request whose answer goes to `parse_response` (then to the parser) with `step` and `meta` attached."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        return scrapy.Request(
+            url, method=method, body=data or None, headers=headers, callback=self.parse_response,
+            errback=self.errback, cb_kwargs={"step": step, "parser_meta": dict(meta or {})}, dont_filter=True,
+        )  # fmt: skip
+
+    def parser_request(self, response: Response, step: str | None, parser_meta: dict[str, Any]) -> ParserRequest:
+        """What the parser is told about the request this response answers."""
+        request = response.request
+        headers = {}
+        if request is not None:
+            headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
+        return ParserRequest(
+            method=request.method if request is not None else "GET",
+            body=request.body if request is not None else b"",
+            headers=headers, step=step, args=self.spider_arguments(), meta=parser_meta,
+            url=request.url if request is not None else response.url,
+        )  # fmt: skip
+
+    def spider_arguments(self) -> dict[str, str]:
+        """The `-a` arguments this run was given (for the parser and for recorded cases)."""
+        return dict(getattr(self, "_arguments", {}))
+
+    @classmethod
+    def source_parser(cls) -> Parser:
+        """The source's pure parser: `spiders/parsers/<parser_module or name>.py:parse`."""
+        module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
+        parser: Parser = module.parse
+        return parser
+
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """The one callback: hand the body to the source's parser, report what it says, yield items and follow-ups."""
+        parser = self.source_parser()
+        fetched_at = self.now()
+        info = self.parser_request(response, step, parser_meta or {})
+        result = self.parsed(
+            response, lambda: parser(response.body, url=response.url, fetched_at=fetched_at, request=info)
+        )
+        if result is None:
+            return
+        yield from self.handle_result(result, response)
+
+    def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:
+        """Notes, skipped items and run facts recorded; an empty answer that should not be is a failure."""
+        for message in result.notes:
+            self.note(message)
+        for reason in result.skipped:
+            self.logger.debug("skipped %s", reason)
+        self.details.update(result.details)
+        self.items_seen = getattr(self, "items_seen", 0) + len(result.items)
+        if result.expect_items and not result.items and not result.follow:
+            self.fail(f"{result.empty_reason} ({short_url(response.url)})")
+            return
+        yield from result.items
+        for follow in result.follow:
+            yield self.follow_up(follow)
+
+    def follow_up(self, follow: FollowUp) -> scrapy.Request:
+        """The Scrapy request for a parser's follow-up (subclasses may rewrite its URL onto the endpoint)."""
+        return self.request(
+            follow.url, step=follow.step, method=follow.method, body=follow.body,
+            headers=dict(follow.headers), meta=dict(follow.meta),
+        )  # fmt: skip
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         if spider is self:

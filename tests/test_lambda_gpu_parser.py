@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from spiders.errors import BlockedError, ParseError
-from spiders.parsers.lambda_gpu import LambdaPage, parse_pricing
+from spiders.parsers.contract import ParseResult
+from spiders.parsers.lambda_gpu import parse
 from spiders.validation import problems
 from tests.fixture_cases import Case, case_names, load_case, offers_to_json
 
@@ -18,8 +19,8 @@ FETCHED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 RAISES = {"ParseError": ParseError, "BlockedError": BlockedError}
 
 
-def _parse(case: Case) -> LambdaPage:
-    return parse_pricing(case.response_text, url=case.url, fetched_at=case.fetched_at)
+def _parse(case: Case) -> ParseResult:
+    return parse(case.response_text, url=case.url, fetched_at=case.fetched_at)
 
 
 def _table(*rows: tuple[str, ...]) -> str:
@@ -31,8 +32,8 @@ def _row(label: str = "On-demand 1x NVIDIA H100 SXM", price: str = "$3.29 / GPU 
     return (f"<strong>{label}</strong>", "<span>80 GB</span>", "26", "225 GiB", "2.75 TiB SSD", price)
 
 
-def _parse_rows(*rows: tuple[str, ...]) -> LambdaPage:
-    return parse_pricing(_table(*rows), url="https://lambda.example/", fetched_at=FETCHED_AT)
+def _parse_rows(*rows: tuple[str, ...]) -> ParseResult:
+    return parse(_table(*rows), url="https://lambda.example/", fetched_at=FETCHED_AT)
 
 
 def test_every_case_folder_is_covered() -> None:
@@ -46,16 +47,16 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         with pytest.raises(RAISES[case.expected["raises"]]):
             _parse(case)
     else:
-        assert offers_to_json(_parse(case).offers) == case.expected
+        assert offers_to_json(_parse(case).items) == case.expected
 
 
 def test_every_offer_of_the_real_page_is_valid() -> None:
-    for offer in _parse(load_case(SOURCE, "pricing_table_20241103")).offers:
+    for offer in _parse(load_case(SOURCE, "pricing_table_20241103")).items:
         assert problems(offer) == []
 
 
 def test_instance_price_is_the_per_gpu_price_times_the_gpus_divided_back_once() -> None:
-    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "pricing_table_20241103")).offers}
+    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "pricing_table_20241103")).items}
     eight = offers["8x NVIDIA H100 SXM (80 GB)"]
     assert (eight.price, eight.gpu_count, eight.price_per_gpu_hour) == (Decimal("23.92"), Decimal(8), Decimal("2.99"))
     # Multi-GPU is never n × 1x: the single H100 costs more per GPU than the eight-GPU machine.
@@ -63,7 +64,7 @@ def test_instance_price_is_the_per_gpu_price_times_the_gpus_divided_back_once() 
 
 
 def test_a100_40_and_80_gb_rows_with_the_same_label_stay_apart() -> None:
-    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "pricing_table_20241103")).offers}
+    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "pricing_table_20241103")).items}
     assert offers["8x NVIDIA A100 SXM (80 GB)"].gpu_model == "A100-80G"
     assert offers["8x NVIDIA A100 SXM (40 GB)"].gpu_model == "A100-40G"
     assert (offers["8x NVIDIA A100 SXM (40 GB)"].vcpus, offers["8x NVIDIA A100 SXM (40 GB)"].memory_gb) == (
@@ -75,31 +76,33 @@ def test_a100_40_and_80_gb_rows_with_the_same_label_stay_apart() -> None:
 def test_contact_sales_rows_are_left_out_with_a_reason() -> None:
     page = _parse(load_case(SOURCE, "pricing_table_20241103"))
     assert page.skipped == ["Reserved 8x NVIDIA H100 SXM: no listed price (CONTACT SALES)"]
-    assert all(o.billing == "on_demand" for o in page.offers)
+    assert all(o.billing == "on_demand" for o in page.items)
 
 
 def test_a_priced_reserved_row_is_a_reserved_offer() -> None:
-    [offer] = _parse_rows(_row("Reserved 8x NVIDIA H100 SXM", "$2.49 / GPU / hr")).offers
+    [offer] = _parse_rows(_row("Reserved 8x NVIDIA H100 SXM", "$2.49 / GPU / hr")).items
     assert (offer.billing, offer.price) == ("reserved", Decimal("19.92"))
 
 
 def test_unknown_gpu_is_kept_under_its_raw_name_and_reported() -> None:
     page = _parse(load_case(SOURCE, "pricing_table_20241103"))
-    assert page.unknown_gpus == ["NVIDIA Quadro RTX 6000"]
-    [quadro] = [o for o in page.offers if o.gpu_model == "NVIDIA Quadro RTX 6000"]
+    assert page.notes == [
+        "unknown GPU model 'NVIDIA Quadro RTX 6000': kept under its raw name (add it to spiders/gpu_names.py)"
+    ]
+    [quadro] = [o for o in page.items if o.gpu_model == "NVIDIA Quadro RTX 6000"]
     assert (quadro.gpu_variant, quadro.price) == (None, Decimal("0.50"))
 
 
 @pytest.mark.parametrize("price", ["$3.29/GPU/hr", "$ 3.29 / gpu / hour", "$3.29 / GPU / hr*"])
 def test_price_spacing_and_case_do_not_matter(price: str) -> None:
-    [offer] = _parse_rows(_row(price=price)).offers
+    [offer] = _parse_rows(_row(price=price)).items
     assert offer.price == Decimal("3.29")
 
 
 @pytest.mark.parametrize("price", ["$0.00 / GPU / hr", "$0 / GPU / hr"])
 def test_a_zero_price_is_left_out_with_a_reason(price: str) -> None:
     page = _parse_rows(_row(price=price), _row("On-demand 2x NVIDIA H100 SXM"))
-    assert [o.gpu_count for o in page.offers] == [Decimal(2)]
+    assert [o.gpu_count for o in page.items] == [Decimal(2)]
     assert "is no price" in page.skipped[0]
 
 
@@ -117,20 +120,20 @@ def test_a_short_row_is_a_parse_error() -> None:
 @pytest.mark.parametrize("body", ["", "<html><body><p>Pricing</p></body></html>", _table(("GPU", "VRAM", "$"))])
 def test_a_page_without_pricing_rows_is_a_parse_error_not_an_empty_list(body: str) -> None:
     with pytest.raises(ParseError, match="layout changed"):
-        parse_pricing(body, url="u", fetched_at=FETCHED_AT)
+        parse(body, url="u", fetched_at=FETCHED_AT)
 
 
 def test_bytes_and_text_bodies_parse_alike() -> None:
     text = load_case(SOURCE, "pricing_table_20241103").response_text
-    as_bytes = parse_pricing(text.encode("utf-8"), url="u", fetched_at=FETCHED_AT)
-    assert as_bytes == parse_pricing(text, url="u", fetched_at=FETCHED_AT)
+    as_bytes = parse(text.encode("utf-8"), url="u", fetched_at=FETCHED_AT)
+    assert as_bytes == parse(text, url="u", fetched_at=FETCHED_AT)
 
 
 def test_a_challenge_page_is_a_block() -> None:
     with pytest.raises(BlockedError, match="Cloudflare"):
-        parse_pricing("<html><script>window._cf_chl_opt={}</script></html>", url="u", fetched_at=FETCHED_AT)
+        parse("<html><script>window._cf_chl_opt={}</script></html>", url="u", fetched_at=FETCHED_AT)
 
 
 def test_naive_fetched_at_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        parse_pricing(_table(_row()), url="u", fetched_at=datetime(2026, 11, 20, 6, 0))  # noqa: DTZ001
+        parse(_table(_row()), url="u", fetched_at=datetime(2026, 11, 20, 6, 0))  # noqa: DTZ001

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,8 +11,9 @@ from parsel import Selector
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
-__all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "LambdaPage", "parse_pricing"]
+__all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
 
 SOURCE_ID = "lambda_gpu"
 # lambdalabs.com/service/gpu-cloud redirects here since the 2025 rename.
@@ -29,16 +29,7 @@ _COLUMNS = 6  # GPU, VRAM/GPU, vCPUs, RAM, storage, price/GPU/hr
 _CHALLENGE_MARKERS = ("<title>Just a moment...</title>", "_cf_chl_opt", "/cdn-cgi/challenge-platform/")
 
 
-@dataclass(frozen=True)
-class LambdaPage:
-    """The priced rows as offers, rows left out with the reason, and GPU names the canonical table lacks."""
-
-    offers: list[GpuOffer]
-    skipped: list[str]
-    unknown_gpus: list[str]
-
-
-def parse_pricing(body: str | bytes, *, url: str, fetched_at: datetime) -> LambdaPage:
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse the pricing page into per-instance offers (price = per-GPU price × GPU count).
 
     Raises BlockedError for a Cloudflare challenge page and ParseError when no pricing row is found
@@ -71,7 +62,10 @@ def parse_pricing(body: str | bytes, *, url: str, fetched_at: datetime) -> Lambd
             unknown.append(match[3])
     if rows == 0:
         raise ParseError("no 'On-demand Nx GPU' row in a <table>: the pricing layout changed")
-    return LambdaPage(offers, skipped, unknown)
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=unknown_gpu_notes(unknown),
+        empty_reason="the pricing table has rows but none with a price",
+    )  # fmt: skip
 
 
 def _read_row(match: re.Match[str], cells: list[str], *, url: str, fetched_at: datetime) -> GpuOffer | str:
