@@ -63,7 +63,7 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     """Register `show market [--week DATE]`; the handler is the `show` default (args, config, session) -> int."""
     parser = show_subparsers.add_parser(
         "market",
-        help="each configured index's daily % change over a week, its best and worst day, and each configured "
+        help="each configured index's daily %% change over a week, its best and worst day, and each configured "
         "board's top 5 gainers and losers",
     )
     parser.add_argument(
