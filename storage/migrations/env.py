@@ -1,19 +1,45 @@
-"""Alembic environment: migrates the URL handed over by storage.migrate (or alembic.ini on the command line)."""
+"""Alembic environment: migrates the database aipulse itself would use, and says which one.
+
+The URL, first found wins: `alembic -x url=…`, the engine handed over by storage.migrate, then exactly what
+`aipulse` resolves (AIPULSE_DATABASE_URL, else `[database] url` of AIPULSE_CONFIG or ./aipulse.toml, else the
+bundled default). alembic.ini names no URL, so a bare `alembic upgrade head` can never migrate a stray file.
+"""
 
 from __future__ import annotations
+
+import logging
+from logging.config import fileConfig
 
 from alembic import context
 
 import storage.alert_models  # noqa: F401 - the alert tables are part of the schema
-from storage.db import create_db_engine
+from core.config import load_config
+from storage.db import create_db_engine, masked
 from storage.models import Base
 
 config = context.config
-url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
-if not url:
-    raise RuntimeError("no database URL: pass one through storage.migrate or sqlalchemy.url in alembic.ini")
+if config.config_file_name is not None and config.attributes.get("engine") is None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
 
+
+def _database_url() -> tuple[str, str]:
+    """The URL to migrate and where it came from."""
+    given = context.get_x_argument(as_dictionary=True).get("url")
+    if given:
+        return given, "-x url="
+    handed = config.attributes.get("url")
+    if handed:
+        return str(handed), "aipulse"
+    app = load_config()
+    where = str(app.path) if app.path is not None else "the bundled configuration"
+    return app.database_url(), f"AIPULSE_DATABASE_URL or {where}"
+
+
+url, origin = _database_url()
 engine = config.attributes.get("engine") or create_db_engine(url)
+if config.attributes.get("engine") is None:
+    logger.info("migrating %s (from %s)", masked(url), origin)
 with engine.connect() as connection:
     context.configure(
         connection=connection,
