@@ -41,6 +41,11 @@ ITEM_PIPELINES = {
     "spiders.pipelines.StoragePipeline": 900,
 }
 
+# `aipulse record`: keeps every response as a fixture case when AIPULSE_RECORD_DIR is set (off otherwise).
+EXTENSIONS = {"spiders.recorder.ResponseRecorder": 500}
+AIPULSE_RECORD_DIR = None
+AIPULSE_RECORD_SECRET_ENVS: list[str] = []
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
