@@ -7,16 +7,139 @@ or a draft `{"reviewed": false, "items": [...]}` / `{"reviewed": false, "raises"
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.contract import Request
 
-__all__ = ["expected_draft", "extension_for", "items_to_json", "parser_request"]
+__all__ = [
+    "Case", "CaseError", "differences", "expected_draft", "extension_for", "items_to_json", "load_case",
+    "parser_request",
+]  # fmt: skip
+
+META_REQUIRED = ("url", "fetched_at", "origin", "constructed")
+META_KEYS = frozenset({
+    *META_REQUIRED, "status", "request", "response_headers", "recorded", "redirected_from", "notes", "source",
+    "reviewed", "captured_at", "published_at",
+})  # fmt: skip
+REQUEST_KEYS = frozenset({"method", "path", "query", "content_type", "step", "meta", "args", "headers", "body"})
+
+
+class CaseError(ValueError):
+    """A case folder that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case folder read and checked: the body, meta.json and expected.json (None when there is none)."""
+
+    folder: Path
+    body: bytes | None
+    meta: dict[str, Any]
+    expected: Any
+
+    @property
+    def name(self) -> str:
+        """The case's folder name."""
+        return self.folder.name
+
+    @property
+    def reviewed(self) -> bool:
+        """False for a draft expected.json (`"reviewed": false`) or none at all."""
+        return self.expected is not None and not (
+            isinstance(self.expected, dict) and self.expected.get("reviewed") is False
+        )
+
+    @property
+    def passing(self) -> bool:
+        """False for a recorded answer kept only as evidence (an error status, a binary or refused body)."""
+        recorded = self.meta.get("recorded")
+        return not isinstance(recorded, dict) or recorded.get("passing") is not False
+
+    @property
+    def fetched_at(self) -> datetime:
+        """When the body was fetched (aware)."""
+        return datetime.fromisoformat(self.meta["fetched_at"])
+
+
+def load_case(folder: Path) -> Case:
+    """Read and check a case folder; CaseError names the file and the key that is wrong."""
+    meta_path = folder / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CaseError(f"{meta_path}: not readable JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise CaseError(f"{meta_path}: must be a JSON object, not {type(meta).__name__}")
+    for key in META_REQUIRED:
+        if key not in meta:
+            raise CaseError(f"{meta_path}: key {key!r} is missing (needs {', '.join(META_REQUIRED)})")
+    for key in meta:
+        if key not in META_KEYS:
+            raise CaseError(f"{meta_path}: key {key!r} is not a meta.json key (known: {', '.join(sorted(META_KEYS))})")
+    try:
+        fetched_at = datetime.fromisoformat(str(meta["fetched_at"]))
+    except ValueError:
+        raise CaseError(f"{meta_path}: key 'fetched_at': {meta['fetched_at']!r} is not an ISO 8601 time") from None
+    if fetched_at.tzinfo is None:
+        raise CaseError(f"{meta_path}: key 'fetched_at': {meta['fetched_at']!r} has no time zone")
+    request = meta.get("request", {})
+    if not isinstance(request, dict):
+        raise CaseError(f"{meta_path}: key 'request' must be an object")
+    for key in request:
+        if key not in REQUEST_KEYS:
+            raise CaseError(
+                f"{meta_path}: key 'request.{key}' is not a request key (known: {', '.join(sorted(REQUEST_KEYS))})"
+            )
+    responses = sorted(folder.glob("response.*"))
+    if len(responses) > 1:
+        raise CaseError(f"{folder}: holds {len(responses)} response.* files, a case has one")
+    expected_path = folder / "expected.json"
+    expected: Any = None
+    if expected_path.is_file():
+        try:
+            expected = json.loads(expected_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CaseError(f"{expected_path}: not readable JSON ({exc})") from None
+    body = responses[0].read_bytes() if responses else None
+    if body is None and (not isinstance(meta.get("recorded"), dict) or meta["recorded"].get("passing") is not False):
+        raise CaseError(f"{folder}: no response.* file (a case needs its recorded body)")
+    return Case(folder, body, meta, expected)
+
+
+def differences(expected: Any, got: Any, where: str = "") -> list[str]:
+    """What differs between two JSON values, one sentence per field; numbers written as text compare by value."""
+    here = where or "the output"
+    if isinstance(expected, dict) and isinstance(got, dict):
+        out: list[str] = []
+        for key in expected:
+            if key not in got:
+                out.append(f"{_join(where, key)}: expected {_show(expected[key])}, but the parser gives no such field")
+            else:
+                out += differences(expected[key], got[key], _join(where, key))
+        out += [
+            f"{_join(where, key)}: not expected, the parser gives {_show(got[key])}"
+            for key in got
+            if key not in expected
+        ]
+        return out
+    if isinstance(expected, list) and isinstance(got, list):
+        out = []
+        for index, (want, have) in enumerate(zip(expected, got, strict=False)):
+            out += differences(want, have, f"{where}[{index}]" if where else f"item {index}")
+        if len(expected) != len(got):
+            out.append(f"{here}: expected {len(expected)} entries, the parser gives {len(got)}")
+        return out
+    if _same_value(expected, got):
+        return []
+    return [f"{here}: expected {_show(expected)}, got {_show(got)}"]
+
 
 _EXTENSIONS = (
     ("json", ".json"),
@@ -80,6 +203,26 @@ def expected_draft(
     except (ParseError, BlockedError) as exc:
         return {"reviewed": False, "raises": type(exc).__name__, "message": str(exc)}
     return {"reviewed": False, "items": items_to_json(result.items), "skipped": list(result.skipped)}
+
+
+def _same_value(expected: Any, got: Any) -> bool:
+    if expected == got:
+        return True
+    if isinstance(expected, bool) or isinstance(got, bool) or expected is None or got is None:
+        return False
+    try:
+        return Decimal(str(expected)) == Decimal(str(got))
+    except InvalidOperation:
+        return False
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def _jsonable(value: object) -> object:
