@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["Amount", "amount_in_text", "find_amounts", "parse_number"]
+__all__ = ["Amount", "amount_in_text", "find_amounts", "parse_number", "plain_decimal"]
 
 #: qualifiers of an amount: how its range was derived from the written number
 EXACT, OVER, NEAR, APPROX, MAGNITUDE, UP_TO = "exact", "over", "near", "approx", "magnitude", "up_to"
@@ -173,9 +173,13 @@ def parse_number(token: str) -> Decimal:
         raise ValueError(f"not a number: {token!r}") from exc
 
 
-def _scaled(number: Decimal, multiplier: int) -> Decimal:
-    value = number * multiplier
+def plain_decimal(value: Decimal) -> Decimal:
+    """An amount as Amount keeps it: a whole number with exponent 0 (`100`, never `1E+2`), anything else normalised."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _scaled(number: Decimal, multiplier: int) -> Decimal:
+    return plain_decimal(number * multiplier)
 
 
 def _range(base: Decimal, qualifier: str) -> tuple[Decimal | None, Decimal | None]:

@@ -1,0 +1,124 @@
+"""Is this headline one funding round (hard negatives, then a trigger)? Is it about AI?"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spiders.funding_extract.text import ZH_STOP, clean_title, first_sentence, normalise_text
+from spiders.funding_extract.triggers import EN_POSITIVE, PREVIOUS, ZH_POSITIVE, find_trigger
+
+#: a digest or round-up headline (创投日报, "Week's 10 Biggest Funding Rounds")
+DIGEST = re.compile(
+    r"创投日报|\d{1,2}点1氪|氪星晚报|派早报|早报|晚报|融资周报|投融资周报|一周融资|融资速递|融资汇总|融资盘点"
+    r"|biggest funding rounds|funding round-?up|\bweek'?s \d+ biggest|\btop \d+ (?:funding|deals|rounds)\b"
+    r"|startups weekly|this week in|week in review|funding recap|deals of the week|weekly funding",
+    re.IGNORECASE,
+)
+#: hard negatives: a title matching one of these is not a funding round whatever else it says
+_HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("digest or round-up", DIGEST),
+    (
+        "fund raise (a VC or fund, not a startup)",
+        re.compile(
+            r"(?:基金|母基金|子基金|FOF)" + ZH_STOP + r"{0,12}(?:募集|募资|关账|首关|终关|备案|成立|设立|落地|签约)"
+            r"|(?:设立|成立|发起|推出|落地|启动|新设|组建)" + ZH_STOP + r"{0,15}基金|募资(?:完成|规模|总额)"
+            r"|(?:完成|宣布)" + ZH_STOP + r"{0,10}(?:首关|终关|关账)|(?:出资|认缴)" + ZH_STOP + r"{0,12}基金"
+            r"|(?<![A-Za-z])LPs?(?![A-Za-z])|\blimited partners\b"
+            r"|\b(?:new|debut|first|second|third|fourth|fifth|latest|flagship|venture|growth|seed|early-stage"
+            r"|opportunity|continuation)\s+fund\b|\bfund\s+(?:[IVX]+|\d+)\b"
+            r"|\b(?:unveils?|launch(?:es)?|launched|closes?|closed|raises?|raised)\b[^.;]{0,40}(?<!to )(?<!help )"
+            r"\bfunds?\b(?!ing)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "loan or debt",
+        re.compile(
+            r"贷款|授信|银团|债券|发债|债权融资|低息融资|融资租赁|可转债|信贷|借款"
+            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "IPO or listing",
+        re.compile(
+            r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
+            r"|招股|递表|过会|敲钟|挂牌上市"
+            r"|(?:科创板|创业板|港股|港交所|A股|美股|纳斯达克|纽交所|北交所|主板|赴港|赴美|拟|冲刺|启动|申请|成功|正式|登陆)"
+            r"\S{0,4}上市|上市(?:申请|辅导|招股|首日|破发)"
+            r"|\bin (?:its|an|the) (?:IPO|initial public offering)\b|\bIPO (?:filing|priced|pricing|prices)\b"
+            r"|\bfiles? (?:confidentially )?(?:for|to go) (?:an )?(?:IPO|public)\b|\bgo(?:es|ing)? public\b"
+            r"|\bprices? (?:its )?IPO\b|\b(?:public|stock market) debut\b|\bSPAC\b|\bdirect listing\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "sector or period aggregate",
+        re.compile(
+            r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
+            + ZH_STOP
+            + r"{0,12}(?:融资|投资)"
+            r"|\d+(?:家|起|笔)" + ZH_STOP + r"{0,8}(?:融资|获投)|融资(?:总额|金额)|赛道" + ZH_STOP + r"{0,8}融资"
+            r"|(?:融资|投资)事件"
+            r"|\b(?:startups|founders|companies|unicorns)\s+(?:raise|raised|have raised|are raising)\b"
+            r"|\b(?:vc|venture|startup) funding (?:fell|rose|hit|dropped|surged|declined|reached|totaled|totalled)\b"
+            r"|\bfunding (?:fell|rose|dropped|surged|declined|slumped|jumped|climbed)\b|\bquarterly funding\b"
+            r"|\bQ[1-4] (?:funding|venture)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("registered-capital change", re.compile(r"增资至|注册资本")),
+)
+_MERGER = re.compile(
+    r"收购|并购|买下|合并|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
+    r"|takes? over)\b",
+    re.IGNORECASE,
+)
+_AI_LEXICON = re.compile(
+    r"(?-i:(?<![A-Z])AI(?![a-zA-Z]))|A\.I\.|人工智能|大模型|具身|智能体|机器人|算力|AI芯片|自动驾驶|智驾|脑机接口|空间智能|机器学习"
+    r"|深度学习|多模态|生成式|AIGC|AGI|LLMs?|GenAI|\bgenerative\b|machine learning|\brobot(?:s|ics)?\b|autonomous"
+    r"|neural|foundation models?|\bagents?\b|agentic|chatbots?|computer vision|inference|GPUs?|humanoid|world models?"
+    r"|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a text reports a funding round, and why (the rule that decided)."""
+
+    is_round: bool
+    reason: str
+
+
+def classify(title: str, summary: str = "") -> Verdict:
+    """Decide whether a headline (with its summary) reports one funding round; the reason names the deciding rule.
+
+    Negative rules go first (funding.md §4.2): fund closes, loans and debt, IPOs, aggregates, round-ups, registered
+    capital. Then a trigger (完成/获…融资, 领投, X投资Y, raises/secures… + money or round word); an acquisition
+    written before the trigger wins. A neutral title may still be a round when the summary's first sentence says so.
+    """
+    text = clean_title(title)
+    for reason, pattern in _HARD_NEGATIVES:
+        if pattern.search(text):
+            return Verdict(False, reason)
+    trigger = find_trigger(text)
+    merger = _MERGER.search(text)
+    if trigger is not None:
+        if merger is not None and merger.start() < trigger.start():
+            return Verdict(False, "acquisition or merger")
+        return Verdict(True, "funding trigger in the title")
+    if merger is not None:
+        return Verdict(False, "acquisition or merger")
+    lead = first_sentence(normalise_text(summary))
+    if lead and not PREVIOUS.search(lead) and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
+        found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead)
+        if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
+            return Verdict(True, "funding trigger in the summary's first sentence")
+    return Verdict(False, "no funding trigger")
+
+
+def is_ai_related(*texts: str) -> bool:
+    """True when any text uses the AI lexicon (funding.md §4.9); AI funds are excluded earlier as fund closes."""
+    return any(_AI_LEXICON.search(normalise_text(t)) for t in texts if t)

@@ -1,0 +1,172 @@
+"""The entry point: one news item in, its FundingRound items out (classify, split, read each deal)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from spiders.funding_extract.amounts import amount_roles, first_of, original_currency
+from spiders.funding_extract.classification import classify
+from spiders.funding_extract.companies import (
+    Company,
+    company_before,
+    company_from_summary,
+    sector_near,
+    valid_name,
+    zh_company,
+)
+from spiders.funding_extract.deal import Deal, round_item
+from spiders.funding_extract.investors import (
+    FA_CLAUSE,
+    en_names,
+    find_investors,
+    is_investor_name,
+    sole_investors,
+    split_names,
+    unique,
+)
+from spiders.funding_extract.rounds import ZH_LABEL, find_round, normalise_round
+from spiders.funding_extract.roundups import pieces
+from spiders.funding_extract.text import ZH_STOP, clean_title, language, normalise_text
+from spiders.funding_extract.triggers import (
+    EN_ANNOUNCED,
+    EN_INVESTOR_FIRST,
+    PREVIOUS,
+    ZH_INVESTOR_FIRST,
+    ZH_PLANNED,
+    find_trigger,
+    round_status,
+)
+from spiders.items import FundingRound
+
+
+def extract_rounds(
+    title: str,
+    summary: str,
+    *,
+    published_at: datetime,
+    url: str,
+    source: str,
+    observed_at: datetime,
+    categories: Sequence[str] = (),
+    company_hint: str | None = None,
+) -> list[FundingRound]:
+    """The funding rounds one news item reports: none for non-rounds, one per deal for splittable round-ups.
+
+    `categories` (feed tags) and `company_hint` (36kr `relevantProject`) only help: the hint names the company when
+    the text does not. Rumours and intentions come back with status `planned`; previous rounds, totals, converted
+    currencies and revenue figures never become this round's fields. Each deal of a split item gets its own URL
+    (`…#deal-2`) so storage keeps one mention per deal.
+    """
+    clean_summary = normalise_text(summary, keep_lines=True)
+    found = pieces(clean_title(title), clean_summary)
+    rounds: list[FundingRound] = []
+    for piece_title, piece_summary, ready in found:
+        if ready is None:
+            if not classify(piece_title, piece_summary).is_round:
+                continue
+            deal = _extract_deal(piece_title, piece_summary, company_hint if len(found) == 1 else None)
+        else:
+            deal = ready
+        if deal is None or deal.company is None or is_investor_name(deal.company):
+            continue
+        rounds.append(
+            round_item(
+                deal,
+                headline=title,
+                url=url,
+                source=source,
+                published_at=published_at,
+                observed_at=observed_at,
+                piece_title=piece_title,
+                piece_summary=piece_summary,
+                categories=categories,
+            )
+        )
+    if len(rounds) > 1:
+        for index, item in enumerate(rounds, start=1):
+            item.url = f"{url}#deal-{index}"
+    return rounds
+
+
+def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | None:
+    """Every field of the one deal in (title, summary); None when no company can be named."""
+    lang = language(title + summary)
+    deal = Deal()
+    trigger = find_trigger(title)
+    investor_first = False
+    if trigger is not None and trigger.re in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST):
+        _investor_first(trigger, title, deal)
+        investor_first = trigger.re is ZH_INVESTOR_FIRST or bool(
+            EN_ANNOUNCED.search(title) or re.search(r"\binvests?\b|\bbacks\b", title, re.IGNORECASE)
+        )
+    elif trigger is not None:
+        prefix = title[: trigger.start()]
+        if trigger.re is ZH_PLANNED:
+            prefix = re.sub(r"(?:正|正在)$", "", prefix)
+        company = company_before(prefix)
+        deal.company, deal.sector = company.name, company.sector
+    if deal.company is None:
+        company = company_from_summary(summary)
+        deal.company = company.name
+        deal.sector = deal.sector or company.sector
+    if deal.company is None and company_hint:
+        deal.company = valid_name(normalise_text(company_hint))
+    if deal.company is None:
+        return None
+    current = _current_clauses(summary)
+    deal.sector = deal.sector or sector_near(deal.company, (title, current))
+    deal.round_raw = find_round(title, lang)
+    if deal.round_raw is None or normalise_round(deal.round_raw) == "Undisclosed":
+        from_summary = find_round(current, lang)
+        if from_summary is not None and (deal.round_raw is None or normalise_round(from_summary) != "Undisclosed"):
+            deal.round_raw = from_summary
+    title_rounds, title_valuations = amount_roles(title, lang)
+    summary_rounds, summary_valuations = amount_roles(current, lang)
+    deal.amount = original_currency(first_of(title_rounds, summary_rounds), summary)
+    deal.valuation = first_of(title_valuations, summary_valuations)
+    leads, others = find_investors((title, current), lang)
+    deal.leads = unique([*deal.leads, *leads])
+    deal.investors = [n for n in unique([*deal.investors, *others]) if n not in deal.leads]
+    if not deal.leads and not deal.investors:
+        named = sole_investors(title, lang) or sole_investors(current, lang)
+        # A sole named investor counts as the lead; several with no lead named are plain investors (§4.8).
+        if len(named) == 1:
+            deal.leads = named
+        else:
+            deal.investors = named
+    deal.status = round_status(title, summary, trigger, investor_first)
+    return deal
+
+
+def _current_clauses(summary: str) -> str:
+    """The summary without clauses about earlier rounds, totals or advisers (此前…, to date, 财务顾问)."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[。!?;])|(?<=[.!?])\s+|\n", summary):
+        clauses = re.split(r"(?<=,)", sentence)
+        kept.append("".join(c for c in clauses if not PREVIOUS.search(c) and not FA_CLAUSE.search(c)))
+    return " ".join(k.strip() for k in kept if k.strip())
+
+
+def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
+    """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
+    if trigger.re is EN_INVESTOR_FIRST:
+        deal.company = valid_name(trigger.group("co"))
+        deal.leads = en_names(trigger.group("inv"))[:1]
+        return
+    investors = trigger.group("inv")
+    if "向" in investors:  # 腾讯向「智谱」投资: the company sits between 向 and the verb
+        investors, target = investors.rsplit("向", 1)
+    else:
+        target = re.split(
+            r"[,;。]|(?=" + ZH_LABEL + r"\s*轮)|(?=[\d数近超逾约亿千百])|的(?=" + ZH_STOP + r"*轮)|(?=新一轮|融资)",
+            title[trigger.end() :],
+        )[0]
+    company = zh_company(target) if target.strip() else Company(None)
+    deal.company, deal.sector = company.name, company.sector
+    names = split_names(investors, "zh")
+    if trigger.group("verb") == "领投" or len(names) == 1:
+        deal.leads = names
+    else:
+        deal.investors = names

@@ -1,0 +1,169 @@
+"""Investors of a round: leads (领投, led by), others (跟投, participation from) and sole backers (获Y投资)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.companies import ZH_DESCRIPTORS
+from spiders.funding_extract.text import EN_SENTENCE_CHAR
+
+#: a clause about advisers (财务顾问, advised by): its names are not investors
+FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advisor|advised by|adviser", re.IGNORECASE)
+_GENERIC_INVESTOR = re.compile(
+    r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
+    r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$"
+    r"|^(?:existing|other|new) (?:investors|backers)|^others$|^investors$|^angels?$",
+    re.IGNORECASE,
+)
+#: name endings and names of investors: "X Capital raises $1.3B" is a fund close, not a startup round
+_INVESTOR_NAME = re.compile(
+    r"(?:\b(?:Capital|Ventures|Venture Partners|Partners|VC|Fund|Investments?|Management|Asset Management)"
+    r"|资本|创投|基金|投资|资管|私募)$"
+    r"|^(?:Peak XV|Sequoia|Accel|Lightspeed|a16z|Andreessen Horowitz|Index Ventures|General Catalyst|Founders Fund"
+    r"|Tiger Global|Kleiner Perkins|Greylock|Benchmark|CRV|SignalFire|Y Combinator|Bessemer|Coatue|红杉|高瓴|经纬"
+    r"|启明|IDG|源码|真格)"
+)
+_ZH_LEAD_PATTERNS = (
+    re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?领投"),
+    re.compile(r"领投方(?:为|是|包括)(?P<names>[^,;。]+)"),
+    re.compile(r"(?:^|[,;。\-]|获|本轮|其中|轮)(?P<names>[^,;。获\-]+?)(?:共同|联合)?领投"),
+)
+_ZH_SOLE = re.compile(
+    r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:独家|战略|共同|联合)?(?:投资|注资|入股)(?!人|机构|方)"
+)
+_ZH_PARTICIPANT = re.compile(
+    r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?|持续加注|继续加注|超额跟投|持续加持"
+    r"|继续加持|追加投资|共同投资|联合投资|持续投资|继续投资|跟进)"
+)
+_ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|有)(?P<names>[^。;]+)")
+_ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
+_EN_LEAD = re.compile(r"\b(?:co-)?led by\s+(?P<names>[^.;]+)", re.IGNORECASE)
+_EN_PARTICIPANT = re.compile(
+    r"\b(?:with participation (?:from|by)|participation from|backed by|alongside"
+    r"|(?:investors|backers) (?:including|include)"
+    r"|new investors:?|other investors:?)\s+(?P<names>[^.;]+)",
+    re.IGNORECASE,
+)
+_EN_WITH_BACKING = re.compile(r"\bwith\s+(?P<names>[A-Z][^.;]+?)\s+backing\b")
+_EN_FROM = re.compile(
+    r"\b(?:raises?|raised|secures?|secured|lands?|landed)\b" + EN_SENTENCE_CHAR + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
+)
+
+
+def is_investor_name(name: str) -> bool:
+    """True for a name that is an investor's (`X Capital`, `红杉`): its "raise" is a fund close, not a round."""
+    return bool(_INVESTOR_NAME.search(name))
+
+
+def split_names(text: str, language: str) -> list[str]:
+    """Investor names from a list: split on 、，, 和/及/与 and `and`, `等` and role words stripped."""
+    text = re.sub(r"等[^,、]*$", "", text.strip().rstrip("。"))
+    names: list[str] = []
+    for part in re.split(r"[、,]|\s+and\s+|\s*&\s*(?=[A-Z])" if language == "en" else r"[、,]", text):
+        part = part.strip()
+        if not part:
+            continue
+        if re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part) or find_amounts(part):
+            continue  # `获10亿战略投资`: an amount, not an investor
+        if language == "zh":
+            descriptor = [m for m in re.finditer(ZH_DESCRIPTORS + "|基金(?=[A-Za-z])", part) if m.end() < len(part)]
+            if descriptor and descriptor[-1].group(0) != "旗下":
+                part = part[descriptor[-1].end() :]
+            if "的" in part:
+                part = part.rsplit("的", 1)[1]
+            pieces = [part]
+            for connector in ("及", "和", "与"):
+                pieces = [q for p in pieces for q in _split_weak(p, connector)]
+        else:
+            pieces = [part]
+        for piece in pieces:
+            if re.search(r"融资|完成|宣布|获得", piece):
+                continue  # a sentence fragment caught between two triggers, not a name
+            piece = re.sub(
+                r"^(?:老股东|新股东|股东|现有股东|and|as well as|including|existing investors?)\s*", "", piece
+            )
+            piece = re.sub(r"^旗下", "", piece)
+            piece = re.sub(r"(?:等|等机构|等投资方|as well as others|among others|and others)$", "", piece).strip(" .")
+            if piece and not _GENERIC_INVESTOR.search(piece) and len(piece) <= 60:
+                names.append(piece)
+    return names
+
+
+def _split_weak(text: str, connector: str) -> list[str]:
+    """Split on 和/及/与 only between two names (和椿科技 stays whole)."""
+    left, sep, right = text.partition(connector)
+    if not sep or len(left.strip()) < 2 or len(right.strip()) < 2:
+        return [text]
+    return [left.strip(), *_split_weak(right.strip(), connector)]
+
+
+def en_names(text: str) -> list[str]:
+    """Names from an English list, stopping at the first lowercase clause (`B Capital and Google, new investors: …`)."""
+    names: list[str] = []
+    for piece in re.split(r",\s*|\s+and\s+|\s+as well as\s+", text):
+        piece = piece.strip(" .")
+        piece = re.sub(r"^(?:and|with|from|including)\s+", "", piece)
+        if not piece or not re.match(r"[A-Z0-9]", piece) or ":" in piece:
+            break
+        piece = re.split(r"\s+(?:with|at|to|bringing|valuing|in|for|as|who|which)\s+", piece)[0].strip(" .")
+        if piece and not _GENERIC_INVESTOR.search(piece):
+            names.append(piece)
+    return names
+
+
+def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list[str]]:
+    """Lead investors (领投, 由X领投, led by) and other investors (跟投, 参投, participation from, backed by)."""
+    leads: list[str] = []
+    others: list[str] = []
+    for text in texts:
+        clauses = [c for c in re.split(r"(?<=[,;。])", text) if c and not FA_CLAUSE.search(c)]
+        text = "".join(clauses)
+        found_leads: list[tuple[int, list[str]]] = []
+        found_others: list[tuple[int, list[str]]] = []
+        if language == "zh":
+            for pattern in _ZH_LEAD_PATTERNS:
+                for match in pattern.finditer(text):
+                    names = re.sub(r"^.*由", "", match.group("names"))
+                    found_leads.append((match.start("names"), split_names(names, "zh")))
+            for match in _ZH_PARTICIPANT.finditer(text):
+                names = match.group("names")
+                if "领投" not in names:
+                    names = re.sub(r"^(?:本轮融资|本轮|其中)?(?:由)?", "", names)
+                    found_others.append((match.start("names"), split_names(names, "zh")))
+            for match in _ZH_INCLUDING.finditer(text):  # 另有多家产业方跟投，包括A、B等等
+                found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
+            for match in _ZH_OLD_HOLDER.finditer(text):
+                found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
+        else:
+            for match in _EN_LEAD.finditer(text):
+                found_leads.append((match.start(), en_names(match.group("names"))))
+            for match in _EN_PARTICIPANT.finditer(text):
+                found_others.append((match.start(), en_names(match.group("names"))))
+        leads += [n for _, names in sorted(found_leads, key=lambda p: p[0]) for n in names]
+        others += [n for _, names in sorted(found_others, key=lambda p: p[0]) for n in names]
+    if language == "en" and not leads and not others:
+        # "with Google, John Deere backing" only counts when nothing more precise names the investors
+        others = [n for text in texts for m in _EN_WITH_BACKING.finditer(text) for n in en_names(m.group("names"))]
+    leads = unique(leads)
+    return leads, [n for n in unique(others) if n not in leads]
+
+
+def sole_investors(text: str, language: str) -> list[str]:
+    """The investors of `X获Y投资` or `raises $5M from Y, Z` (no lead or participant word around them)."""
+    if language == "zh":
+        match = _ZH_SOLE.search(text)
+        return split_names(match.group("names"), "zh") if match else []
+    match = _EN_FROM.search(text)
+    return en_names(match.group("names")) if match else []
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    """`names` stripped, empties and repeats dropped, first-seen order kept."""
+    seen: dict[str, None] = {}
+    for name in names:
+        name = name.strip()
+        if name and name not in seen:
+            seen[name] = None
+    return list(seen)

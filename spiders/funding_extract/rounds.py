@@ -1,0 +1,78 @@
+"""Round names: found as written (B+轮, Series A extension) and normalised to the DESIGN §3 vocabulary."""
+
+from __future__ import annotations
+
+import re
+
+from spiders.funding_extract.text import normalise_text
+
+#: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
+ZH_LABEL = r"(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre-?IPO|战略|首|新一|Pre-?天使)"
+_ZH_ROUND = re.compile(
+    rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
+    r"|{_x}".replace("{_x}", r"战略融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
+)
+_EN_ROUND = re.compile(
+    r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
+    r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
+    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b",
+    re.IGNORECASE,
+)
+
+
+def find_round(text: str, language: str) -> str | None:
+    """The round as written in `text`, the text's own language tried first (`B+轮`, `Series A extension`)."""
+    pattern = _ZH_ROUND if language == "zh" else _EN_ROUND
+    match = pattern.search(text) or (_EN_ROUND.search(text) if language == "zh" else _ZH_ROUND.search(text))
+    return match.group(0).strip() if match else None
+
+
+def normalise_round(raw: str | None) -> str:
+    """The round vocabulary of DESIGN §3 from the words as written: 天使+轮 -> Angel+, 新一轮 -> Undisclosed.
+
+    A combined label (`Pre-A轮/Pre-A+轮`, `A+轮及A++轮`) becomes its last round; an extension gets `-extension`.
+    """
+    if not raw:
+        return "Undisclosed"
+    text = normalise_text(raw)
+    extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
+    labels = re.findall(
+        r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
+        r"|天使\+*|种子\+*|Pre-?IPO|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel",
+        text,
+        re.IGNORECASE,
+    )
+    if not labels:
+        return "Undisclosed"
+    label = labels[-1]
+    plus = "+" * label.count("+")
+    core = label.rstrip("+")
+    lowered = core.lower()
+    if core.startswith("天使") or lowered == "angel":
+        name = "Angel"
+    elif core.startswith("种子") or lowered == "seed":
+        name = "Seed"
+    elif lowered == "pre-seed":
+        name = "Pre-Seed"
+    elif re.fullmatch(r"pre-?天使", core, re.IGNORECASE):
+        name = "Pre-Angel"
+    elif re.fullmatch(r"pre-?ipo", lowered):
+        name = "Pre-IPO"
+    elif core in ("战略",) or lowered == "strategic":
+        name = "Strategic"
+    elif core == "首":
+        name = "First"
+    elif core == "新一":
+        name = "Undisclosed"
+    elif lowered == "growth":
+        name = "Growth"
+    elif lowered == "bridge":
+        name = "Bridge"
+    else:
+        match = re.fullmatch(r"(pre-?)?(?:series\s+)?(pre-?)?(?:series\s+)?([a-h])-?(\d?)", lowered)
+        if match is None:
+            return "Undisclosed"
+        prefix = "Pre-" if (match.group(1) or match.group(2)) else ""
+        name = f"{prefix}{match.group(3).upper()}{match.group(4)}"
+    name += plus
+    return f"{name}-extension" if extension and name not in ("Undisclosed",) else name
