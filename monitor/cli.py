@@ -33,6 +33,7 @@ from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
+from monitor.verify import add_parser as add_verify_parser
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
@@ -283,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_parser(sub).set_defaults(func=cmd_alerts)
     add_report_parser(sub).set_defaults(func=cmd_report)
     add_export_parser(sub).set_defaults(func=cmd_export)
+    add_verify_parser(sub)
     return parser
 
 
