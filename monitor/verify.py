@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.config.fx import FxConfig
+from core.plausibility import BoundsConfig, implausible
 from monitor.crawling import spider_classes
 from spiders.base import SourceSpider
 from spiders.cases import Case, CaseError, differences, items_to_json, load_case, parser_request
@@ -36,11 +38,12 @@ class SourceReport:
     errors: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    out_of_bounds: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no reviewed case differs and every case folder could be read."""
-        return not self.differences and not self.errors
+        """True when no reviewed case differs, no item breaks a plausibility bound and every folder could be read."""
+        return not self.differences and not self.errors and not self.out_of_bounds
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,11 +78,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
+@dataclass(frozen=True)
+class _Checks:
+    bounds: BoundsConfig
+    usd_rates: dict[str, Any]
+
+
 def verify(
-    sources: Sequence[str], roots: Iterable[Path], spiders: dict[str, type[SourceSpider]] | None = None
+    sources: Sequence[str],
+    roots: Iterable[Path],
+    spiders: dict[str, type[SourceSpider]] | None = None,
+    *,
+    bounds: BoundsConfig | None = None,
+    fx: FxConfig | None = None,
 ) -> list[SourceReport]:
     """Verify every case of `sources` found under `roots` (sources without any case are left out)."""
     spiders = spiders if spiders is not None else spider_classes()
+    checks = _Checks(bounds or BoundsConfig(), (fx or FxConfig()).usd_rates())
     reports: list[SourceReport] = []
     folders = [root for root in roots if root.is_dir()]
     for source in sources:
@@ -90,7 +105,7 @@ def verify(
             if not base.is_dir():
                 continue
             for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-                _verify_case(folder, spiders[source], report, produced)
+                _verify_case(folder, spiders[source], report, produced, checks)
         if report.cases or report.errors or report.evidence:
             names = sorted({key for item in produced for key in item})
             report.always_null = [n for n in names if produced and all(item.get(n) is None for item in produced)]
@@ -99,7 +114,7 @@ def verify(
 
 
 def _verify_case(
-    folder: Path, spider: type[SourceSpider], report: SourceReport, produced: list[dict[str, Any]]
+    folder: Path, spider: type[SourceSpider], report: SourceReport, produced: list[dict[str, Any]], checks: _Checks
 ) -> None:
     try:
         case = load_case(folder)
@@ -126,6 +141,10 @@ def _verify_case(
         report.items += len(got)
         report.skipped += [f"{case.name}: {reason}" for reason in result.skipped]
         produced += got
+        for index, item in enumerate(got):
+            broken = implausible(spider.kind, item, checks.bounds, checks.usd_rates)
+            if broken:
+                report.out_of_bounds.append(f"{case.name}: item {index}: {broken}")
     if not case.reviewed:
         report.drafts.append(case.name)
         return
@@ -154,6 +173,7 @@ def render(report: SourceReport) -> str:
     lines += [f"  differs: {d}" for d in report.differences[:50]]
     if len(report.differences) > 50:
         lines.append(f"  … and {len(report.differences) - 50} more differences")
+    lines += [f"  out of bounds: {b}" for b in report.out_of_bounds[:20]]
     lines += [f"  left out: {s}" for s in report.skipped[:10]]
     if report.always_null:
         lines.append(f"  always null: {', '.join(report.always_null)}")

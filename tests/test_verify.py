@@ -81,3 +81,12 @@ def test_json_output_and_an_unknown_source(capsys: pytest.CaptureFixture[str]) -
     [entry] = json.loads(capsys.readouterr().out)
     assert (entry["source"], entry["cases"], entry["ok"]) == (SOURCE, 3, True)
     assert main(["verify", "nope_gpu"]) == 2
+
+
+def test_an_implausible_value_is_flagged(cases: Path) -> None:
+    _edit(cases / SOURCE / CASE / "expected.json", lambda items: None)
+    page = cases / SOURCE / CASE / "response.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("$1.29 / GPU / hr", "$1290 / GPU / hr"), encoding="utf-8")
+    [report] = verify([SOURCE], [cases])
+    assert not report.ok
+    assert any("above the plausible 200 USD" in line for line in report.out_of_bounds), report.out_of_bounds
