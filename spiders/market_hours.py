@@ -1,10 +1,19 @@
-"""Trading sessions of the A-share, Hong Kong and US markets: is a market open, when does it next close."""
+"""Trading sessions of the A-share, Hong Kong and US markets: is a market open, when does it next close.
+
+Which days trade comes from `exchange_calendars` (XSHG, XHKG, XNYS: holidays and early closes, kept up to date
+by its maintainers); `[quotes] holidays` add closures on top. Past a calendar's last session (it is published
+about a year ahead) only weekends and the configured holidays are closures, and a warning says so once.
+The session times themselves (continuous trading, lunch breaks) are ours: see MARKETS.
+"""
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from core.symbols import Symbol, parse_symbol
@@ -22,8 +31,12 @@ __all__ = [
     "sessions_on",
 ]
 
+logger = logging.getLogger(__name__)
+
 #: how far ahead a search for the next session looks; the longest closure (Spring Festival) is ~9 days
 _SEARCH_DAYS = 40
+#: the exchange_calendars calendar of each market (SZSE trades on the SSE's days)
+CALENDARS = {"CN": "XSHG", "HK": "XHKG", "US": "XNYS"}
 
 
 @dataclass(frozen=True)
@@ -61,27 +74,82 @@ def market_of(symbol: Symbol | str) -> str:
     return (symbol if isinstance(symbol, Symbol) else parse_symbol(symbol)).market
 
 
-def is_trading_day(market: str, day: date, holidays: Collection[date] = frozenset()) -> bool:
-    """Monday to Friday and not a holiday; weekend make-up workdays (调休) are never trading days in China."""
+@dataclass(frozen=True)
+class _Calendar:
+    closures: frozenset[date]
+    early_closes: Mapping[date, datetime]
+    first: date
+    last: date
+
+
+@cache
+def _calendar(market: str) -> _Calendar:
+    """The exchange calendar's closed weekdays and early closes (pandas loads here, once, ~1 s)."""
+    # exchange_calendars 4.13 on pandas 3.1 warns about pandas' own deprecations it calls: not ours to fix.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import exchange_calendars
+
+        calendar = exchange_calendars.get_calendar(CALENDARS[market])
+        sessions = {stamp.date() for stamp in calendar.sessions}
+        first, last = calendar.first_session.date(), calendar.last_session.date()
+        early = {stamp.date(): calendar.session_close(stamp).to_pydatetime() for stamp in calendar.early_closes}
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    closures = frozenset(d for d in days if d.weekday() < 5 and d not in sessions)
+    return _Calendar(closures, early, first, last)
+
+
+@cache
+def _warn_past_calendar(market: str, last: date) -> None:
+    logger.warning(
+        "the %s calendar (%s) ends %s: later days count weekends and [quotes] holidays only as closures "
+        "(upgrade exchange_calendars)", market, CALENDARS[market], last,
+    )  # fmt: skip
+
+
+def is_trading_day(market: str, day: date, holidays: Collection[date] = frozenset(), *, calendar: bool = True) -> bool:
+    """Monday to Friday, not an exchange holiday (exchange_calendars) and not one of `holidays`.
+
+    Weekend make-up workdays (调休) are never trading days in China. `calendar=False` skips the exchange
+    calendar (where the caller has better evidence, e.g. a quote's own date).
+    """
     _market(market)
-    return day.weekday() < 5 and day not in holidays
+    if day.weekday() >= 5 or day in holidays:
+        return False
+    if not calendar:
+        return True
+    known = _calendar(market)
+    if day > known.last:
+        _warn_past_calendar(market, known.last)
+        return True
+    return day not in known.closures
 
 
-def sessions_on(market: str, day: date, holidays: Collection[date] = frozenset()) -> list[tuple[datetime, datetime]]:
-    """The sessions of `day` (a local date of the market) as aware (start, end) pairs; none on a closed day."""
+def sessions_on(
+    market: str, day: date, holidays: Collection[date] = frozenset(), *, calendar: bool = True
+) -> list[tuple[datetime, datetime]]:
+    """The sessions of `day` (a local date of the market) as aware (start, end) pairs; none on a closed day.
+
+    On an early-close day (Christmas Eve, the day after Thanksgiving) the sessions end at the exchange's close.
+    """
     spec = _market(market)
-    if not is_trading_day(market, day, holidays):
+    if not is_trading_day(market, day, holidays, calendar=calendar):
         return []
-    return [
+    sessions = [
         (datetime.combine(day, start, spec.zone), datetime.combine(day, end, spec.zone)) for start, end in spec.sessions
     ]
+    early = _calendar(market).early_closes.get(day) if calendar else None
+    if early is not None:
+        close = early.astimezone(UTC).astimezone(spec.zone)
+        sessions = [(start, min(end, close)) for start, end in sessions if start < close]
+    return sessions
 
 
-def is_open(market: str, at: datetime, holidays: Collection[date] = frozenset()) -> bool:
+def is_open(market: str, at: datetime, holidays: Collection[date] = frozenset(), *, calendar: bool = True) -> bool:
     """True while `at` falls inside a continuous session (lunch breaks, weekends and holidays are closed)."""
     _aware(at)
     local = at.astimezone(_market(market).zone)
-    return any(start <= local < end for start, end in sessions_on(market, local.date(), holidays))
+    return any(start <= local < end for start, end in sessions_on(market, local.date(), holidays, calendar=calendar))
 
 
 def next_close_after(market: str, at: datetime, holidays: Collection[date] = frozenset()) -> datetime:
@@ -118,7 +186,8 @@ def quote_status(symbol: Symbol, has_price: bool, quote_time: datetime, fetched_
         return "halted"
     zone = _market(symbol.market).zone
     same_day = quote_time.astimezone(zone).date() == fetched_at.astimezone(zone).date()
-    return "trading" if same_day and is_open(symbol.market, fetched_at) else "closed"
+    # The quote's own date tells a holiday apart (no quote of today): parsers never need the calendar (pandas).
+    return "trading" if same_day and is_open(symbol.market, fetched_at, calendar=False) else "closed"
 
 
 def poll_due(

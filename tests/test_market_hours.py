@@ -54,12 +54,18 @@ def test_is_open_at_fixed_times(market: str, at: datetime, expected: bool) -> No
     assert is_open(market, at) is expected
 
 
-def test_a_holiday_on_a_weekday_is_closed_only_when_listed() -> None:
-    at = datetime(2026, 5, 1, 10, 0, tzinfo=SH)  # a Friday
-    assert is_open("CN", at) is True
+def test_an_exchange_holiday_is_closed_without_being_listed() -> None:
+    at = datetime(2026, 5, 1, 10, 0, tzinfo=SH)  # a Friday: May Day, from the XSHG calendar
+    assert is_open("CN", at) is False
     assert is_open("CN", at, MAY_DAY) is False
     assert is_trading_day("CN", date(2026, 5, 6), MAY_DAY) is True
-    assert sessions_on("CN", date(2026, 5, 4), MAY_DAY) == []
+    assert sessions_on("CN", date(2026, 5, 4)) == []
+
+
+def test_a_configured_holiday_closes_a_day_the_calendar_trades() -> None:
+    extra = frozenset({date(2026, 4, 24)})
+    assert is_trading_day("CN", date(2026, 4, 24)) is True
+    assert is_trading_day("CN", date(2026, 4, 24), extra) is False
 
 
 def test_a_weekend_make_up_workday_is_never_a_trading_day() -> None:

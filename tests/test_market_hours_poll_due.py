@@ -57,7 +57,7 @@ def test_a_holiday_counts_only_for_its_own_market() -> None:
     at = datetime(2026, 5, 4, 10, 0, tzinfo=HK)  # Monday: Shanghai closed for May Day, Hong Kong open
     assert poll_due(["002230.SZ"], at, HOLIDAYS) is False
     assert poll_due(["002230.SZ", "0700.HK"], at, HOLIDAYS) is True
-    assert poll_due(["002230.SZ"], at, {}) is True
+    assert poll_due(["002230.SZ"], at, {}) is False  # the exchange calendar knows May Day
 
 
 def test_after_close_sets_the_snapshot_window() -> None:
