@@ -395,9 +395,11 @@ def abort_orphaned_runs(session: Session, now: datetime, *, alive: Iterable[int]
     return closed
 
 
-def recent_runs(session: Session, source: str, limit: int = 10) -> list[CrawlRun]:
-    """The newest runs of one source, newest first."""
+def recent_runs(session: Session, source: str, limit: int = 10, *, before: datetime | None = None) -> list[CrawlRun]:
+    """The newest runs of one source (started before `before`, when given), newest first."""
     query = select(CrawlRun).where(CrawlRun.source == source).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+    if before is not None:
+        query = query.where(CrawlRun.started_at < before)
     return list(session.scalars(query.limit(limit)))
 
 

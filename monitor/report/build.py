@@ -14,6 +14,7 @@ from core.config import AppConfig
 from core.config.gpu import GpuConfig
 from core.config.report import ReportConfig
 from core.config.traffic import watched_apps
+from monitor.health import schedule_interval
 from monitor.report.model import (
     AlertLine,
     FundingSection,
@@ -48,8 +49,9 @@ from monitor.show_quotes import pe_ratio, quotes_config
 from monitor.show_traffic import GRANULARITY_SOURCES, build_traffic_table, change_pct, next_period
 from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
+from storage.health import source_health
 from storage.models import CrawlRun, GpuOffer
-from storage.repository import SERIES, latest, recently_seen
+from storage.repository import SERIES, latest, recent_runs, recently_seen
 from storage.types import UTCDateTime
 
 __all__ = ["TREND_WEEKS", "build_weekly_report", "first_data_at"]
@@ -161,19 +163,11 @@ class _Runs:
                 continue
             succeeded = sum(1 for r in runs if r.status == "succeeded")
             failed = sum(1 for r in runs if r.status in FAILED_RUNS)
-            last_success = session.scalar(
-                select(func.max(CrawlRun.started_at)).where(
-                    CrawlRun.source == source, CrawlRun.status == "succeeded", CrawlRun.started_at < self.week.end
-                )
-            )
-            if not enabled:
-                state = "disabled"
-            elif not runs:
-                state = "stale"
-            elif not succeeded:
-                state = "failing"
-            else:
-                state = "ok"
+            # The state is the source's health at the week's end, exactly as `aipulse status` said it then.
+            section = self.config.sources.get(source)
+            interval = schedule_interval(section, self.week.end) if section else None
+            before_end = recent_runs(session, source, limit=50, before=self.week.end)
+            verdict = source_health(before_end, interval, self.week.end, enabled=enabled)
             out.append(
                 SourceWeek(
                     source=source,
@@ -181,9 +175,9 @@ class _Runs:
                     enabled=enabled,
                     succeeded=succeeded,
                     failed=failed,
-                    last_success=last_success,
+                    last_success=verdict.last_success_at,
                     last_error=self._last_error(source) if failed else None,
-                    state=state,
+                    state=verdict.state,
                 )
             )
         quarantined = session.scalar(

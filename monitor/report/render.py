@@ -410,7 +410,7 @@ def _watch_view(watch: WatchSection, lang: str, zone: ZoneInfo, number: int) -> 
     return view
 
 
-_STATE_CSS = {"failing": "problem", "stale": "warn", "disabled": "muted"}
+_STATE_CSS = {"failing": "problem", "stale": "warn", "never": "warn", "disabled": "muted"}
 
 
 def _health_view(report: WeeklyReport, lang: str, zone: ZoneInfo, number: int) -> SectionView:
