@@ -12,7 +12,7 @@ from core.config import AppConfig, SourceConfig
 from core.cron import crontab_trigger
 from core.durations import format_duration
 from storage.health import source_health as health_at
-from storage.repository import recent_runs, recent_runs_with_details
+from storage.runs import recent_runs, recent_runs_with_details
 
 
 @dataclass(frozen=True)

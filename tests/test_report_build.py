@@ -18,7 +18,8 @@ from monitor.report.model import WeeklyReport
 from monitor.report.week import ReportError, parse_week, report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.repository import finish_run, start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
 from tests.report_store import REPORT_MONDAY, store_two_weeks
 
 SH = ZoneInfo("Asia/Shanghai")

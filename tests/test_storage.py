@@ -19,17 +19,11 @@ from spiders import items
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import upgrade
 from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
-from storage.repository import (
+from storage.queries import history, latest, value_at
+from storage.runs import abort_orphaned_runs, finish_run, last_runs, recent_runs, start_run
+from storage.writes import (
     WriteStats,
-    abort_orphaned_runs,
     company_key,
-    finish_run,
-    history,
-    last_runs,
-    latest,
-    recent_runs,
-    start_run,
-    value_at,
     write_funding_rounds,
     write_gpu_offers,
     write_items,

@@ -51,7 +51,8 @@ from spiders.market_hours import market_of
 from storage.alert_models import AlertEvent, QuarantinedObservation
 from storage.health import source_health
 from storage.models import CrawlRun, GpuOffer
-from storage.repository import SERIES, latest, recent_runs, recently_seen
+from storage.queries import SERIES, latest, recently_seen
+from storage.runs import recent_runs
 from storage.types import UTCDateTime
 
 __all__ = ["TREND_WEEKS", "build_weekly_report", "first_data_at"]
