@@ -580,6 +580,16 @@ def test_recent_runs_are_newest_first_and_limited(sessions: sessionmaker[Session
     assert [run.started_at for run in runs] == [T0 + 3 * HOUR, T0 + 2 * HOUR, T0 + HOUR]
 
 
+def test_recent_runs_before_a_time_leave_later_runs_out(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        for hours in (0, 1, 2, 3):
+            start_run(session, "azure_gpu", "schedule", T0 + hours * HOUR, pid=None)
+
+    with sessions() as session:
+        runs = recent_runs(session, "azure_gpu", limit=10, before=T0 + 2 * HOUR)
+    assert [run.started_at for run in runs] == [T0 + HOUR, T0]
+
+
 # --- engine and connection -------------------------------------------------------------------------
 
 
