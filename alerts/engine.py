@@ -28,7 +28,9 @@ from core.config.alerts import (
 from core.durations import format_duration
 from storage.alert_models import AlertEvent, AlertSilence, AlertState, QuarantinedObservation
 from storage.models import CrawlRun, FundingMention, FundingRound, GpuOffer
-from storage.repository import SERIES, company_key, last_runs, latest, recent_runs
+from storage.queries import SERIES, latest
+from storage.runs import last_runs, recent_runs
+from storage.writes import company_key
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from core.config.alerts import AlertsConfig
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Quote
-from storage.repository import finish_run, start_run, write_quotes
+from storage.runs import finish_run, start_run
 from storage.types import canonical_decimal
+from storage.writes import write_quotes
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import storage.alert_models  # noqa: F401 - registers the alert tables
 from core.config import AppConfig
 from monitor.report.build import build_weekly_report
-from monitor.report.render import render_html
+from monitor.report.rendering import render_html
 from monitor.report.week import report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade

@@ -26,7 +26,7 @@ from core.config import AppConfig, environment, redact
 from spiders.base import SourceSpider
 from storage.db import masked, session_factory
 from storage.models import CrawlRun
-from storage.repository import abort_orphaned_runs, finish_run, start_run
+from storage.runs import abort_orphaned_runs, finish_run, start_run
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from monitor.crawling import CrawlRunner, spider_classes
 from monitor.replay import ReplayServer, Reply, Route
 from storage.db import create_db_engine, masked, session_factory
 from storage.migrate import upgrade
-from storage.repository import latest
+from storage.queries import latest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 RouteBuilder = Callable[[Path], list[Route]]

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from core.config import AppConfig, SourceConfig
 from core.cron import crontab_trigger
 from core.durations import format_duration
-from storage.repository import recent_runs, recent_runs_with_details
-
-STALE_AFTER_INTERVALS = 3
+from storage.health import source_health as health_at
+from storage.runs import recent_runs, recent_runs_with_details
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class SourceHealth:
     failures_in_row: int
     last_success_at: datetime | None
     next_run_at: datetime | None
-    state: str  # ok, failing, stale, never, disabled
+    state: str  # ok, failing, stale, never, disabled: see storage.health
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,7 +47,8 @@ def schedule_text(section: SourceConfig | None) -> str:
     return text + (f" ({section.timezone})" if section.timezone != "UTC" else "")
 
 
-def _interval(section: SourceConfig, now: datetime) -> timedelta | None:
+def schedule_interval(section: SourceConfig, now: datetime) -> timedelta | None:
+    """The time between two scheduled runs (a cron's next two fire times after `now`); None: not scheduled."""
     if section.every is not None:
         return section.every
     if section.cron is not None:
@@ -74,25 +74,9 @@ def source_health(session: Session, config: AppConfig, kinds: dict[str, str], no
     for source in sorted(set(kinds) | set(config.sources)):
         section = config.sources.get(source)
         enabled = bool(section and section.enabled)
-        runs = [r for r in recent_runs(session, source, limit=50) if r.status != "running"]
-        last = runs[0] if runs else None
-        failures = 0
-        for run in runs:
-            if run.status == "succeeded":
-                break
-            failures += 1
-        success = next((r.started_at for r in runs if r.status == "succeeded"), None)
-        interval = _interval(section, now) if section else None
-        if not enabled:
-            state = "disabled"
-        elif last is None:
-            state = "never"
-        elif failures:
-            state = "failing"
-        elif interval and success and now - success > interval * STALE_AFTER_INTERVALS:
-            state = "stale"
-        else:
-            state = "ok"
+        health = health_at(recent_runs(session, source, limit=50), schedule_interval(section, now) if section else None,
+                           now, enabled=enabled)  # fmt: skip
+        last = health.last_run
         out.append(
             SourceHealth(
                 source=source,
@@ -102,10 +86,10 @@ def source_health(session: Session, config: AppConfig, kinds: dict[str, str], no
                 last_run_at=last.started_at if last else None,
                 last_status=last.status if last else None,
                 last_error=last.error if last else None,
-                failures_in_row=failures,
-                last_success_at=success,
+                failures_in_row=health.failures_in_row,
+                last_success_at=health.last_success_at,
                 next_run_at=_next_run(section, last.started_at if last else None, now) if enabled and section else None,
-                state=state,
+                state=health.state,
             )
         )
     return out

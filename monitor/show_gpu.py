@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.config.gpu import GpuConfig
 from core.tables import render_table
 from storage.models import GpuOffer
-from storage.repository import latest, value_at
+from storage.queries import latest, value_at
 
 SOLD_OUT = "售罄"
 MISSING = "—"

@@ -19,7 +19,7 @@ from core.tables import render_table
 from monitor.show_quotes import quotes_config
 from spiders.market_hours import MARKETS, is_trading_day, market_of
 from storage.models import CrawlRun, Quote
-from storage.repository import latest
+from storage.queries import latest
 
 __all__ = [
     "BOARDS_SOURCE",

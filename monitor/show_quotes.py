@@ -14,7 +14,7 @@ from core.config import AppConfig
 from core.config.quotes import QuotesConfig
 from core.tables import render_table
 from spiders.market_hours import MARKETS, market_of
-from storage.repository import latest
+from storage.queries import latest
 
 __all__ = ["add_parser", "cmd_show_quotes", "pe_ratio", "quotes_config", "watch_table"]
 

@@ -19,7 +19,8 @@ from spiders.runtime import config_for, database_url_for
 from spiders.validation import problems
 from storage.db import check_connection, create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.repository import WriteStats, finish_run, start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import WriteStats, write_items
 
 logger = logging.getLogger(__name__)
 

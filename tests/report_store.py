@@ -26,7 +26,8 @@ from spiders.parsers import (
     tencent_quotes,
 )
 from storage.alert_models import AlertEvent
-from storage.repository import finish_run, start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
 from tests.fixture_cases import load_case
 
 REPORT_MONDAY = date(2026, 11, 16)

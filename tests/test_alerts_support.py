@@ -28,7 +28,8 @@ from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertEvent, NotificationAttempt, OutboxNotification
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.repository import finish_run, start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -17,7 +17,7 @@ from spiders.parsers.autodl_public import REGION, find_price_objects, has_price_
 from spiders.sources.autodl_gpu import AutodlGpuSpider
 from spiders.validation import problems
 from storage.db import session_factory
-from storage.repository import latest
+from storage.queries import latest
 from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
 from tests.fixture_cases import case_names, load_case, offers_to_json
 

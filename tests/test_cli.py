@@ -16,7 +16,7 @@ from core.config import BUNDLED_CONFIG
 from core.tables import display_width, render_table
 from monitor.cli import main
 from storage.db import create_db_engine, session_factory
-from storage.repository import finish_run, start_run
+from storage.runs import finish_run, start_run
 
 SCHEDULED = '[sources.azure_gpu]\nevery = "6h"\n'
 TABLES = {"crawl_runs", "gpu_offers", "traffic_snapshots", "funding_rounds", "funding_mentions", "quotes"}

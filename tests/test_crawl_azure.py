@@ -12,7 +12,7 @@ from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from spiders.items import GpuOffer
 from storage.db import session_factory
-from storage.repository import latest
+from storage.queries import latest
 from tests.crawl_support import (
     AZURE_PATH,
     FAST_SETTINGS,

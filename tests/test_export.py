@@ -19,7 +19,7 @@ from core.config import AppConfig
 from monitor.export import add_parser, cmd_export, default_out, export_rows, write_csv, write_xlsx
 from spiders.items import FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.db import session_factory
-from storage.repository import write_funding_rounds, write_gpu_offers, write_quotes, write_traffic_snapshots
+from storage.writes import write_funding_rounds, write_gpu_offers, write_quotes, write_traffic_snapshots
 from tests.crawl_support import migrated
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from spiders.items import FundingRound
 from spiders.parsers import googlenews_funding, kr36_funding, pedaily_funding, techcrunch_funding
 from storage.db import session_factory
 from storage.models import FundingRound as FundingRoundRow
-from storage.repository import write_funding_rounds
+from storage.writes import write_funding_rounds
 from tests.crawl_support import migrated, write_config
 from tests.fixture_cases import load_case
 from tests.test_funding_crawl import ENDPOINT_PATHS, funding_routes

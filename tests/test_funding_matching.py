@@ -13,7 +13,7 @@ from spiders.items import FundingRound
 from storage.db import session_factory
 from storage.models import FundingMention
 from storage.models import FundingRound as RoundRow
-from storage.repository import write_funding_rounds
+from storage.writes import write_funding_rounds
 from tests.crawl_support import migrated
 
 DAY0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

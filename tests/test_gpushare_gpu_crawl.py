@@ -14,7 +14,7 @@ from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from spiders.sources.gpushare_gpu import GpushareGpuSpider
 from storage.db import session_factory
-from storage.repository import latest
+from storage.queries import latest
 from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
 
 SOURCE = "gpushare_gpu"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.health import stale_price_files
 from storage.db import session_factory
-from storage.repository import finish_run, start_run
+from storage.runs import finish_run, start_run
 from tests.crawl_support import migrated
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from spiders.items import GpuOffer
 from storage.db import session_factory
-from storage.repository import latest
+from storage.queries import latest
 from tests.crawl_support import FAST_SETTINGS, FIXTURES, count_offers, migrated, runs, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from core.config import BROWSER_ARGS
 from monitor.report.pdf import PdfError, html_to_pdf
-from monitor.report.render import render_html, write_report
+from monitor.report.rendering import render_html, write_report
 from tests.report_samples import MONDAY, sample_report
 
 CHROMIUM = "/usr/bin/chromium"

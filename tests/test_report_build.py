@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,8 @@ from monitor.report.model import WeeklyReport
 from monitor.report.week import ReportError, parse_week, report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.repository import start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
 from tests.report_store import REPORT_MONDAY, store_two_weeks
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -27,9 +28,11 @@ KINDS = {"azure_gpu": "gpu", "tencent_gpu": "gpu", "similarweb_api_traffic": "tr
          "similarweb_traffic": "traffic", "kr36_funding": "funding", "techcrunch_funding": "funding",
          "tencent_quotes": "quotes", "eastmoney_klines": "quotes", "eastmoney_boards": "quotes"}  # fmt: skip
 EVERY_DAY = {"every": "1d"}
+#: the stored sources ran once a week (on Wednesdays): their schedule says so
+EVERY_WEEK = {"every": "7d"}
 CONFIG = AppConfig.model_validate(
     {
-        "sources": dict.fromkeys(KINDS, EVERY_DAY),
+        "sources": dict.fromkeys(KINDS, EVERY_WEEK),
         "quotes": {
             "watch": [
                 {
@@ -186,7 +189,32 @@ def test_alerts_and_health_of_the_week(stored: tuple[Session, Any]) -> None:
     assert health["tencent_gpu"].state == "failing" and health["tencent_gpu"].failed == 3
     assert "HTTP 503" in (health["tencent_gpu"].last_error or "")
     assert health["azure_gpu"].state == "ok"
-    assert health["similarweb_traffic"].state == "stale"  # enabled, never ran this week
+    assert health["similarweb_traffic"].state == "never"  # enabled, never ran by the week's end
+    assert {s.source for s in report.health.problems} >= {"tencent_gpu", "similarweb_traffic"}
+
+
+def test_health_of_the_week_is_the_source_health_at_its_end(stored: tuple[Session, Any]) -> None:
+    """The same verdict `aipulse status` gives at the week's end (storage.health), whatever else happened."""
+    session, _ = stored
+    daily = CONFIG.model_copy(update={"sources": {**CONFIG.sources, "azure_gpu": CONFIG.sources["azure_gpu"]
+                                                  .model_copy(update={"every": timedelta(days=1)})}})  # fmt: skip
+    # azure_gpu's last success (Wednesday) is more than three daily intervals before Monday 00:00: stale.
+    assert {s.source: s for s in _report(session, daily).health.sources}["azure_gpu"].state == "stale"
+    # kr36_funding succeeded this week, then failed on Saturday: failing, though the week had a success.
+    _run_at(session, "kr36_funding", datetime(2026, 11, 21, 2, 0, tzinfo=UTC), "failed", "HTTP 502")
+    # similarweb_traffic last ran a month earlier: stale now, no longer "never".
+    _run_at(session, "similarweb_traffic", datetime(2026, 10, 20, 2, 0, tzinfo=UTC), "succeeded", None)
+    health = {s.source: s for s in _report(session).health.sources}
+    assert (health["kr36_funding"].state, health["kr36_funding"].succeeded, health["kr36_funding"].failed) == (
+        "failing", 1, 1)  # fmt: skip
+    assert health["kr36_funding"].last_error == "HTTP 502"
+    assert health["similarweb_traffic"].state == "stale"
+    assert health["similarweb_traffic"].last_success == datetime(2026, 10, 20, 2, 0, 5, tzinfo=UTC)
+
+
+def _run_at(session: Session, source: str, at: datetime, status: str, error: str | None) -> None:
+    run = start_run(session, source, "schedule", at, None)
+    finish_run(session, run.id, status=status, finished_at=at + timedelta(seconds=5), error=error)
 
 
 def test_a_week_without_data_says_why_each_section_is_empty(stored: tuple[Session, Any]) -> None:

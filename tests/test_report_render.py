@@ -18,16 +18,11 @@ import pytest
 from matplotlib import font_manager
 
 from monitor.report import charts
+from monitor.report.formatting import format_money, format_pct
 from monitor.report.labels import LABELS, UnknownLanguage, labels_for, no_data_text
 from monitor.report.model import NoData, WeeklyReport
-from monitor.report.render import (
-    format_money,
-    format_pct,
-    render_html,
-    render_markdown,
-    summary_text,
-    write_report,
-)
+from monitor.report.rendering import render_html, render_markdown, write_report
+from monitor.report.summary import summary_text
 from tests.report_samples import MONDAY, sample_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

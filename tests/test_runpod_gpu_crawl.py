@@ -12,7 +12,7 @@ from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route, SeenRequest
 from storage.db import session_factory
-from storage.repository import latest
+from storage.queries import latest
 from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
 
 pytestmark = pytest.mark.slow

@@ -22,7 +22,7 @@ from monitor.show_funding import (
 )
 from spiders.parsers import crunchbase_funding, kr36_funding, pedaily_funding
 from storage.db import session_factory
-from storage.repository import write_funding_rounds
+from storage.writes import write_funding_rounds
 from tests.crawl_support import migrated
 from tests.fixture_cases import load_case
 

@@ -11,7 +11,7 @@ from core.config.gpu import GpuConfig
 from monitor.show_gpu import gpu_rows, render_gpu_table
 from spiders.items import GpuOffer
 from storage.db import session_factory
-from storage.repository import write_gpu_offers
+from storage.writes import write_gpu_offers
 from tests.crawl_support import migrated
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)

@@ -17,7 +17,8 @@ from core.config import AppConfig
 from core.config.quotes import QuotesConfig
 from monitor.show_market import add_parser, cmd_show_market, latest_complete_week, previous_trading_day
 from storage.db import session_factory
-from storage.repository import finish_run, start_run, write_items
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
 from tests.crawl_support import migrated
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -14,7 +14,7 @@ from core.config import AppConfig
 from core.config.quotes import QuotesConfig
 from monitor.show_quotes import add_parser, cmd_show_quotes, pe_ratio
 from storage.db import session_factory
-from storage.repository import write_items
+from storage.writes import write_items
 from tests.crawl_support import migrated
 
 

@@ -23,7 +23,7 @@ from monitor.show_traffic import (
     render_traffic_table,
 )
 from storage.db import session_factory
-from storage.repository import write_traffic_snapshots
+from storage.writes import write_traffic_snapshots
 from tests.crawl_support import migrated
 
 OBSERVED = datetime(2026, 11, 12, 6, 0, tzinfo=UTC)

@@ -16,8 +16,9 @@ from spiders.items import TrafficSnapshot
 from spiders.parsers.similarweb_traffic import parse, parse_decoded
 from storage.db import session_factory
 from storage.models import TrafficSnapshot as StoredSnapshot
-from storage.repository import WriteStats, latest, write_traffic_snapshots
+from storage.queries import latest
 from storage.types import canonical_decimal
+from storage.writes import WriteStats, write_traffic_snapshots
 from tests.crawl_support import migrated
 from tests.fixture_cases import load_case
 

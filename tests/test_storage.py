@@ -19,17 +19,11 @@ from spiders import items
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import upgrade
 from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
-from storage.repository import (
+from storage.queries import history, latest, value_at
+from storage.runs import abort_orphaned_runs, finish_run, last_runs, recent_runs, start_run
+from storage.writes import (
     WriteStats,
-    abort_orphaned_runs,
     company_key,
-    finish_run,
-    history,
-    last_runs,
-    latest,
-    recent_runs,
-    start_run,
-    value_at,
     write_funding_rounds,
     write_gpu_offers,
     write_items,
@@ -584,6 +578,16 @@ def test_recent_runs_are_newest_first_and_limited(sessions: sessionmaker[Session
     with sessions() as session:
         runs = recent_runs(session, "azure_gpu", limit=3)
     assert [run.started_at for run in runs] == [T0 + 3 * HOUR, T0 + 2 * HOUR, T0 + HOUR]
+
+
+def test_recent_runs_before_a_time_leave_later_runs_out(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        for hours in (0, 1, 2, 3):
+            start_run(session, "azure_gpu", "schedule", T0 + hours * HOUR, pid=None)
+
+    with sessions() as session:
+        runs = recent_runs(session, "azure_gpu", limit=10, before=T0 + 2 * HOUR)
+    assert [run.started_at for run in runs] == [T0 + HOUR, T0]
 
 
 # --- engine and connection -------------------------------------------------------------------------

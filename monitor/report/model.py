@@ -186,7 +186,7 @@ class SourceWeek:
     failed: int
     last_success: datetime | None
     last_error: str | None
-    #: ok, failing (no success this week, failures), stale (no run this week), disabled
+    #: the source's health at the week's end (storage.health): ok, failing, stale, never, disabled
     state: str
 
 
@@ -197,7 +197,8 @@ class HealthSection:
 
     @property
     def problems(self) -> list[SourceWeek]:
-        return [s for s in self.sources if s.state in ("failing", "stale")]
+        """Sources to flag: failing, stale, or enabled and never run by the week's end."""
+        return [s for s in self.sources if s.state in ("failing", "stale", "never")]
 
 
 @dataclass(frozen=True)

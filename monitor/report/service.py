@@ -17,7 +17,8 @@ from core.config import AppConfig
 from core.cron import crontab_trigger
 from monitor.report.build import build_weekly_report
 from monitor.report.model import ReportWeek, WeeklyReport
-from monitor.report.render import render_html, stem_for, summary_text, write_report
+from monitor.report.rendering import render_html, stem_for, write_report
+from monitor.report.summary import summary_text
 from monitor.report.week import ReportError, report_week
 from storage.alert_models import OutboxNotification
 

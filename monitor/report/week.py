@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 from monitor.report.model import ReportWeek
 
-__all__ = ["ReportError", "parse_week", "report_week"]
+__all__ = ["TICK", "ReportError", "parse_week", "report_week"]
+
+#: the smallest step of a datetime: `week.end - TICK` is the last instant of the week
+TICK = timedelta(microseconds=1)
 
 
 class ReportError(ValueError):

@@ -1,4 +1,4 @@
-"""Idempotent writes of observations and the reads later features need (latest, value at a time, history)."""
+"""Idempotent writes of observations: a fact seen again extends what is stored instead of repeating it."""
 
 from __future__ import annotations
 
@@ -6,32 +6,35 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy.orm import Session
 
-from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
+from storage.models import Base, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
+from storage.queries import SERIES
 from storage.types import canonical_decimal
+
+__all__ = [
+    "WRITERS",
+    "WriteStats",
+    "company_key",
+    "write_funding_rounds",
+    "write_gpu_offers",
+    "write_items",
+    "write_quotes",
+    "write_traffic_snapshots",
+]
 
 M = TypeVar("M", bound=Base)
 
-#: kind -> (model, columns that name one series, the column that orders it in time)
-SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
-    "gpu": (GpuOffer, ("source", "provider", "instance_type", "region", "billing"), "observed_at"),
-    "traffic": (TrafficSnapshot, ("source", "domain", "granularity"), "period_start"),
-    "quotes": (Quote, ("symbol",), "quote_time"),
-    "funding": (FundingRound, ("company_key", "round"), "published_at"),
-}
 GPU_VALUES = (
     "gpu_model", "gpu_variant", "gpu_count", "vcpus", "memory_gb", "disk",
     "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
-#: the upper bound of recently_seen(): no observation is later
-FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 FUNDING_MATCH_WINDOW = timedelta(days=14)
 #: two reports of one round may differ by this much in amount (USD) and still be the same round
 FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
@@ -265,150 +268,3 @@ def write_items(
 def _columns(model: type[Base], row: Mapping[str, Any]) -> dict[str, Any]:
     names = set(model.__table__.columns.keys())
     return {k: v for k, v in row.items() if k in names and k not in ("id", "run_id")}
-
-
-# --- reads -----------------------------------------------------------------------------------------
-
-
-def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select[Any]]:
-    model = SERIES[kind][0]
-    query = select(model)
-    for name, value in filters.items():
-        column: InstrumentedAttribute[Any] = getattr(model, name)
-        query = query.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
-    return model, query
-
-
-def recently_seen(model: type[Base], since: datetime) -> Any:
-    """Rows last seen at or after `since`, as a condition the index on last_seen_at serves.
-
-    With only a lower bound SQLite's planner guesses a quarter of the table matches and scans the whole series
-    index instead; a closed range (up to FAR_FUTURE, which cuts nothing) makes it read just the recent rows: a
-    year of hourly GPU rows grouped in 1.1 s instead of 9.9 s.
-    """
-    column = model.last_seen_at  # type: ignore[attr-defined]
-    return and_(column >= since, column <= FAR_FUTURE)
-
-
-def latest(
-    session: Session, kind: str, at: datetime | None = None, *, seen_since: datetime | None = None, **filters: Any
-) -> list[Any]:
-    """The latest row of every series matching `filters` (as of `at`, when given).
-
-    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted). The
-    grouping then reads recent rows only: the rows of one series never overlap in time, so when its state in
-    force at `at` was seen since `seen_since`, no older row of it was.
-    """
-    model, key, order = SERIES[kind]
-    order_col = getattr(model, order)
-    key_cols = [getattr(model, k) for k in key]
-    newest = select(*key_cols, func.max(order_col).label("newest"))
-    if seen_since is not None:
-        newest = newest.where(recently_seen(model, seen_since))
-    for name, value in filters.items():
-        column = getattr(model, name)
-        newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
-    if at is not None:
-        newest = newest.where(order_col <= (at.date() if order == "period_start" else at))
-    sub = newest.group_by(*key_cols).subquery()
-    join = and_(*(getattr(model, k) == sub.c[k] for k in key), order_col == sub.c.newest)
-    query = select(model).join(sub, join)
-    if kind == "traffic":
-        query = query.order_by(model.revision)  # type: ignore[attr-defined]
-    rows: dict[tuple[Any, ...], Any] = {}
-    for row in session.scalars(query):
-        rows[tuple(getattr(row, k) for k in key)] = row  # the highest revision wins
-    return list(rows.values())
-
-
-def value_at(session: Session, kind: str, series: Mapping[str, Any], at: datetime) -> Any | None:
-    """The series' row in force at `at`: the newest observation at or before that time."""
-    found = latest(session, kind, at=at, **series)
-    return found[0] if found else None
-
-
-def history(
-    session: Session, kind: str, series: Mapping[str, Any], since: datetime, until: datetime | None = None
-) -> list[Any]:
-    """A series' rows over a window, oldest first, starting with the state in force at `since`."""
-    model, _, order = SERIES[kind]
-    order_col = getattr(model, order)
-    start: Any = since.date() if order == "period_start" else since
-    _, query = _filtered(kind, series)
-    query = query.where(order_col > start)
-    if until is not None:
-        query = query.where(order_col <= (until.date() if order == "period_start" else until))
-    rows = list(session.scalars(query.order_by(order_col)))
-    before = value_at(session, kind, series, since)
-    return ([before] if before is not None else []) + rows
-
-
-# --- crawl runs ------------------------------------------------------------------------------------
-
-RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "aborted", "cancelled")
-
-
-def start_run(session: Session, source: str, trigger: str, started_at: datetime, pid: int | None) -> CrawlRun:
-    """Insert a `running` row for a run that starts now."""
-    run = CrawlRun(source=source, trigger=trigger, status="running", started_at=started_at, pid=pid)
-    session.add(run)
-    session.flush()
-    return run
-
-
-def finish_run(
-    session: Session,
-    run_id: int,
-    *,
-    status: str,
-    finished_at: datetime,
-    stored: int = 0,
-    unchanged: int = 0,
-    dropped: int = 0,
-    requests: int = 0,
-    error: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> CrawlRun:
-    """Close a run with its outcome; a run already closed keeps its first outcome."""
-    if status not in RUN_STATUSES or status == "running":
-        raise ValueError(f"not a final run status: {status!r}")
-    run = session.get(CrawlRun, run_id)
-    if run is None:
-        raise LookupError(f"no crawl run {run_id}")
-    if run.status == "running":
-        run.status, run.finished_at, run.error = status, finished_at, error
-        run.items_stored, run.items_unchanged, run.items_dropped, run.requests = stored, unchanged, dropped, requests
-        run.details = details
-    return run
-
-
-def abort_orphaned_runs(session: Session, now: datetime, *, alive: Iterable[int] = ()) -> list[int]:
-    """Close as `aborted` every `running` row whose process is gone (its pid not in `alive`)."""
-    alive_pids = set(alive)
-    closed: list[int] = []
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
-        if run.pid is not None and run.pid in alive_pids:
-            continue
-        run.status, run.finished_at = "aborted", now
-        run.error = "the process running this crawl ended without closing it (killed or crashed)"
-        closed.append(run.id)
-    return closed
-
-
-def recent_runs(session: Session, source: str, limit: int = 10) -> list[CrawlRun]:
-    """The newest runs of one source, newest first."""
-    query = select(CrawlRun).where(CrawlRun.source == source).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-    return list(session.scalars(query.limit(limit)))
-
-
-def recent_runs_with_details(session: Session, limit: int = 2000) -> list[CrawlRun]:
-    """The newest finished runs that recorded details, newest first."""
-    query = select(CrawlRun).where(CrawlRun.details.is_not(None), CrawlRun.status == "succeeded")
-    return list(session.scalars(query.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)))
-
-
-def last_runs(session: Session) -> dict[str, CrawlRun]:
-    """The newest run of every source that ever ran."""
-    newest = select(CrawlRun.source, func.max(CrawlRun.id).label("newest")).group_by(CrawlRun.source).subquery()
-    query = select(CrawlRun).join(newest, CrawlRun.id == newest.c.newest)
-    return {run.source: run for run in session.scalars(query)}

@@ -1,0 +1,130 @@
+"""Section 1 of the weekly report: GPU rental offers at the week's end and the cheapest price per GPU-hour trend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Float, Integer, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from core.config.gpu import GpuConfig
+from monitor.report.build_runs import WeekRuns
+from monitor.report.model import GpuLine, GpuSection, GpuTrend, ReportWeek
+from monitor.report.week import TICK
+from monitor.show_gpu import last_priced
+from monitor.show_traffic import change_pct
+from storage.models import GpuOffer
+from storage.queries import SERIES, latest, recently_seen
+from storage.types import UTCDateTime
+
+__all__ = ["GPU_GONE_AFTER", "TREND_WEEKS", "gpu_section", "gpu_trend"]
+
+#: how many weeks the GPU price chart covers, this one included
+TREND_WEEKS = 8
+#: an offer not seen for this long before the week is gone from the table (it is listed as stale until then)
+GPU_GONE_AFTER = timedelta(days=28)
+
+
+def _key(offer: Any) -> tuple[Any, ...]:
+    return tuple(getattr(offer, name) for name in SERIES["gpu"][1])
+
+
+def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Sequence[str], runs: WeekRuns) -> GpuSection:
+    """The week-end state of every offer (change vs a week earlier) and the 8-week price-per-GPU-hour trend."""
+    filters: dict[str, Any] = {"gpu_model": list(models)} if models else {}
+    at, week_before = week.end - TICK, week.start - TICK
+    # An offer not seen for GPU_GONE_AFTER before the week was delisted: not part of this week's market.
+    recent = week.start - GPU_GONE_AFTER
+    previous = {_key(o): o for o in latest(session, "gpu", at=week_before, seen_since=recent, **filters)}
+    lines: list[GpuLine] = []
+    for offer in latest(session, "gpu", at=at, seen_since=recent, **filters):
+        priced = offer if offer.price is not None else last_priced(session, offer, at)
+        before = previous.get(_key(offer))
+        if before is not None and before.price is None:
+            before = last_priced(session, before, week_before)
+        per_gpu = priced.price_per_gpu_hour if priced is not None else None
+        lines.append(
+            GpuLine(
+                model=offer.gpu_model + (f" {offer.gpu_variant}" if offer.gpu_variant else ""),
+                provider=offer.provider,
+                instance=offer.instance_type,
+                region=offer.region,
+                billing=offer.billing,
+                gpus=offer.gpu_count,
+                vcpus=offer.vcpus,
+                memory_gb=offer.memory_gb,
+                disk=offer.disk,
+                price=priced.price if priced is not None else None,
+                per_gpu_hour=per_gpu,
+                currency=offer.currency,
+                change_pct=change_pct(per_gpu, before.price_per_gpu_hour if before is not None else None),
+                sold_out=not offer.available,
+                price_is_last_known=offer.price is None and priced is not None,
+                stale=offer.last_seen_at < week.start,
+                last_seen=offer.last_seen_at,
+                source=offer.source,
+            )
+        )
+    lines.sort(key=lambda g: (g.model, g.per_gpu_hour is None, g.per_gpu_hour or 0, g.provider, g.instance))
+    first_day = week.monday - timedelta(days=7 * (TREND_WEEKS - 1))
+    trend, unconverted = gpu_trend(session, fx, week, first_day, models)
+    empty = None if lines else runs.why_empty(runs.of_kind("gpu"))
+    return GpuSection(lines, trend, fx.fx_base, first_day, unconverted, fx.fx_date, empty)
+
+
+def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
+    """Whole days from `origin` to `column`, computed by the database (SQLite keeps UTC datetimes as text)."""
+    if dialect == "sqlite":
+        text = origin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return cast(func.julianday(column) - func.julianday(text), Integer)  # truncated: clamped to >= 0 below
+    return cast(func.floor(func.extract("epoch", column - literal(origin, UTCDateTime())) / 86400), Integer)
+
+
+def gpu_trend(
+    session: Session, fx: GpuConfig, week: ReportWeek, first_day: date, models: Sequence[str]
+) -> tuple[list[GpuTrend], list[str]]:
+    """Per model and provider, the cheapest price per GPU-hour in force on each day from `first_day` to the
+    week's Sunday, converted to the fx base currency; also the currencies that had no rate.
+
+    The database groups the rows by the days they span (first day seen, last day seen), so a year of hourly
+    rows comes back as a few thousand groups; a chart needs no more than float precision.
+    """
+    origin = week.start - timedelta(days=(week.monday - first_day).days)
+    dialect = session.get_bind().dialect.name
+    first = _day_index(GpuOffer.observed_at, origin, dialect)
+    last = _day_index(GpuOffer.last_seen_at, origin, dialect)
+    cheapest_value = func.min(cast(GpuOffer.price_per_gpu_hour, Float))
+    query = (
+        select(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last, cheapest_value)
+        .where(GpuOffer.observed_at < week.end, recently_seen(GpuOffer, origin))
+        .where(GpuOffer.price_per_gpu_hour.is_not(None))
+        .group_by(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last)
+    )
+    if models:
+        query = query.where(GpuOffer.gpu_model.in_(list(models)))
+    days_shown = (week.sunday - first_day).days
+    cheapest: dict[tuple[str, str], dict[int, float]] = {}
+    unconverted: set[str] = set()
+    for model, provider, currency, first_index, last_index, value in session.execute(query):
+        rate = fx.convert(Decimal(1), currency, fx.fx_base)
+        if rate is None:
+            unconverted.add(currency)
+            continue
+        converted = float(value) * float(rate)
+        days = cheapest.setdefault((model, provider), {})
+        for day in range(max(int(first_index), 0), min(int(last_index), days_shown) + 1):
+            if day not in days or converted < days[day]:
+                days[day] = converted
+    trend = [
+        GpuTrend(
+            model,
+            provider,
+            [(first_day + timedelta(days=d), Decimal(repr(round(v, 6)))) for d, v in sorted(days.items())],
+        )
+        for (model, provider), days in sorted(cheapest.items())
+        if days
+    ]
+    return trend, sorted(unconverted)

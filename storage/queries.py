@@ -1,0 +1,97 @@
+"""Reads of stored observations: the latest row of each series, the row in force at a time, a series' history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from storage.models import Base, FundingRound, GpuOffer, Quote, TrafficSnapshot
+
+__all__ = ["FAR_FUTURE", "SERIES", "history", "latest", "recently_seen", "value_at"]
+
+#: kind -> (model, columns that name one series, the column that orders it in time)
+SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
+    "gpu": (GpuOffer, ("source", "provider", "instance_type", "region", "billing"), "observed_at"),
+    "traffic": (TrafficSnapshot, ("source", "domain", "granularity"), "period_start"),
+    "quotes": (Quote, ("symbol",), "quote_time"),
+    "funding": (FundingRound, ("company_key", "round"), "published_at"),
+}
+#: the upper bound of recently_seen(): no observation is later
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select[Any]]:
+    model = SERIES[kind][0]
+    query = select(model)
+    for name, value in filters.items():
+        column: InstrumentedAttribute[Any] = getattr(model, name)
+        query = query.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+    return model, query
+
+
+def recently_seen(model: type[Base], since: datetime) -> Any:
+    """Rows last seen at or after `since`, as a condition the index on last_seen_at serves.
+
+    With only a lower bound SQLite's planner guesses a quarter of the table matches and scans the whole series
+    index instead; a closed range (up to FAR_FUTURE, which cuts nothing) makes it read just the recent rows: a
+    year of hourly GPU rows grouped in 1.1 s instead of 9.9 s.
+    """
+    column = model.last_seen_at  # type: ignore[attr-defined]
+    return and_(column >= since, column <= FAR_FUTURE)
+
+
+def latest(
+    session: Session, kind: str, at: datetime | None = None, *, seen_since: datetime | None = None, **filters: Any
+) -> list[Any]:
+    """The latest row of every series matching `filters` (as of `at`, when given).
+
+    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted). The
+    grouping then reads recent rows only: the rows of one series never overlap in time, so when its state in
+    force at `at` was seen since `seen_since`, no older row of it was.
+    """
+    model, key, order = SERIES[kind]
+    order_col = getattr(model, order)
+    key_cols = [getattr(model, k) for k in key]
+    newest = select(*key_cols, func.max(order_col).label("newest"))
+    if seen_since is not None:
+        newest = newest.where(recently_seen(model, seen_since))
+    for name, value in filters.items():
+        column = getattr(model, name)
+        newest = newest.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+    if at is not None:
+        newest = newest.where(order_col <= (at.date() if order == "period_start" else at))
+    sub = newest.group_by(*key_cols).subquery()
+    join = and_(*(getattr(model, k) == sub.c[k] for k in key), order_col == sub.c.newest)
+    query = select(model).join(sub, join)
+    if kind == "traffic":
+        query = query.order_by(model.revision)  # type: ignore[attr-defined]
+    rows: dict[tuple[Any, ...], Any] = {}
+    for row in session.scalars(query):
+        rows[tuple(getattr(row, k) for k in key)] = row  # the highest revision wins
+    return list(rows.values())
+
+
+def value_at(session: Session, kind: str, series: Mapping[str, Any], at: datetime) -> Any | None:
+    """The series' row in force at `at`: the newest observation at or before that time."""
+    found = latest(session, kind, at=at, **series)
+    return found[0] if found else None
+
+
+def history(
+    session: Session, kind: str, series: Mapping[str, Any], since: datetime, until: datetime | None = None
+) -> list[Any]:
+    """A series' rows over a window, oldest first, starting with the state in force at `since`."""
+    model, _, order = SERIES[kind]
+    order_col = getattr(model, order)
+    start: Any = since.date() if order == "period_start" else since
+    _, query = _filtered(kind, series)
+    query = query.where(order_col > start)
+    if until is not None:
+        query = query.where(order_col <= (until.date() if order == "period_start" else until))
+    rows = list(session.scalars(query.order_by(order_col)))
+    before = value_at(session, kind, series, since)
+    return ([before] if before is not None else []) + rows
