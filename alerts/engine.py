@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.notify import enqueue
-from core.config.alerts import (
-    AlertsConfig,
+from alerts.outbox import enqueue
+from core.config.alert_rules import (
     AnyRule,
     AvailabilityRule,
     ChangeRule,
@@ -25,6 +24,7 @@ from core.config.alerts import (
     SpikeRule,
     ThresholdRule,
 )
+from core.config.alerts import AlertsConfig
 from core.durations import format_duration
 from storage.alert_models import AlertEvent, AlertSilence, AlertState, QuarantinedObservation
 from storage.models import CrawlRun, FundingMention, FundingRound, GpuOffer

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import Transition, evaluate_after_run, tick
-from alerts.notify import DeliveryReport, deliver_pending
+from alerts.outbox import DeliveryReport, deliver_pending
 from core.config.alerts import AlertsConfig
 
 logger = logging.getLogger(__name__)
