@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from alerts.engine import silence, unsilence
+from alerts.silences import silence, unsilence
 from storage.alert_models import AlertState, OutboxNotification, QuarantinedObservation
 from tests.test_alerts_support import (
     DAY,
