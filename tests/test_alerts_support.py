@@ -152,6 +152,19 @@ def alerts_config(
     return AlertsConfig.model_validate(data)
 
 
+def hook_config(hook: HttpReceiver, *rules: Mapping[str, Any], **options: Any) -> AlertsConfig:
+    """An `[alerts]` section whose one target, `ops`, is the webhook `hook`."""
+    return alerts_config({"ops": [hook.url()]}, list(rules), **options)
+
+
+#: The scenarios' usual rule: aliyun's A100-80G price down 5 % or more, with a resolved notice.
+DROP: dict[str, Any] = {
+    "name": "a100-aliyun-drop", "kind": "change", "item": "gpu", "pct": 5, "direction": "down",
+    "select": {"gpu_model": "A100-80G", "provider": "aliyun"}, "notify": ["ops"], "send_resolved": True,
+}  # fmt: skip
+QUALITY = {"name": "data-quality", "kind": "health", "check": "quality", "notify": ["ops"]}
+
+
 # --- the store -------------------------------------------------------------------------------------
 
 
