@@ -22,8 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage.alert_models  # noqa: F401 - registers the alert tables until storage.models imports them
-from alerts.engine import Transition, evaluate_after_run, tick
+from alerts.engine import evaluate_after_run, tick
 from alerts.outbox import DeliveryReport, deliver_pending
+from alerts.states import Transition
 from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertEvent, NotificationAttempt, OutboxNotification
 from storage.db import create_db_engine, session_factory
