@@ -12,8 +12,10 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.engine import active_silences, preview, silence, unsilence
-from alerts.notify import deliver_pending, enqueue_test, pending_count, shown_destination
+from alerts.destinations import shown_destination
+from alerts.engine import preview
+from alerts.outbox import deliver_pending, enqueue_test, pending_count
+from alerts.silences import active_silences, silence, unsilence
 from core.config.alerts import AlertsConfig
 from core.durations import format_duration, parse_duration
 from core.tables import render_table

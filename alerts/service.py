@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.engine import Transition, evaluate_after_run, tick
-from alerts.notify import DeliveryReport, deliver_pending
+from alerts.engine import evaluate_after_run, tick
+from alerts.outbox import DeliveryReport, deliver_pending
+from alerts.states import Transition
 from core.config.alerts import AlertsConfig
 
 logger = logging.getLogger(__name__)

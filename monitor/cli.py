@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from alerts.apprise_adapter import check_target_urls
 from alerts.cli import AlertsCliError
 from alerts.cli import add_parser as add_alerts_parser
 from alerts.cli import run as run_alerts
@@ -62,9 +63,10 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _config(args: argparse.Namespace) -> AppConfig:
-    config = load_config(args.config)
+def _config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
+    config = load_config(path or args.config)
     check_sources(config, spider_classes())
+    check_target_urls(config.alerts, str(config.path or "configuration"))
     return config
 
 
@@ -98,8 +100,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(BUNDLED_CONFIG, target)
         print(f"{target}: starter configuration written")
-    config = load_config(target)
-    check_sources(config, spider_classes())
+    config = _config(args, target)
     _database(config, migrate=True)
     print(f"database {masked(config.database_url())}: migrated to the newest schema")
     return 0

@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from alerts.engine import silence, unsilence
-from storage.alert_models import AlertState, OutboxNotification, QuarantinedObservation
+from storage.alert_models import QuarantinedObservation
 from tests.test_alerts_support import (
     DAY,
+    DROP,
     HOUR,
+    QUALITY,
     T0,
     HttpReceiver,
-    SmtpReceiver,
     Store,
-    alerts_config,
     funding_row,
     gpu_row,
     gpushare_row,
+    hook_config,
     month,
     quote_row,
     traffic_row,
-    wait_for,
 )
-
-DROP = {
-    "name": "a100-aliyun-drop", "kind": "change", "item": "gpu", "pct": 5, "direction": "down",
-    "select": {"gpu_model": "A100-80G", "provider": "aliyun"}, "notify": ["ops"], "send_resolved": True,
-}  # fmt: skip
-QUALITY = {"name": "data-quality", "kind": "health", "check": "quality", "notify": ["ops"]}
 
 
 @pytest.fixture
@@ -57,17 +47,13 @@ def hook() -> Iterator[HttpReceiver]:
     receiver.stop()
 
 
-def config(hook: HttpReceiver, *rules: dict[str, Any], **options: Any) -> Any:
-    return alerts_config({"ops": [hook.url()]}, list(rules), **options)
-
-
 # --- the scenarios of the issue -------------------------------------------------------------------
 
 
 def test_a100_price_drop_sends_one_message_none_while_unchanged_and_a_resolved_notice_when_it_returns(
     store: Store, hook: HttpReceiver
 ) -> None:
-    cfg = config(hook, DROP)
+    cfg = hook_config(hook, DROP)
 
     assert store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0) == []
     dropped = store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
@@ -91,7 +77,7 @@ def test_a100_price_drop_sends_one_message_none_while_unchanged_and_a_resolved_n
 def test_kimi_traffic_forty_percent_above_its_history_is_a_spike(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "traffic-spike", "kind": "spike", "item": "traffic", "select": {"domain": "kimi.com"},
             "window": "400d", "z": 3.5, "min_abs_change": 1_000_000, "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
     visits = [98_100_000, 101_500_000, 99_200_000, 103_000_000, 100_400_000, 97_800_000, 102_300_000, 100_900_000]
     history = [traffic_row(month(i), count) for i, count in enumerate(visits)]
 
@@ -111,7 +97,7 @@ def test_kimi_traffic_forty_percent_above_its_history_is_a_spike(sqlite_store: S
 def test_new_100m_ai_round_reported_by_two_outlets_sends_one_message(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "big-ai-rounds", "kind": "new", "item": "funding", "ai_related": True,
             "amount_usd_min": 50e6, "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
     outlets = [
         funding_row("kr36_funding", "https://36kr.com/p/1"),
         funding_row("pedaily_funding", "https://news.pedaily.cn/1.shtml", headline="月之暗面获1亿美元B轮"),
@@ -138,7 +124,7 @@ def test_stock_down_six_percent_against_previous_close_sends_one_message(
 ) -> None:
     rule = {"name": "daily-move", "kind": "change", "item": "quotes", "select": {"symbol": "002230.SZ"},
             "baseline": "prev_close", "pct": 5, "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
 
     sqlite_store.cycle(cfg, "sina_quotes", "quotes", [quote_row(T0, "47.00", "50.00")], T0)
     sqlite_store.cycle(cfg, "sina_quotes", "quotes", [quote_row(T0 + HOUR, "46.80", "50.00")], T0 + HOUR)
@@ -150,7 +136,7 @@ def test_stock_down_six_percent_against_previous_close_sends_one_message(
 def test_halted_stock_without_a_price_sends_nothing(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "daily-move", "kind": "change", "item": "quotes", "baseline": "prev_close", "pct": 5,
             "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule, quality={"enabled": True})
+    cfg = hook_config(hook, rule, quality={"enabled": True})
 
     transitions = sqlite_store.cycle(cfg, "sina_quotes", "quotes", [quote_row(T0, None, "50.00", status="halted")], T0)
 
@@ -160,7 +146,7 @@ def test_halted_stock_without_a_price_sends_nothing(sqlite_store: Store, hook: H
 def test_sold_out_a800_back_in_stock_sends_one_message(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "a800-restock", "kind": "availability", "item": "gpu", "select": {"gpu_model": "A800-80G"},
             "on": ["back_in_stock"], "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
 
     sqlite_store.cycle(cfg, "gpushare_gpu", "gpu", [gpushare_row(T0, available=True)], T0)
     sqlite_store.cycle(cfg, "gpushare_gpu", "gpu", [gpushare_row(T0 + HOUR, available=False)], T0 + HOUR)
@@ -177,7 +163,7 @@ def test_source_failing_three_runs_in_a_row_alerts_once_then_sends_one_recovery_
 ) -> None:
     rule = {"name": "source-failing", "kind": "health", "check": "failing", "runs": 3, "send_resolved": True,
             "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
 
     for i in range(4):
         store.cycle(cfg, "aliyun_gpu", None, at=T0 + i * HOUR, status="failed", error="HTTP 503 from ecs-buy")
@@ -197,7 +183,7 @@ def test_price_ten_times_higher_in_one_observation_is_quarantined_and_raises_a_h
     sqlite_store: Store, hook: HttpReceiver
 ) -> None:
     rise = {**DROP, "name": "a100-rise", "direction": "up"}
-    cfg = config(hook, DROP, rise, QUALITY)
+    cfg = hook_config(hook, DROP, rise, QUALITY)
 
     sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
     jump = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="347.4")], T0 + HOUR)
@@ -218,7 +204,7 @@ def test_a_new_level_seen_twice_in_a_row_is_accepted_and_alerts_as_a_change(
     sqlite_store: Store, hook: HttpReceiver
 ) -> None:
     rule = {"name": "quote-jump", "kind": "change", "item": "quotes", "pct": 50, "notify": ["ops"]}
-    cfg = config(hook, rule, QUALITY)
+    cfg = hook_config(hook, rule, QUALITY)
 
     sqlite_store.cycle(cfg, "sina_quotes", "quotes", [quote_row(T0, "50.00", "49.00")], T0)
     sqlite_store.cycle(cfg, "sina_quotes", "quotes", [quote_row(T0 + DAY, "500.00", "50.00")], T0 + DAY)
@@ -236,7 +222,7 @@ def test_a_new_level_seen_twice_in_a_row_is_accepted_and_alerts_as_a_change(
 
 def test_negative_funding_amount_is_quarantined_not_announced(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "rounds", "kind": "new", "item": "funding", "notify": ["ops"]}
-    cfg = config(hook, rule, QUALITY)
+    cfg = hook_config(hook, rule, QUALITY)
 
     sqlite_store.cycle(
         cfg, "kr36_funding", "funding", [funding_row("kr36_funding", "https://36kr.com/p/9", amount_min=-5)], T0
@@ -245,125 +231,10 @@ def test_negative_funding_amount_is_quarantined_not_announced(sqlite_store: Stor
     assert len(hook.messages) == 1 and "negative amount_min -5" in hook.titles()[0]
 
 
-# --- lifecycle: for, repeat, cooldown, silences, idempotence --------------------------------------
-
-
-def test_pending_alert_fires_only_after_its_for_duration(sqlite_store: Store, hook: HttpReceiver) -> None:
-    rule = {"name": "cheap-a100", "kind": "threshold", "item": "gpu", "field": "price_per_gpu_hour", "op": "<",
-            "value": 32, "for": "2h", "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
-
-    pending = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="31.00")], T0)
-    early = sqlite_store.tick(cfg, T0 + HOUR)
-    fired = sqlite_store.tick(cfg, T0 + 2 * HOUR + timedelta(seconds=11))
-    sqlite_store.deliver(cfg, T0 + 3 * HOUR)
-
-    assert [t.transition for t in pending] == ["pending"] and early == []
-    assert [t.transition for t in fired] == ["firing"]
-    assert hook.titles() == ["[ALERT] aliyun A100-80G · cn-beijing · on_demand (ecs.gn7e-c16g1.4xlarge): 31 CNY/GPU·h"]
-    assert "Condition: price_per_gpu_hour < 32" in hook.messages[0].body
-
-
-def test_pending_alert_is_cleared_without_a_message_when_the_condition_stops_holding(
-    sqlite_store: Store, hook: HttpReceiver
-) -> None:
-    rule = {"name": "cheap-a100", "kind": "threshold", "item": "gpu", "field": "price_per_gpu_hour", "op": "<",
-            "value": 32, "for": "2h", "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="31.00")], T0)
-    cleared = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="33.00")], T0 + HOUR)
-    sqlite_store.tick(cfg, T0 + 5 * HOUR)
-
-    assert [t.transition for t in cleared] == ["cleared"]
-    assert hook.messages == []
-
-
-def test_firing_alert_repeats_after_its_repeat_interval(sqlite_store: Store, hook: HttpReceiver) -> None:
-    rule = {"name": "cheap-a100", "kind": "threshold", "item": "gpu", "field": "price_per_gpu_hour", "op": "<",
-            "value": 32, "repeat_interval": "1d", "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="31.00")], T0)
-    assert sqlite_store.tick(cfg, T0 + 12 * HOUR) == []
-    repeat = sqlite_store.tick(cfg, T0 + DAY + HOUR)
-    sqlite_store.deliver(cfg, T0 + DAY + HOUR)
-
-    assert [t.transition for t in repeat] == ["repeat"]
-    assert [title.split(" ")[0] for title in hook.titles()] == ["[ALERT]", "[STILL"]
-
-
-def test_refiring_within_cooldown_is_held_back_and_sent_once_the_cooldown_ends(
-    sqlite_store: Store, hook: HttpReceiver
-) -> None:
-    rule = {"name": "cheap-a100", "kind": "threshold", "item": "gpu", "field": "price_per_gpu_hour", "op": "<",
-            "value": 32, "cooldown": "6h", "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="31.00")], T0)
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="33.00")], T0 + HOUR)
-    again = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + 2 * HOUR, price="30.00")], T0 + 2 * HOUR)
-    assert [(t.transition, t.suppressed) for t in again] == [("firing", "cooldown")]
-    assert len(hook.messages) == 1
-
-    late = sqlite_store.tick(cfg, T0 + 7 * HOUR)
-    sqlite_store.deliver(cfg, T0 + 7 * HOUR)
-
-    assert [(t.transition, t.notified) for t in late] == [("firing", True)]
-    assert len(hook.messages) == 2 and "30 CNY/GPU·h" in hook.titles()[1]
-
-
-def test_silenced_series_sends_nothing_and_the_alert_goes_out_when_the_silence_is_lifted(
-    sqlite_store: Store, hook: HttpReceiver
-) -> None:
-    cfg = config(hook, DROP)
-    with sqlite_store.sessions.begin() as session:
-        silence(session, DROP["name"], {"gpu_model": "A100-80G"}, T0 + DAY, now=T0)
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-    muted = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-    assert [(t.transition, t.suppressed) for t in muted] == [("firing", "silenced")]
-    assert hook.messages == []
-
-    with sqlite_store.sessions.begin() as session:
-        assert unsilence(session, DROP["name"], now=T0 + 2 * HOUR) == 1
-    sqlite_store.tick(cfg, T0 + 2 * HOUR)
-    sqlite_store.deliver(cfg, T0 + 2 * HOUR)
-
-    assert len(hook.messages) == 1
-
-
-def test_silence_on_other_series_does_not_mute_this_one(sqlite_store: Store, hook: HttpReceiver) -> None:
-    cfg = config(hook, DROP)
-    with sqlite_store.sessions.begin() as session:
-        silence(session, DROP["name"], {"region": "cn-shanghai"}, T0 + DAY, now=T0)
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-
-    assert len(hook.messages) == 1
-
-
-def test_evaluating_the_same_run_twice_changes_nothing(sqlite_store: Store, hook: HttpReceiver) -> None:
-    cfg = config(hook, DROP, QUALITY)
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-    run_id = sqlite_store.run("aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-
-    first = sqlite_store.evaluate(cfg, run_id, T0 + HOUR)
-    second = sqlite_store.evaluate(cfg, run_id, T0 + HOUR + timedelta(minutes=1))
-    sqlite_store.deliver(cfg, T0 + 2 * HOUR)
-
-    assert len(first) == 1 and second == []
-    assert len(sqlite_store.outbox()) == 1 and len(hook.messages) == 1
-
-
-# --- other rule kinds -----------------------------------------------------------------------------
-
-
 def test_change_against_n_days_ago_and_rolling_median(sqlite_store: Store, hook: HttpReceiver) -> None:
     weekly = {**DROP, "name": "a100-week", "baseline": "n_days_ago", "days": 7, "send_resolved": False}
     median = {**DROP, "name": "a100-median", "baseline": "rolling_median", "window": "30d", "send_resolved": False}
-    cfg = config(hook, weekly, median)
+    cfg = hook_config(hook, weekly, median)
     for day, price in enumerate(["34.00", "34.50", "33.80", "34.20"]):
         sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + day * 3 * DAY, price=price)], T0 + day * 3 * DAY)
     assert hook.messages == []
@@ -379,7 +250,7 @@ def test_new_gpu_offer_is_announced_but_a_sources_first_run_is_its_baseline(
 ) -> None:
     rule = {"name": "new-offers", "kind": "new", "item": "gpu", "notify": ["ops"]}
     model = {"name": "new-models", "kind": "new", "item": "gpu", "what": "model", "notify": ["ops"]}
-    cfg = config(hook, rule, model)
+    cfg = hook_config(hook, rule, model)
     first = sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0)], T0)
 
     h100 = gpu_row(T0 + DAY, instance_type="ecs.gn8v-c32g1.8xlarge", gpu_model="H100-80G", price="68.00")
@@ -398,7 +269,7 @@ def test_blocked_source_and_far_fewer_items_than_usual_raise_health_alerts(
 ) -> None:
     blocked = {"name": "blocked", "kind": "health", "check": "blocked", "notify": ["ops"]}
     low = {"name": "few-items", "kind": "health", "check": "low_items", "runs": 3, "ratio": 0.5, "notify": ["ops"]}
-    cfg = config(hook, blocked, low)
+    cfg = hook_config(hook, blocked, low)
     for i in range(3):
         sqlite_store.cycle(cfg, "kr36_funding", None, [{}] * 40, T0 + i * HOUR)
 
@@ -415,7 +286,7 @@ def test_blocked_source_and_far_fewer_items_than_usual_raise_health_alerts(
 def test_stale_source_alerts_from_the_periodic_tick_and_recovers(sqlite_store: Store, hook: HttpReceiver) -> None:
     rule = {"name": "stale", "kind": "health", "check": "stale", "stale_after": "1d", "send_resolved": True,
             "notify": ["ops"]}  # fmt: skip
-    cfg = config(hook, rule)
+    cfg = hook_config(hook, rule)
     sqlite_store.cycle(cfg, "sina_quotes", None, at=T0)
 
     assert sqlite_store.tick(cfg, T0 + 12 * HOUR) == []
@@ -428,75 +299,3 @@ def test_stale_source_alerts_from_the_periodic_tick_and_recovers(sqlite_store: S
         "[HEALTH] sina_quotes: no successful run for 1d23h59m55s",
         "[RESOLVED] sina_quotes: fresh data again",
     ]
-
-
-# --- delivery shapes ------------------------------------------------------------------------------
-
-
-def test_alerts_of_one_run_to_one_target_are_grouped_into_one_message(sqlite_store: Store, hook: HttpReceiver) -> None:
-    rules = [{**DROP, "name": f"drop-{region}", "select": {"region": region}, "group": True}
-             for region in ("cn-beijing", "cn-shanghai")]  # fmt: skip
-    cfg = config(hook, *rules)
-    rows = [gpu_row(T0, region="cn-beijing"), gpu_row(T0, region="cn-shanghai")]
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", rows, T0)
-
-    cheaper = [
-        gpu_row(T0 + HOUR, region="cn-beijing", price="30"),
-        gpu_row(T0 + HOUR, region="cn-shanghai", price="29"),
-    ]
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", cheaper, T0 + HOUR)
-
-    assert len(hook.messages) == 1
-    message = hook.messages[0]
-    assert message.title.startswith("aipulse: 2 alerts from run ")
-    assert (
-        "1. [ALERT] aliyun A100-80G · cn-beijing" in message.body
-        and "2. [ALERT] aliyun A100-80G · cn-shanghai" in message.body
-    )
-    assert {row.status for row in sqlite_store.outbox()} == {"sent"}
-    assert [a.group_size for a in sqlite_store.attempts()] == [2, 2]
-
-
-def test_email_target_gets_the_chinese_message(sqlite_store: Store) -> None:
-    smtp = SmtpReceiver().start()
-    try:
-        cfg = alerts_config({"mail": [smtp.url()]}, [{**DROP, "notify": ["mail"]}], language="zh")
-        sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-        sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-        assert wait_for(lambda: len(smtp.messages) == 1)
-        message = smtp.messages[0]
-    finally:
-        smtp.stop()
-
-    assert message.title == (
-        "【告警】aliyun A100-80G · cn-beijing · on_demand (ecs.gn7e-c16g1.4xlarge)：34.74 → 31.27 CNY/GPU·h（-9.99%）"
-    )
-    assert "之前：34.74 CNY/GPU·h（上次观测，2026-03-02 16:00 CST）" in message.body
-    assert "来源：https://ecs-buy.aliyun.com/pricing" in message.body
-
-
-def test_a_broken_template_falls_back_to_a_plain_message(
-    sqlite_store: Store, hook: HttpReceiver, tmp_path: Path
-) -> None:
-    (tmp_path / "alert.title.j2").write_text("{% if %}broken", encoding="utf-8")
-    cfg = config(hook, DROP, template_dir=str(tmp_path))
-
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-
-    assert hook.titles() == [
-        "[firing] a100-aliyun-drop: aliyun A100-80G · cn-beijing · on_demand (ecs.gn7e-c16g1.4xlarge)"
-    ]
-    assert "old: 34.74" in hook.messages[0].body and "new: 31.27" in hook.messages[0].body
-
-
-def test_a_rule_with_no_targets_records_its_transitions_only(sqlite_store: Store, hook: HttpReceiver) -> None:
-    cfg = config(hook, {**DROP, "notify": []})
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0, price="34.74")], T0)
-    sqlite_store.cycle(cfg, "aliyun_gpu", "gpu", [gpu_row(T0 + HOUR, price="31.27")], T0 + HOUR)
-
-    assert [(e.transition, e.notified, e.suppressed) for e in sqlite_store.events()] == [("firing", False, "no target")]
-    assert hook.messages == [] and sqlite_store.outbox() == []
-    with sqlite_store.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(AlertState).where(AlertState.state == "firing")) == 1
-        assert session.scalar(select(func.count()).select_from(OutboxNotification)) == 0

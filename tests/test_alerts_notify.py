@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from alerts.notify import backoff, deliver_pending, enqueue_test, render
+from alerts.messages import render
+from alerts.outbox import backoff, deliver_pending, enqueue_test
 from core.secrets import ConfigError
 from storage.alert_models import OutboxNotification
 from tests.test_alerts_support import (

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.config.alerts import AlertsConfig, AvailabilityRule, ChangeRule, HealthRule, NewRule, SpikeRule, ThresholdRule
-from core.secrets import SecretRef
+from alerts.apprise_adapter import check_target_urls
+from core.config.alert_rules import AvailabilityRule, ChangeRule, HealthRule, NewRule, SpikeRule, ThresholdRule
+from core.config.alerts import AlertsConfig
+from core.secrets import ConfigError, SecretRef
 
 EXAMPLE = """
 [alerts]
@@ -212,7 +214,6 @@ def test_two_rules_with_one_name_are_refused() -> None:
     ("targets", "expected"),
     [
         ("ops = []", "ops: a target needs at least one Apprise URL"),
-        ('ops = ["nonsense://x"]', "ops: not a valid Apprise URL (scheme 'nonsense'"),
         ('ops = ["mailtos://bot:hunter2@smtp.example.com"]', "the password is a secret: write it as ${NAME}"),
         ('ops = ["json://example.com/hook?token=abc123"]', "`token=` is a secret"),
         ('ops = ["${lower case}"]', "write environment references as ${NAME} (letters, digits and _ only)"),
@@ -221,6 +222,24 @@ def test_two_rules_with_one_name_are_refused() -> None:
 )
 def test_a_bad_target_fails_with_its_name_and_reason(targets: str, expected: str) -> None:
     assert expected in problem(f"[alerts.targets]\n{targets}\n")
+
+
+def test_a_target_url_apprise_cannot_use_fails_at_start_with_its_name() -> None:
+    config = load('[alerts.targets]\nops = ["nonsense://x"]\nhooks = ["${HOOK_URL}"]\n')
+
+    with pytest.raises(ConfigError) as caught:
+        check_target_urls(config, "aipulse.toml")
+
+    assert str(caught.value) == (
+        "aipulse.toml: invalid configuration\n"
+        "  alerts.targets: ops: not a valid Apprise URL (scheme 'nonsense'; see https://github.com/caronc/apprise/wiki)"
+    )
+
+
+def test_usable_and_referenced_target_urls_pass_the_apprise_check() -> None:
+    config = load(EXAMPLE)
+
+    check_target_urls(config, "aipulse.toml")
 
 
 def test_a_password_given_by_reference_is_accepted() -> None:

@@ -22,8 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage.alert_models  # noqa: F401 - registers the alert tables until storage.models imports them
-from alerts.engine import Transition, evaluate_after_run, tick
-from alerts.notify import DeliveryReport, deliver_pending
+from alerts.engine import evaluate_after_run, tick
+from alerts.outbox import DeliveryReport, deliver_pending
+from alerts.states import Transition
 from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertEvent, NotificationAttempt, OutboxNotification
 from storage.db import create_db_engine, session_factory
@@ -151,6 +152,19 @@ def alerts_config(
     """An `[alerts]` section as if read from TOML (durations as text, `for` as a key)."""
     data = {"language": "en", "targets": {k: list(v) for k, v in targets.items()}, "rules": list(rules), **options}
     return AlertsConfig.model_validate(data)
+
+
+def hook_config(hook: HttpReceiver, *rules: Mapping[str, Any], **options: Any) -> AlertsConfig:
+    """An `[alerts]` section whose one target, `ops`, is the webhook `hook`."""
+    return alerts_config({"ops": [hook.url()]}, list(rules), **options)
+
+
+#: The scenarios' usual rule: aliyun's A100-80G price down 5 % or more, with a resolved notice.
+DROP: dict[str, Any] = {
+    "name": "a100-aliyun-drop", "kind": "change", "item": "gpu", "pct": 5, "direction": "down",
+    "select": {"gpu_model": "A100-80G", "provider": "aliyun"}, "notify": ["ops"], "send_resolved": True,
+}  # fmt: skip
+QUALITY = {"name": "data-quality", "kind": "health", "check": "quality", "notify": ["ops"]}
 
 
 # --- the store -------------------------------------------------------------------------------------

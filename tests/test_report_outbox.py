@@ -13,7 +13,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, func, insert, inspect, select
 
-from alerts.notify import enqueue_report, enqueue_test
+from alerts.outbox import enqueue_report, enqueue_test
 from core.config.alerts import AlertsConfig
 from core.secrets import ConfigError
 from storage.alert_models import OutboxNotification
@@ -261,7 +261,7 @@ def test_an_unset_environment_variable_is_treated_as_chat_with_a_warning(
     monkeypatch.delenv("AIPULSE_TEST_MAIL", raising=False)
     cfg = alerts_config({"mail": ["${AIPULSE_TEST_MAIL}"]}, [])
 
-    with caplog.at_level(logging.WARNING, logger="alerts.notify"):
+    with caplog.at_level(logging.WARNING, logger="alerts.destinations"):
         rows = queue_report(store, cfg, ["mail"], [str(pdf)])
 
     assert [(r.body, r.body_format, r.attachments) for r in rows] == [(SUMMARY, "text", None)]

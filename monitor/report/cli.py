@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.notify import destination_text, is_email_destination
+from alerts.destinations import destination_text, is_email_destination
 from core.config import AppConfig
 from core.config.report import FORMATS, LANGUAGES
 from monitor.report.week import ReportError, parse_week

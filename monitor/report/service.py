@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.notify import DeliveryReport, deliver_pending, enqueue_report
+from alerts.outbox import DeliveryReport, deliver_pending, enqueue_report
 from core.config import AppConfig
 from core.cron import crontab_trigger
 from monitor.report.build import build_weekly_report

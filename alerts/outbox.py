@@ -1,248 +1,30 @@
-"""Messages and delivery: Jinja2 templates, the notification outbox, and the only calls to Apprise."""
+"""The notification outbox: queue messages, take due rows under a lease, deliver, record attempts, back off."""
 
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from functools import cache
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
-import jinja2
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.secrets import ConfigError, SecretRef, redact
+from alerts.apprise_adapter import attachment_problem, send
+from alerts.destinations import destination_text, is_email_destination, resolve_destination, shown_destination
+from alerts.messages import LEVELS, batch_message, message_context, render
+from core.config.alert_rules import AnyRule
+from core.config.alerts import AlertsConfig
+from core.secrets import ConfigError
 from storage.alert_models import AlertEvent, NotificationAttempt, OutboxNotification
-
-if TYPE_CHECKING:
-    from core.config.alerts import AlertsConfig, AnyRule
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-#: Apprise notify types by transition: they colour Slack/Discord messages and tag e-mail subjects.
-LEVELS = {"firing": "warning", "repeat": "warning", "resolved": "success", "event": "info", "test": "info"}
 #: The outbox `rule` of report rows; unlike an alert row (even one of a rule named "report") they have no event.
 REPORT_RULE = "report"
-#: Apprise schemes that are e-mail: they get the report's HTML with its files attached; others get the summary.
-EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
-
-
-# --- Apprise (nothing else in aipulse imports it) --------------------------------------------------
-
-
-@contextmanager
-def _quiet_apprise() -> Iterator[None]:
-    # Apprise logs an ERROR for every URL it cannot parse; while validating config we report it ourselves.
-    apprise_logger = logging.getLogger("apprise")
-    level = apprise_logger.level
-    apprise_logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        apprise_logger.setLevel(level)
-
-
-def apprise_url_problem(url: str) -> str | None:
-    """Why Apprise cannot use `url` (None when it can); the URL itself is not echoed, it may hold a token."""
-    import apprise
-
-    with _quiet_apprise():
-        plugin = apprise.Apprise.instantiate(url)
-    if plugin is None:
-        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
-        return f"not a valid Apprise URL (scheme {scheme!r}; see https://github.com/caronc/apprise/wiki)"
-    return None
-
-
-def _send(
-    url: str,
-    title: str,
-    body: str,
-    level: str,
-    timeout_s: float,
-    body_format: str = "text",
-    attachments: Sequence[str] = (),
-) -> str | None:
-    """Deliver one message through Apprise; None on success, else why it failed (Apprise never raises).
-
-    `body_format` is "text" or "html"; `attachments` are file paths, each checked first so that a missing file
-    is a failed attempt naming it rather than Apprise's anonymous "could not access attachment".
-    """
-    import apprise
-
-    for path in attachments:
-        problem = _attachment_problem(path)
-        if problem is not None:
-            return problem
-    app = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory", secure_logging=True))
-    with _quiet_apprise():
-        added = app.add(url)
-    if not added:
-        return "not a valid Apprise URL"
-    attach = None
-    if attachments:
-        attach = apprise.AppriseAttachment()
-        for path in attachments:
-            if not attach.add(path):
-                return f"attachment {path}: Apprise cannot attach it"
-    notify_format = apprise.NotifyFormat.HTML if body_format == "html" else apprise.NotifyFormat.TEXT
-    result = app.notify(
-        body=body, title=title, notify_type=level, body_format=notify_format, attach=attach, timeout=timeout_s
-    )
-    if result:
-        return None
-    # notify() returns a falsy result on failure or partial delivery; the reasons are in its captured logs.
-    reasons = [
-        entry.message
-        for service in getattr(result, "results", ())
-        for entry in service.logs()
-        if entry.level in ("WARNING", "ERROR", "CRITICAL")
-    ]
-    status = getattr(getattr(result, "status", None), "name", "FAILURE")
-    return redact("; ".join(dict.fromkeys(reasons)) or f"Apprise reported {status}")[:2000]
-
-
-def _attachment_problem(path: str) -> str | None:
-    """Why the file at `path` cannot be attached (None when it can be read)."""
-    try:
-        with Path(path).open("rb"):
-            return None
-    except FileNotFoundError:
-        return f"attachment {path} does not exist"
-    except OSError as exc:
-        return f"attachment {path} cannot be read: {exc.strerror or exc}"
-
-
-def resolve_destination(destination: str) -> str:
-    """The usable URL: a `${NAME}` reference (whole or inline) replaced by the environment variable's value."""
-    return _ENV_REF.sub(lambda m: SecretRef(env=m.group(1)).resolve(), destination)
-
-
-def destination_text(url: SecretRef | str) -> str:
-    """How a configured URL is stored in the outbox: references stay references, never values."""
-    return f"${{{url.env}}}" if isinstance(url, SecretRef) else url
-
-
-def shown_destination(destination: str) -> str:
-    """A destination for humans: the scheme and host, never a path or query that may carry a token."""
-    if destination.startswith("${"):
-        return destination
-    scheme, _, rest = destination.partition("://")
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-    return f"{scheme}://{host}/…" if rest else destination
-
-
-# --- templates -------------------------------------------------------------------------------------
-
-
-def _number(value: Any, places: int | None = None) -> str:
-    if value is None or value == "":
-        return "—"
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places))
-    elif abs(number) >= 1000:
-        number = number.quantize(Decimal(1))
-    else:
-        number = number.normalize()
-    if number == number.to_integral_value() and places is None:
-        number = number.quantize(Decimal(1))
-    return f"{number:,f}"
-
-
-def _signed_pct(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    number = Decimal(str(value)).quantize(Decimal("0.01"))
-    return f"{'+' if number > 0 else ''}{number}%"
-
-
-@dataclass(frozen=True)
-class _Clock:
-    zone: ZoneInfo
-
-    def local(self, value: Any) -> str:
-        if not value:
-            return "—"
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                return str(value)
-        if isinstance(value, datetime):
-            return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
-
-
-@cache
-def _environment(language: str, template_dir: str | None, timezone: str) -> jinja2.Environment:
-    paths = ([template_dir] if template_dir else []) + [str(TEMPLATES / language)]
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(paths),
-        autoescape=False,  # plain-text messages (Apprise sends TEXT); nothing here is rendered as HTML
-        undefined=jinja2.ChainableUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
-    env.filters["num"] = _number
-    env.filters["pct"] = _signed_pct
-    env.filters["local"] = _Clock(ZoneInfo(timezone)).local
-    return env
-
-
-def render(config: AlertsConfig, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
-    """Title and body of template `name` (`alert`, `group`, `test`); a broken template gives a plain message."""
-    try:
-        env = _environment(config.language, config.template_dir, config.timezone)
-        title = env.get_template(f"{name}.title.j2").render(context).strip()
-        body = env.get_template(f"{name}.body.j2").render(context).strip()
-    except (jinja2.TemplateError, OSError, ValueError, TypeError, ArithmeticError) as exc:
-        logger.warning("template %r failed (%s: %s): sending a plain message instead", name, type(exc).__name__, exc)
-        return plain_message(context)
-    return " ".join(title.split())[:250] or plain_message(context)[0], body
-
-
-def plain_message(context: Mapping[str, Any]) -> tuple[str, str]:
-    """A message without templates: what happened, to which series, with the raw facts."""
-    title = f"[{context.get('transition', 'alert')}] {context.get('rule', 'aipulse')}: {context.get('label', '')}"
-    lines = [f"{key}: {value}" for key, value in context.items() if not isinstance(value, (dict, list))]
-    return title.strip()[:250], "\n".join(lines)
-
-
-# --- outbox ----------------------------------------------------------------------------------------
-
-
-def message_context(event: AlertEvent, rule: AnyRule | None, config: AlertsConfig) -> dict[str, Any]:
-    """What a template sees for one stored transition."""
-    return {
-        **event.context,
-        "rule": event.rule,
-        "rule_kind": event.rule_kind,
-        "description": rule.description if rule else None,
-        "transition": event.transition,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "series": event.series,
-        "at": event.at.isoformat(),
-        "run_id": event.run_id,
-        "language": config.language,
-    }
 
 
 def enqueue(
@@ -352,20 +134,6 @@ def enqueue_report(
     return rows
 
 
-def is_email_destination(destination: str, target: str = "") -> bool:
-    """True when `destination` (as configured) is an e-mail URL; a `${NAME}` hiding the scheme is resolved only
-    to read it (unset: not e-mail, with a warning naming `target`)."""
-    scheme = destination.split("://", 1)[0] if "://" in destination else destination
-    if _ENV_REF.search(scheme):
-        try:
-            resolved = resolve_destination(scheme)
-        except ConfigError as exc:
-            logger.warning("report for target %s: %s; sending it the plain-text summary", target, exc)
-            return False
-        scheme = resolved.split("://", 1)[0] if "://" in resolved else ""
-    return scheme.strip().lower() in EMAIL_SCHEMES
-
-
 @dataclass
 class DeliveryReport:
     """What one delivery pass did (counts of outbox rows)."""
@@ -439,34 +207,6 @@ def _batches(rows: Sequence[OutboxNotification]) -> list[list[OutboxNotification
     return list(batches.values())
 
 
-@dataclass(frozen=True)
-class _Message:
-    title: str
-    body: str
-    level: str
-    body_format: str = "text"
-    attachments: tuple[str, ...] = ()
-
-
-def _message(config: AlertsConfig, batch: Sequence[OutboxNotification]) -> _Message:
-    if len(batch) == 1:
-        row = batch[0]
-        return _Message(row.title, row.body, row.level, row.body_format or "text", tuple(row.attachments or ()))
-    levels = {row.level for row in batch}
-    level = next((lv for lv in ("failure", "warning", "info", "success") if lv in levels), "info")
-    context = {
-        "transition": "group",
-        "rule": "aipulse",
-        "label": batch[0].target,
-        "count": len(batch),
-        "run_id": batch[0].run_id,
-        "target": batch[0].target,
-        "items": [{"title": row.title, "body": row.body, "rule": row.rule} for row in batch],
-    }
-    title, body = render(config, "group", context)
-    return _Message(title, body, level)
-
-
 def deliver_pending(
     sessions: sessionmaker[Session],
     config: AlertsConfig,
@@ -489,14 +229,14 @@ def deliver_pending(
             _release(sessions, batch, failed_until[destination])
             report.deferred += len(batch)
             continue
-        message = _message(config, batch)
+        message = batch_message(config, batch)
         started = time.monotonic()
         # A missing file is the message's fault, not the destination's: other messages to it still go out.
-        error = next(filter(None, map(_attachment_problem, message.attachments)), None)
+        error = next(filter(None, map(attachment_problem, message.attachments)), None)
         destination_failed = error is None
         if error is None:
             try:
-                error = _send(
+                error = send(
                     resolve_destination(destination), message.title, message.body, message.level,
                     config.delivery.timeout.total_seconds(), message.body_format, message.attachments,
                 )  # fmt: skip
@@ -565,7 +305,5 @@ def _record(
 
 def pending_count(session: Session) -> int:
     """Outbox rows not yet delivered (pending or being sent)."""
-    from sqlalchemy import func
-
     query = select(func.count()).where(OutboxNotification.status.in_(("pending", "sending")))
     return int(session.scalar(query) or 0)

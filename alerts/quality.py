@@ -1,0 +1,100 @@
+"""The data-quality gate: an implausible observation is quarantined (stored, logged) and never feeds data rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from alerts.scope import Scope
+from alerts.series import Finding, Observation, base_context, jsonable, text, unit_of, value_of
+from storage.alert_models import QuarantinedObservation
+
+logger = logging.getLogger(__name__)
+
+#: The value the gate checks for a jump, per item kind (funding is checked on its amounts instead).
+QUALITY_FIELD = {"gpu": "price_per_gpu_hour", "quotes": "price", "traffic": "visits"}
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """An observation data rules must not see; `finding` (for quality health rules) when quarantined just now."""
+
+    finding: Finding | None = None
+
+
+def quality_problem(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]] | None:
+    """Why the observation is implausible (reason, context), or None when it may be believed."""
+    row, quality, history = obs.row, scope.config.quality, scope.history
+    if obs.kind == "funding":
+        for name in ("amount_min", "amount_max", "valuation_min", "valuation_max"):
+            value = value_of(row, name)
+            if value is not None and value < 0:
+                return f"negative {name} {text(value)}", {"field": name, "new": text(value)}
+        low, high = value_of(row, "amount_min"), value_of(row, "amount_max")
+        if low is not None and high is not None and low > high:
+            return f"amount_min {text(low)} above amount_max {text(high)}", {"field": "amount_min"}
+        usd = scope.usd(row)
+        if usd is not None and usd > quality.max_amount_usd:
+            return f"amount ≈ USD {text(usd)} is beyond belief", {"field": "amount_min", "new": text(low)}
+        return None
+    if obs.kind == "traffic":
+        rate = value_of(row, "bounce_rate")
+        if rate is not None and not 0 <= rate <= 1:
+            return f"bounce_rate {text(rate)} outside 0..1", {"field": "bounce_rate", "new": text(rate)}
+    name = QUALITY_FIELD[obs.kind]
+    value = value_of(row, name)
+    if value is None:
+        return None
+    unit = unit_of(obs.kind, row, name)
+    if value < 0 or (value == 0 and obs.kind != "traffic"):
+        return f"{name} {text(value)} is not positive", {"field": name, "new": text(value), "unit": unit}
+    limit = quality.traffic_max_ratio if obs.kind == "traffic" else quality.max_ratio
+    previous = history.accepted_before(obs.kind, obs.series, obs.at, name)
+    reference = value_of(previous, name) if previous is not None else None
+    if reference is None and obs.kind == "quotes":
+        reference = value_of(row, "prev_close")
+    if not reference or reference <= 0 or value == 0:
+        return None
+    ratio = value / reference
+    if 1 / limit < ratio < limit:
+        return None
+    # A new level seen twice in a row is real (a price list changed): the second point is accepted.
+    immediate = next(history.earlier_rows(obs.kind, obs.series, obs.at), None)
+    if immediate is not None and history.is_quarantined(obs.kind, immediate.id):
+        last = value_of(immediate, name)
+        if last and abs(value / last - 1) <= quality.confirm_tolerance:
+            return None
+    shown = f"×{text(ratio.quantize(Decimal('0.01')))}"
+    context = {"field": name, "old": text(reference), "new": text(value), "unit": unit, "ratio": shown}
+    return f"{name} {text(reference)} → {text(value)} ({shown}) in one observation", context
+
+
+def gate(scope: Scope, obs: Observation) -> Quarantine | None:
+    """Apply the gate: None when the observation may feed data rules, else a Quarantine (now or before).
+
+    A fresh quarantine is stored (unless the pass is dry) and comes with the finding quality rules act on.
+    """
+    if scope.history.is_quarantined(obs.kind, obs.row.id):
+        return Quarantine()
+    problem = quality_problem(scope, obs)
+    if problem is None:
+        return None
+    reason, extra = problem
+    base = base_context(obs)
+    source = base["source"] or (scope.run.source if scope.run else None)
+    scope.history.mark_quarantined(obs.kind, obs.row.id)
+    if scope.dry:
+        return Quarantine()
+    scope.session.add(
+        QuarantinedObservation(
+            kind=obs.kind, row_id=obs.row.id, source=source, series=jsonable(obs.series), reason=reason,
+            at=scope.now, run_id=scope.run_id,
+        )
+    )  # fmt: skip
+    logger.warning("run %s: quarantined %s %s: %s", scope.run_id, obs.kind, base["label"], reason)
+    series = {"source": source, "kind": obs.kind, **jsonable(obs.series)}
+    context = {**base, **extra, "check": "quality", "reason": reason, "source": source}
+    context["labels"] = {**context["labels"], "source": source, "kind": obs.kind}
+    return Quarantine(Finding(series, True, context))

@@ -1,0 +1,102 @@
+"""Models of `[alerts]` targets, delivery and the data-quality gate, and the duration type the rules share."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from core.durations import parse_duration
+from core.secrets import SecretRef, secret_reference
+
+#: A `${NAME}` environment reference inside a target URL.
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Query keys that carry a credential in Apprise URLs: their value must be a ${NAME} reference.
+_SECRET_KEYS = frozenset({"pass", "password", "token", "secret", "apikey", "api_key", "key", "webhook"})
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("write durations as text like '30s', '15m', '1h30m' or '2d'")
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class StrictModel(BaseModel):
+    """A frozen model that refuses unknown keys (a typo in the config fails at start)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _target_url(value: Any) -> Any:
+    """`"${NAME}"` or `{ env = "NAME" }`: the whole URL lives in the environment; any other text is a literal URL."""
+    if isinstance(value, dict) or (isinstance(value, str) and ENV_REF.fullmatch(value.strip())):
+        return SecretRef.model_validate(secret_reference(value))
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('a target URL is an Apprise URL text or an environment reference { env = "NAME" }')
+    text = value.strip()
+    if "${" in ENV_REF.sub("", text):
+        raise ValueError(f"{text!r}: write environment references as ${{NAME}} (letters, digits and _ only)")
+    problem = literal_secret_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+TargetUrl = Annotated[SecretRef | str, BeforeValidator(_target_url)]
+
+
+def literal_secret_problem(url: str) -> str | None:
+    """Why a literal Apprise URL carries a secret in clear (a password or token not written as `${NAME}`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    password = userinfo.partition(":")[2]
+    if password and not ENV_REF.fullmatch(password):
+        return f"{_masked(url)}: the password is a secret: write it as ${{NAME}} and set NAME in the environment"
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() in _SECRET_KEYS and value and not ENV_REF.fullmatch(value):
+            return f"{_masked(url)}: `{key}=` is a secret: write it as {key}=${{NAME}} and set NAME in the environment"
+    return None
+
+
+def _masked(url: str) -> str:
+    return url.split("://", 1)[0] + "://…" if "://" in url else "URL"
+
+
+def url_environment_names(url: SecretRef | str) -> list[str]:
+    """The environment variables a target URL refers to."""
+    return [url.env] if isinstance(url, SecretRef) else ENV_REF.findall(url)
+
+
+class DeliveryConfig(StrictModel):
+    """How the outbox retries: exponential backoff from `retry_base` up to `retry_max`, giving up after a while."""
+
+    retry_base: Duration = timedelta(seconds=30)
+    retry_max: Duration = timedelta(hours=1)
+    give_up_after: Duration = timedelta(days=7)
+    interval: Duration = timedelta(seconds=30)  # how often the daemon ticks alerts and flushes the outbox
+    lease: Duration = timedelta(minutes=5)
+    timeout: Duration = timedelta(seconds=30)
+    batch: int = Field(default=200, ge=1, le=10_000)
+
+
+class QualityConfig(StrictModel):
+    """The data-quality gate: a point this far from the series' last accepted one is quarantined, not alerted on."""
+
+    enabled: bool = True
+    max_ratio: Decimal = Field(default=Decimal(10), gt=1)
+    traffic_max_ratio: Decimal = Field(default=Decimal(100), gt=1)
+    max_amount_usd: Decimal = Field(default=Decimal("1e12"), gt=0)
+    # A new level seen twice in a row (within this fraction) is real: the second point is accepted.
+    confirm_tolerance: Decimal = Field(default=Decimal("0.2"), ge=0, lt=1)
