@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
-from scrapy.http import Response
+from scrapy.http import JsonRequest, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
@@ -176,13 +176,20 @@ class SourceSpider(scrapy.Spider):
         body: bytes | str = b"",
         headers: dict[str, str] | None = None,
         meta: dict[str, Any] | None = None,
+        json: Any = None,
     ) -> scrapy.Request:
-        """A request whose answer goes to `parse_response` (then to the parser) with `step` and `meta` attached."""
+        """A request whose answer goes to `parse_response` (then to the parser) with `step` and `meta` attached.
+
+        `json` (instead of `body`) sends that value as a JSON POST, as Scrapy's JsonRequest does.
+        """
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return scrapy.Request(
-            url, method=method, body=data or None, headers=headers, callback=self.parse_response,
-            errback=self.errback, cb_kwargs={"step": step, "parser_meta": dict(meta or {})}, dont_filter=True,
-        )  # fmt: skip
+        options: dict[str, Any] = {
+            "headers": headers, "callback": self.parse_response, "errback": self.errback,
+            "cb_kwargs": {"step": step, "parser_meta": dict(meta or {})}, "dont_filter": True,
+        }  # fmt: skip
+        if json is not None:
+            return JsonRequest(url, data=json, method="POST" if method == "GET" else method, **options)
+        return scrapy.Request(url, method=method, body=data or None, **options)
 
     def parser_request(self, response: Response, step: str | None, parser_meta: dict[str, Any]) -> ParserRequest:
         """What the parser is told about the request this response answers."""
