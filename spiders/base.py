@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
-from scrapy.http import Response
+from scrapy.http import JsonRequest, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
@@ -74,6 +74,9 @@ class SourceSpider(scrapy.Spider):
     atomic: ClassVar[bool] = True
     #: the module under spiders/parsers/ whose `parse` reads this source's answers (default: the spider's name)
     parser_module: ClassVar[str | None] = None
+    #: set: a finished run whose answers together held no item fails with this reason, formatted with
+    #: `spider=self` (for sources where one answer may rightly be empty, e.g. a region without GPUs)
+    empty_run_reason: ClassVar[str | None] = None
 
     def __init__(self, *args: Any, endpoint: str | None = None, clock: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,13 +179,20 @@ class SourceSpider(scrapy.Spider):
         body: bytes | str = b"",
         headers: dict[str, str] | None = None,
         meta: dict[str, Any] | None = None,
+        json: Any = None,
     ) -> scrapy.Request:
-        """A request whose answer goes to `parse_response` (then to the parser) with `step` and `meta` attached."""
+        """A request whose answer goes to `parse_response` (then to the parser) with `step` and `meta` attached.
+
+        `json` (instead of `body`) sends that value as a JSON POST, as Scrapy's JsonRequest does.
+        """
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return scrapy.Request(
-            url, method=method, body=data or None, headers=headers, callback=self.parse_response,
-            errback=self.errback, cb_kwargs={"step": step, "parser_meta": dict(meta or {})}, dont_filter=True,
-        )  # fmt: skip
+        options: dict[str, Any] = {
+            "headers": headers, "callback": self.parse_response, "errback": self.errback,
+            "cb_kwargs": {"step": step, "parser_meta": dict(meta or {})}, "dont_filter": True,
+        }  # fmt: skip
+        if json is not None:
+            return JsonRequest(url, data=json, method="POST" if method == "GET" else method, **options)
+        return scrapy.Request(url, method=method, body=data or None, **options)
 
     def parser_request(self, response: Response, step: str | None, parser_meta: dict[str, Any]) -> ParserRequest:
         """What the parser is told about the request this response answers."""
@@ -228,7 +238,9 @@ class SourceSpider(scrapy.Spider):
             self.note(message)
         for reason in result.skipped:
             self.logger.debug("skipped %s", reason)
-        self.details.update(result.details)
+        for key, value in result.details.items():  # per-answer facts keyed by page or region add up
+            known = self.details.get(key)
+            self.details[key] = {**known, **value} if isinstance(known, dict) and isinstance(value, dict) else value
         self.items_seen = getattr(self, "items_seen", 0) + len(result.items)
         if result.expect_items and not result.items and not result.follow:
             self.fail(f"{result.empty_reason} ({short_url(response.url)})")
@@ -243,6 +255,11 @@ class SourceSpider(scrapy.Spider):
             follow.url, step=follow.step, method=follow.method, body=follow.body,
             headers=dict(follow.headers), meta=dict(follow.meta),
         )  # fmt: skip
+
+    def closed(self, reason: str) -> None:
+        """Fail a finished run that found nothing when `empty_run_reason` says that cannot be right."""
+        if self.empty_run_reason and reason == "finished" and not self.failures and not getattr(self, "items_seen", 0):
+            self.fail(self.empty_run_reason.format(spider=self))
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         if spider is self:

@@ -85,7 +85,7 @@ def store_gpu(session: Session) -> list[Any]:
     """Azure's recorded page in both weeks; in the report week the first offer is 10 % dearer and the second
     sold out. Returns the offers as parsed."""
     case = load_case("azure_gpu", "gpu_two_pages_page1")
-    offers = azure_gpu.parse_page(case.response_json(), url=case.url, fetched_at=PREVIOUS).offers
+    offers = azure_gpu.parse(case.response_text, url=case.url, fetched_at=PREVIOUS).items
     _store(session, "gpu", "azure_gpu", PREVIOUS, offers)
     later = [replace(o, observed_at=CURRENT) for o in offers]
     first = later[0]

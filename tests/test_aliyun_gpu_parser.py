@@ -16,13 +16,13 @@ from spiders.parsers.aliyun_gpu import (
     ALIYUN_FAMILIES,
     ALIYUN_SKUS,
     DEFAULT_CDN,
-    AliyunPriceFile,
+    PRICE_FILE,
     TypeSpec,
     describe_instance_type,
-    parse_price_file,
-    parse_version_page,
+    parse,
     price_file_url,
 )
+from spiders.parsers.contract import FollowUp, ParseResult, Request
 from spiders.validation import problems
 from tests.fixture_cases import Case, case_names, load_case, offers_to_json
 
@@ -32,12 +32,21 @@ FETCHED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 FILE_URL = "https://g.alicdn.com/aliyun/ecs-price-info/2.0.211/price/download/instancePrice.json"
 
 
-def _is_page(case: Case) -> bool:
-    return case.response_text.lstrip().startswith("<")
+PRICE_FILE_REQUEST = Request(step=PRICE_FILE)
 
 
-def _parse(case: Case) -> AliyunPriceFile:
-    return parse_price_file(case.response_text, url=case.url, fetched_at=case.fetched_at)
+def _replay(case: Case) -> ParseResult:
+    """The case parsed with the step its meta.json records (the pricing page when it records none)."""
+    request = Request(step=case.meta.get("request", {}).get("step"))
+    return parse(case.response_text, url=case.url, fetched_at=case.fetched_at, request=request)
+
+
+def _parse(case: Case) -> ParseResult:
+    return parse(case.response_text, url=case.url, fetched_at=case.fetched_at, request=PRICE_FILE_REQUEST)
+
+
+def _parse_page(html: str | bytes) -> ParseResult:
+    return parse(html, url="https://www.aliyun.example/price", fetched_at=FETCHED_AT)
 
 
 def _file(*entries: tuple[str, Any], currency: str = "CNY") -> dict[str, Any]:
@@ -48,8 +57,8 @@ def _hourly(price: Any) -> dict[str, Any]:
     return {"hours": [{"price": price, "period": "1"}]}
 
 
-def _parse_file(body: object) -> AliyunPriceFile:
-    return parse_price_file(json.dumps(body), url=FILE_URL, fetched_at=FETCHED_AT)
+def _parse_file(body: object) -> ParseResult:
+    return parse(json.dumps(body), url=FILE_URL, fetched_at=FETCHED_AT, request=PRICE_FILE_REQUEST)
 
 
 GN7 = "cn-beijing::ecs.gn7-c12g1.3xlarge::vpc::linux::optimized"
@@ -72,24 +81,26 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
     if isinstance(case.expected, dict) and "raises" in case.expected:
         assert case.expected == {"raises": "ParseError"}
         with pytest.raises(ParseError):
-            parse_version_page(case.response_text) if _is_page(case) else _parse(case)
-    elif _is_page(case):
-        found = parse_version_page(case.response_text)
-        assert {"version": found.version, "seen": list(found.seen)} == case.expected
+            _replay(case)
+    elif "request" not in case.meta:  # the pricing page: its version leads to the price file
+        found = _replay(case)
+        seen = found.details["price_file_versions_seen"]
+        assert {"version": found.details["price_file_version"], "seen": seen} == case.expected
+        assert (found.items, [f.step for f in found.follow]) == ([], [PRICE_FILE])
     else:
-        assert offers_to_json(_parse(case).offers) == case.expected
+        assert offers_to_json(_replay(case).items) == case.expected
 
 
 @pytest.mark.parametrize("case_name", ["cny_derived_gpu_excerpt", "seed_rows_gn7_gn7e"])
 def test_every_offer_has_no_validation_problems(case_name: str) -> None:
-    offers = _parse(load_case(SOURCE, case_name)).offers
+    offers = _parse(load_case(SOURCE, case_name)).items
     assert offers
     for offer in offers:
         assert problems(offer) == []
 
 
 def test_seed_rows_gn7_is_a100_40g_and_gn7e_is_a100_80g_with_the_official_specs() -> None:
-    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "seed_rows_gn7_gn7e")).offers}
+    offers = {o.instance_type: o for o in _parse(load_case(SOURCE, "seed_rows_gn7_gn7e")).items}
     gn7, gn7e = offers["ecs.gn7-c12g1.3xlarge"], offers["ecs.gn7e-c16g1.4xlarge"]
     assert (gn7.gpu_model, gn7.gpu_count, gn7.vcpus, gn7.memory_gb) == ("A100-40G", Decimal(1), 12, Decimal(94))
     assert (gn7e.gpu_model, gn7e.gpu_count, gn7e.vcpus, gn7e.memory_gb) == ("A100-80G", Decimal(1), 16, Decimal(125))
@@ -99,29 +110,45 @@ def test_seed_rows_gn7_is_a100_40g_and_gn7e_is_a100_80g_with_the_official_specs(
 
 def test_the_file_reports_its_version_and_currency() -> None:
     parsed = _parse(load_case(SOURCE, "intl_2_0_7_no_gpu"))
-    assert (parsed.version, parsed.publication_date, parsed.currency) == ("2.0.7", "2018-10-08T08:15:52Z", "USD")
-    assert parsed.offers == []
-    assert parsed.notes == []  # two CPU types: routine, not for the operator
+    assert parsed.details == {
+        "price_file_version": "2.0.7",
+        "price_file_published": "2018-10-08T08:15:52Z",
+        "price_file_currency": "USD",
+    }
+    assert parsed.items == []
+    assert parsed.notes == ["price file published 2018-10-08T08:15:52Z"]  # two CPU types: routine, no note
     assert len(parsed.skipped) == 2
     cny = _parse(load_case(SOURCE, "cny_derived_gpu_excerpt"))
-    assert (cny.version, cny.publication_date, cny.currency) == ("2.0.211", None, "CNY")
+    assert cny.details == {"price_file_version": "2.0.211", "price_file_published": None, "price_file_currency": "CNY"}
+
+
+def test_the_version_it_was_fetched_as_is_the_runs_version_and_a_mismatch_is_noted() -> None:
+    case = load_case(SOURCE, "cny_derived_gpu_excerpt")
+    request = Request(step=PRICE_FILE, meta={"version": "2.0.6", "pinned": True})
+    parsed = parse(case.response_text, url=case.url, fetched_at=FETCHED_AT, request=request)
+    assert parsed.details["price_file_version"] == "2.0.6"
+    assert parsed.notes[:2] == [
+        "price file version 2.0.6 (pinned with -a version=)",
+        "price file says version 2.0.211 but was fetched as 2.0.6",
+    ]
+    assert "no GPU offer in price file 2.0.6" in parsed.empty_reason
 
 
 def test_currency_comes_from_the_file() -> None:
-    (offer,) = _parse_file(_file((GN7, _hourly("4.4")), currency="USD")).offers
+    (offer,) = _parse_file(_file((GN7, _hourly("4.4")), currency="USD")).items
     assert (offer.currency, offer.price) == ("USD", Decimal("4.4"))
 
 
 @pytest.mark.parametrize("price", ["0", "0.00", 0, "", None, "-1"])
 def test_zero_missing_or_negative_price_is_no_price_never_free(price: object) -> None:
     parsed = _parse_file(_file((GN7, _hourly(price))))
-    assert parsed.offers == []
+    assert parsed.items == []
     assert parsed.skipped == [f"{GN7}: no hourly price (missing, empty or 0 is no price, never free)"]
 
 
 def test_the_derived_zero_price_is_left_out_with_its_reason() -> None:
     parsed = _parse(load_case(SOURCE, "cny_derived_gpu_excerpt"))
-    assert "ecs.gn6v-c8g1.4xlarge" not in {o.instance_type for o in parsed.offers}
+    assert "ecs.gn6v-c8g1.4xlarge" not in {o.instance_type for o in parsed.items}
     assert parsed.skipped == [
         "cn-beijing::ecs.gn6v-c8g1.4xlarge::vpc::linux::optimized: no hourly price "
         "(missing, empty or 0 is no price, never free)"
@@ -130,14 +157,14 @@ def test_the_derived_zero_price_is_left_out_with_its_reason() -> None:
 
 def test_missing_hours_is_no_price() -> None:
     parsed = _parse_file(_file((GN7, {"months": [{"price": "20000", "period": "1"}]})))
-    assert parsed.offers == []
+    assert parsed.items == []
     assert "no hourly price" in parsed.skipped[0]
 
 
 def test_only_linux_vpc_io_optimized_prices_count() -> None:
     keys = [GN7.replace("linux", "windows"), GN7.replace("::vpc::", "::classic::"), GN7.replace("optimized", "none")]
     parsed = _parse_file(_file(*[(k, _hourly("9.9")) for k in keys], (GN7, _hourly("31.58"))))
-    assert [o.price for o in parsed.offers] == [Decimal("31.58")]
+    assert [o.price for o in parsed.items] == [Decimal("31.58")]
     assert all("not a Linux VPC" in reason for reason in parsed.skipped)
 
 
@@ -151,7 +178,7 @@ def test_unknown_gpu_family_is_reported_not_dropped_silently() -> None:
 def test_unknown_gpu_name_keeps_its_raw_name_and_is_reported() -> None:
     key = "cn-hangzhou::ecs.gn5-c4g1.xlarge::vpc::linux::optimized"
     parsed = _parse_file(_file((key, _hourly("8.0"))))
-    (offer,) = parsed.offers
+    (offer,) = parsed.items
     gpu = canonical_gpu("NVIDIA P100", 16)
     assert offer.gpu_model == gpu.model
     if not gpu.known:
@@ -161,7 +188,7 @@ def test_unknown_gpu_name_keeps_its_raw_name_and_is_reported() -> None:
 def test_a_type_missing_from_the_table_takes_its_gpu_count_from_the_name_and_says_so() -> None:
     key = "cn-beijing::ecs.gn7i-c32g1.64xlarge::vpc::linux::optimized"
     parsed = _parse_file(_file((key, _hourly("160.0"))))
-    (offer,) = parsed.offers
+    (offer,) = parsed.items
     assert (offer.gpu_model, offer.gpu_count, offer.vcpus, offer.memory_gb) == ("A10-24G", Decimal(8), 256, None)
     assert offer.price_per_gpu_hour == Decimal("20")
     assert parsed.notes == [
@@ -233,14 +260,25 @@ def test_version_page_takes_the_highest_mainland_version_and_ignores_intl() -> N
         '<a href="https://g.alicdn.com/aliyun/ecs-price-info/2.0.31/price/download/diskPrice.json">'
         '<a href="https://g.alicdn.com/aliyun/ecs-price-info-intl/2.0.421/price/download/instancePrice.json">'
     )
-    found = parse_version_page(html.encode())
-    assert (found.version, found.seen) == ("2.0.211", ("2.0.9", "2.0.31", "2.0.211"))
+    found = _parse_page(html.encode())
+    assert found.details == {
+        "price_file_version": "2.0.211",
+        "price_file_versions_seen": ["2.0.9", "2.0.31", "2.0.211"],
+    }
+    assert found.follow == [FollowUp(FILE_URL, step=PRICE_FILE, meta={"version": "2.0.211"})]
+    assert found.notes == [
+        "pricing page names several price-file versions ['2.0.9', '2.0.31', '2.0.211']: using 2.0.211",
+        "price file version 2.0.211",
+    ]
+    assert not found.expect_items
+    local = parse(html, url="u", fetched_at=FETCHED_AT, request=Request(meta={"cdn": "http://127.0.0.1:8080/cdn"}))
+    assert local.follow[0].url == "http://127.0.0.1:8080/cdn/2.0.211/price/download/instancePrice.json"
 
 
 def test_version_page_without_the_url_pattern_says_what_is_missing() -> None:
     page = load_case(SOURCE, "version_page_without_url").response_text
     with pytest.raises(ParseError, match=r"no g\.alicdn\.com/aliyun/ecs-price-info/<version>/ URL"):
-        parse_version_page(page)
+        _parse_page(page)
 
 
 def test_price_file_url_is_built_under_the_cdn_base() -> None:
@@ -307,15 +345,15 @@ def test_a_body_without_the_price_file_shape_raises_parse_error(change: str) -> 
 )
 def test_empty_html_or_truncated_bodies_raise_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):
-        parse_price_file(body, url=FILE_URL, fetched_at=FETCHED_AT)
+        parse(body, url=FILE_URL, fetched_at=FETCHED_AT, request=PRICE_FILE_REQUEST)
 
 
 def test_bytes_and_text_bodies_parse_alike() -> None:
     case = load_case(SOURCE, "cny_derived_gpu_excerpt")
-    as_bytes = parse_price_file(case.response_text.encode(), url=case.url, fetched_at=case.fetched_at)
+    as_bytes = parse(case.response_text.encode(), url=case.url, fetched_at=case.fetched_at, request=PRICE_FILE_REQUEST)
     assert as_bytes == _parse(case)
 
 
 def test_naive_fetched_at_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        parse_price_file("{}", url=FILE_URL, fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
+        parse("{}", url=FILE_URL, fetched_at=datetime(2026, 11, 20), request=PRICE_FILE_REQUEST)  # noqa: DTZ001

@@ -13,7 +13,9 @@ from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
 from spiders.errors import ParseError
-from spiders.parsers.autodl_public import REGION, find_price_objects, has_price_objects, parse_public_list
+from spiders.parsers import autodl_gpu
+from spiders.parsers.autodl_public import REGION, find_price_objects, has_price_objects, join_texts, parse
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 from spiders.sources.autodl_gpu import AutodlGpuSpider
 from spiders.validation import problems
 from storage.db import session_factory
@@ -32,12 +34,12 @@ HTML = "text/html; charset=utf-8"
 JS = "application/javascript; charset=utf-8"
 
 
-def _parse(text: str) -> Any:
-    return parse_public_list(text, url=URL, fetched_at=FETCHED_AT)
+def _parse(text: str) -> ParseResult:
+    return parse(text, url=URL, fetched_at=FETCHED_AT)
 
 
 def _prices(text: str) -> dict[str, Decimal | None]:
-    return {offer.instance_type: offer.price for offer in _parse(text).offers}
+    return {offer.instance_type: offer.price for offer in _parse(text).items}
 
 
 # --- parser -------------------------------------------------------------------------------------------------------
@@ -50,24 +52,23 @@ def test_every_public_case_folder_is_covered() -> None:
 @pytest.mark.parametrize("case_name", CASES)
 def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
     case = load_case(SOURCE, case_name)
+    request = Request(step=case.meta["request"]["step"])  # the source's parser hands the step to this one
     if "raises" in case.expected:
         assert case.expected["raises"] == "ParseError"
         with pytest.raises(ParseError, match="no price objects"):
-            parse_public_list(case.response_text, url=case.url, fetched_at=case.fetched_at)
+            autodl_gpu.parse(case.response_text, url=case.url, fetched_at=case.fetched_at, request=request)
         return
-    result = parse_public_list(case.response_text, url=case.url, fetched_at=case.fetched_at)
-    got = {
-        "offers": offers_to_json(result.offers),
-        "skipped": result.skipped,
-        "unknown_gpus": result.unknown_gpus,
-        "price_objects": result.price_objects,
-    }
-    assert got == case.expected
+    result = autodl_gpu.parse(case.response_text, url=case.url, fetched_at=case.fetched_at, request=request)
+    got = {"offers": offers_to_json(result.items), "skipped": result.skipped, "notes": result.notes}
+    expected = case.expected
+    notes = unknown_gpu_notes(expected["unknown_gpus"]) + [f"public list: {r}" for r in expected["skipped"]]
+    assert got == {"offers": expected["offers"], "skipped": expected["skipped"], "notes": notes}
+    assert result.details == {"public_price_objects": expected["price_objects"]}
 
 
 def test_the_list_price_is_original_price_per_gpu_hour_not_the_member_price() -> None:
     result = _parse(load_case(SOURCE, "public_list_constructed").response_text)
-    a800 = next(o for o in result.offers if o.instance_type == "A800-80GB")
+    a800 = next(o for o in result.items if o.instance_type == "A800-80GB")
     assert (a800.gpu_model, a800.price, a800.price_per_gpu_hour, a800.gpu_count, a800.currency) == (
         "A800-80G",
         Decimal("5.88"),
@@ -76,14 +77,14 @@ def test_the_list_price_is_original_price_per_gpu_hour_not_the_member_price() ->
         "CNY",
     )
     assert (a800.region, a800.billing, a800.available, a800.provider) == (REGION, "on_demand", True, "autodl")
-    for offer in result.offers:
+    for offer in result.items:
         assert problems(offer) == []
 
 
 def test_an_unknown_gpu_keeps_its_raw_name_and_is_reported() -> None:
     result = _parse('[{gpuName:"vGPU-32GB",originalPrice:1.28},{gpuName:"H800",originalPrice:10.5}]')
-    assert result.unknown_gpus == ["vGPU-32GB"]
-    assert [(o.instance_type, o.gpu_model) for o in result.offers] == [("vGPU-32GB", "vGPU-32GB"), ("H800", "H800-80G")]
+    assert result.notes == unknown_gpu_notes(["vGPU-32GB"])
+    assert [(o.instance_type, o.gpu_model) for o in result.items] == [("vGPU-32GB", "vGPU-32GB"), ("H800", "H800-80G")]
 
 
 @pytest.mark.parametrize(
@@ -116,12 +117,19 @@ def test_original_price_read_by_code_is_not_a_price_object() -> None:
 def test_a_type_listed_twice_keeps_the_lowest_price_and_says_so() -> None:
     text = '[{gpuName:"RTX 4090",originalPrice:2.08},{gpuName:"RTX 4090",originalPrice:1.98}]'
     same = '[{gpuName:"H800",originalPrice:10.5}]'
-    result = parse_public_list([text, same, same], url=URL, fetched_at=FETCHED_AT)
-    assert [(o.instance_type, o.price) for o in result.offers] == [
+    result = parse(join_texts([text, same, same]), url=URL, fetched_at=FETCHED_AT)
+    assert [(o.instance_type, o.price) for o in result.items] == [
         ("RTX 4090", Decimal("1.98")),
         ("H800", Decimal("10.5")),
     ]
     assert result.skipped == ["RTX 4090: listed at 1.98 and 2.08, kept the lowest"]
+    assert result.notes == ["public list: RTX 4090: listed at 1.98 and 2.08, kept the lowest"]
+
+
+def test_texts_joined_into_one_body_are_read_one_by_one() -> None:
+    # An object cut at the end of one text must not be completed by the next one.
+    head, tail = '[{gpuName:"H800",originalPrice:10.5},{gpuName:"L20",', "originalPrice:3.5}]"
+    assert [o.instance_type for o in parse(join_texts([head, tail]), url=URL, fetched_at=FETCHED_AT).items] == ["H800"]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +139,7 @@ def test_a_type_listed_twice_keeps_the_lowest_price_and_says_so() -> None:
 )  # fmt: skip
 def test_zero_negative_or_non_numeric_price_is_left_out_with_a_reason(price: str, reason: str) -> None:
     result = _parse(f'[{{gpuName:"L20",originalPrice:{price}}},{{gpuName:"H800",originalPrice:10.5}}]')
-    assert [o.instance_type for o in result.offers] == ["H800"]
+    assert [o.instance_type for o in result.items] == ["H800"]
     [skipped] = result.skipped
     assert skipped.startswith("L20: ") and reason in skipped
 
@@ -158,7 +166,7 @@ def test_a_list_without_usable_prices_raises_parse_error(text: str, message: str
 
 def test_naive_fetched_at_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        parse_public_list("", url=URL, fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
+        parse("", url=URL, fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
 
 
 # --- spider -------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 
 from spiders.errors import BlockedError, ParseError
-from spiders.parsers.runpod_gpu import GPU_TYPES_QUERY, RunpodPage, parse_gpu_types
+from spiders.parsers.contract import ParseResult, unknown_gpu_notes
+from spiders.parsers.runpod_gpu import GPU_TYPES_QUERY, parse
 from spiders.validation import problems
 from tests.fixture_cases import Case, case_names, load_case, offers_to_json
 
@@ -20,8 +22,8 @@ FETCHED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 RAISES = {"ParseError": ParseError, "BlockedError": BlockedError}
 
 
-def _parse(case: Case) -> RunpodPage:
-    return parse_gpu_types(case.response_json(), url=case.url, fetched_at=case.fetched_at)
+def _parse(case: Case) -> ParseResult:
+    return parse(case.response_text.encode("utf-8"), url=case.url, fetched_at=case.fetched_at)
 
 
 def _gpu_type(**overrides: Any) -> dict[str, Any]:
@@ -32,14 +34,13 @@ def _gpu_type(**overrides: Any) -> dict[str, Any]:
     return item
 
 
-def _parse_types(*types: dict[str, Any]) -> RunpodPage:
-    return parse_gpu_types(
-        {"data": {"gpuTypes": list(types)}}, url="https://runpod.example/graphql", fetched_at=FETCHED_AT
-    )
+def _parse_types(*types: dict[str, Any]) -> ParseResult:
+    body = json.dumps({"data": {"gpuTypes": list(types)}}).encode()
+    return parse(body, url="https://runpod.example/graphql", fetched_at=FETCHED_AT)
 
 
-def _billing(page: RunpodPage) -> dict[str, Decimal | None]:
-    return {o.billing: o.price for o in page.offers}
+def _billing(page: ParseResult) -> dict[str, Decimal | None]:
+    return {o.billing: o.price for o in page.items}
 
 
 def test_every_case_folder_is_covered() -> None:
@@ -54,19 +55,24 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
             _parse(case)
     else:
         page = _parse(case)
-        got = {"offers": offers_to_json(page.offers), "skipped": page.skipped, "unknown_gpus": page.unknown_gpus}
-        assert got == case.expected
+        got = {"offers": offers_to_json(page.items), "skipped": page.skipped, "notes": page.notes}
+        unknown = case.expected["unknown_gpus"]
+        assert got == {
+            "offers": case.expected["offers"],
+            "skipped": case.expected["skipped"],
+            "notes": unknown_gpu_notes(unknown),
+        }
 
 
 def test_every_offer_has_no_validation_problems() -> None:
-    for offer in _parse(load_case(SOURCE, "gpu_types_pricing_page_20250909")).offers:
+    for offer in _parse(load_case(SOURCE, "gpu_types_pricing_page_20250909")).items:
         assert problems(offer) == []
 
 
 def test_secure_community_and_spot_are_separate_one_gpu_offers() -> None:
     page = _parse_types(_gpu_type(secureSpotPrice=1.5, communitySpotPrice=None))
     assert _billing(page) == {"on_demand": Decimal("2.39"), "community": Decimal("1.99"), "spot": Decimal("1.5")}
-    assert {(o.gpu_count, o.price_per_gpu_hour == o.price, o.region) for o in page.offers} == {
+    assert {(o.gpu_count, o.price_per_gpu_hour == o.price, o.region) for o in page.items} == {
         (Decimal(1), True, "global")
     }
 
@@ -84,16 +90,16 @@ def test_spot_is_the_cheaper_of_the_secure_and_community_spot_prices(
 
 def test_null_stock_status_marks_every_offer_of_the_type_unavailable_with_prices_kept() -> None:
     page = _parse_types(_gpu_type(lowestPrice={"stockStatus": None, "minVcpu": 16}))
-    assert [(o.billing, o.available, o.price) for o in page.offers] == [
+    assert [(o.billing, o.available, o.price) for o in page.items] == [
         ("on_demand", False, Decimal("2.39")),
         ("community", False, Decimal("1.99")),
     ]
-    assert all(not o.available for o in _parse_types(_gpu_type(lowestPrice=None)).offers)
+    assert all(not o.available for o in _parse_types(_gpu_type(lowestPrice=None)).items)
 
 
 def test_zero_and_negative_prices_are_left_out_with_a_reason_null_silently() -> None:
     page = _parse_types(_gpu_type(securePrice=0, communityPrice=-1, secureSpotPrice=None))
-    assert page.offers == []
+    assert page.items == []
     assert page.skipped == [
         "NVIDIA H100 PCIe on_demand: securePrice 0 is no price",
         "NVIDIA H100 PCIe community: communityPrice -1 is no price",
@@ -101,19 +107,19 @@ def test_zero_and_negative_prices_are_left_out_with_a_reason_null_silently() -> 
 
 
 def test_the_variant_comes_from_the_display_name_when_the_id_lacks_it() -> None:
-    [offer, *_] = _parse_types(_gpu_type(id="NVIDIA H100 80GB HBM3", displayName="H100 SXM", memoryInGb=80)).offers
+    [offer, *_] = _parse_types(_gpu_type(id="NVIDIA H100 80GB HBM3", displayName="H100 SXM", memoryInGb=80)).items
     assert (offer.instance_type, offer.gpu_model, offer.gpu_variant) == ("NVIDIA H100 80GB HBM3", "H100-80G", "SXM")
 
 
 def test_the_id_is_used_when_the_display_name_is_not_recognised() -> None:
-    [offer, *_] = _parse_types(_gpu_type(id="NVIDIA A100-SXM4-80GB", displayName="A100 SXM 80GB (new)")).offers
+    [offer, *_] = _parse_types(_gpu_type(id="NVIDIA A100-SXM4-80GB", displayName="A100 SXM 80GB (new)")).items
     assert (offer.gpu_model, offer.gpu_variant) == ("A100-80G", "SXM")
 
 
 def test_unknown_gpu_keeps_its_display_name_and_is_reported() -> None:
     page = _parse_types(_gpu_type(id="AMD Instinct MI300X OAM", displayName="MI300X", memoryInGb=192))
-    assert {o.gpu_model for o in page.offers} == {"MI300X"}
-    assert page.unknown_gpus == ["MI300X"]
+    assert {o.gpu_model for o in page.items} == {"MI300X"}
+    assert page.notes == unknown_gpu_notes(["MI300X"])
 
 
 @pytest.mark.parametrize(
@@ -133,21 +139,22 @@ def test_unknown_gpu_keeps_its_display_name_and_is_reported() -> None:
 )
 def test_a_body_without_the_needed_shape_raises_parse_error(body: object) -> None:
     with pytest.raises(ParseError):
-        parse_gpu_types(body, url="u", fetched_at=FETCHED_AT)
+        parse(json.dumps(body).encode(), url="u", fetched_at=FETCHED_AT)
 
 
 def test_an_authentication_error_is_a_block() -> None:
     with pytest.raises(BlockedError, match="Unauthorized"):
-        parse_gpu_types({"errors": [{"message": "Unauthorized"}]}, url="u", fetched_at=FETCHED_AT)
+        parse(b'{"errors": [{"message": "Unauthorized"}]}', url="u", fetched_at=FETCHED_AT)
 
 
 def test_an_empty_type_list_is_an_empty_page() -> None:
-    assert parse_gpu_types({"data": {"gpuTypes": []}}, url="u", fetched_at=FETCHED_AT) == RunpodPage([], [], [])
+    page = parse(b'{"data": {"gpuTypes": []}}', url="u", fetched_at=FETCHED_AT)
+    assert (page.items, page.skipped, page.notes, page.expect_items) == ([], [], [], True)
 
 
 def test_naive_fetched_at_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        parse_gpu_types({"data": {"gpuTypes": []}}, url="u", fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
+        parse(b'{"data": {"gpuTypes": []}}', url="u", fetched_at=datetime(2026, 11, 20))  # noqa: DTZ001
 
 
 def test_the_query_asks_for_every_field_the_parser_reads() -> None:

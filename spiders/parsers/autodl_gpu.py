@@ -11,15 +11,18 @@ from typing import Any
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers import autodl_public
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import FollowUp, ParseResult, Request, unknown_gpu_notes
 
 __all__ = [
     "DEFAULT_ENDPOINT",
+    "MARKET_PAGE",
+    "PUBLIC_LIST",
     "SOURCE_ID",
     "AutodlMachine",
-    "AutodlPage",
-    "AutodlSummary",
     "build_body",
-    "parse_machine_page",
+    "parse",
     "summarise",
 ]
 
@@ -28,6 +31,9 @@ DEFAULT_ENDPOINT = "https://www.autodl.com/api/v1/user/machine/list"
 #: payg_price is in 厘, 1/1000 CNY per GPU-hour (1577 = ¥1.577/h in the real own-instance sample)
 PRICE_UNITS_PER_CNY = Decimal(1000)
 _BYTES_PER_GIB = Decimal(2**30)
+#: the steps: a page of the token market list (the first step), or the home page's public list (no token)
+MARKET_PAGE = "market_page"
+PUBLIC_LIST = "public_list"
 
 
 @dataclass(frozen=True)
@@ -41,24 +47,6 @@ class AutodlMachine:
     price_per_gpu_hour: Decimal
     vcpus: int | None
     memory_gb: Decimal | None
-
-
-@dataclass(frozen=True)
-class AutodlPage:
-    """One page of the market list: its machines, machines left out (with the reason) and the page count."""
-
-    machines: list[AutodlMachine]
-    skipped: list[str]
-    page_index: int
-    max_page: int
-
-
-@dataclass(frozen=True)
-class AutodlSummary:
-    """Offers summarised from the machines of every page, and GPU names the canonical table lacks."""
-
-    offers: list[GpuOffer]
-    unknown_gpus: list[str]
 
 
 def build_body(
@@ -90,8 +78,42 @@ def build_body(
     }
 
 
-def parse_machine_page(data: object) -> AutodlPage:
-    """Read one decoded market-list page.
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """Read one answer: a market-list page (step `market_page`, the default) or the public list (`public_list`).
+
+    The market list is summarised once its last page is read: until then each page asks for the next,
+    carrying the machine objects read so far in `meta["machines"]` (with `meta["page_index"]`, the page
+    asked for, and `meta["max_pages"]`, beyond which more pages are a ParseError, never a truncation).
+    The public list is autodl_public.parse.
+    """
+    step = (request.step if request is not None else None) or MARKET_PAGE
+    meta = request.meta if request is not None else {}
+    if step == PUBLIC_LIST:
+        return autodl_public.parse(body, url=url, fetched_at=fetched_at, request=request)
+    if step != MARKET_PAGE:
+        raise ValueError(f"autodl_gpu has no step {step!r}")
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    earlier: list[Any] = list(meta.get("machines", []))
+    kept, machines, skipped, body_index, max_page = _read_page(load_json(body))
+    page_index = int(meta.get("page_index", body_index))
+    if page_index < max_page:
+        max_pages = meta.get("max_pages")
+        if max_pages is not None and page_index >= int(max_pages):
+            raise ParseError(f"more than {max_pages} pages: stopped instead of truncating (raise -a max_pages=)")
+        later = {**meta, "page_index": page_index + 1, "machines": earlier + kept}
+        return ParseResult(skipped=skipped, follow=[FollowUp(url, step=MARKET_PAGE, meta=later)], expect_items=False)
+    every = [_machine(raw, index) for index, raw in enumerate(earlier)] + machines
+    offers, unknown = summarise(every, url=url, fetched_at=fetched_at)
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=unknown_gpu_notes(unknown),
+        details={"market_machines": len(every), "market_pages": page_index},
+        empty_reason="no priced machine in the market list (filters too narrow, or the list changed)",
+    )  # fmt: skip
+
+
+def _read_page(data: object) -> tuple[list[Any], list[AutodlMachine], list[str], int, int]:
+    """One market-list page: the priced machine objects as sent and as read, reasons, page index and count.
 
     Raises BlockedError for `{"code": "AuthorizeFailed"}` (token expired or wrong) and ParseError
     for any other error code or a machine without the documented fields. A machine whose
@@ -107,6 +129,7 @@ def parse_machine_page(data: object) -> AutodlPage:
     body = data.get("data")
     if not isinstance(body, dict) or not isinstance(body.get("list"), list):
         raise ParseError("the answer has no data.list")
+    kept: list[Any] = []
     machines: list[AutodlMachine] = []
     skipped: list[str] = []
     for index, raw in enumerate(body["list"]):
@@ -114,12 +137,23 @@ def parse_machine_page(data: object) -> AutodlPage:
         if isinstance(outcome, str):
             skipped.append(outcome)
         else:
+            kept.append(raw)
             machines.append(outcome)
-    return AutodlPage(machines, skipped, _int(body, "page_index", "data"), _int(body, "max_page", "data"))
+    return kept, machines, skipped, _int(body, "page_index", "data"), _int(body, "max_page", "data")
 
 
-def summarise(machines: Iterable[AutodlMachine], *, url: str, fetched_at: datetime) -> AutodlSummary:
+def _machine(raw: object, index: int) -> AutodlMachine:
+    """A machine object kept from an earlier page (read and priced there already)."""
+    outcome = _read_machine(raw, index)
+    if isinstance(outcome, str):
+        raise ParseError(f"machines carried from earlier pages[{index}]: {outcome}")
+    return outcome
+
+
+def summarise(machines: Iterable[AutodlMachine], *, url: str, fetched_at: datetime) -> tuple[list[GpuOffer], list[str]]:
     """One offer per (GPU type, region), priced like a renter sees it: the cheapest machine with an idle GPU.
+
+    Returns the offers and the GPU names the canonical table lacks.
 
     When no machine of the type has an idle GPU the offer is unavailable and keeps the cheapest
     listed price. vCPUs and memory are the per-GPU share of the machine that sets the price.
@@ -157,7 +191,7 @@ def summarise(machines: Iterable[AutodlMachine], *, url: str, fetched_at: dateti
                 available=bool(idle),
             )
         )
-    return AutodlSummary(offers, unknown)
+    return offers, unknown
 
 
 def _read_machine(raw: object, index: int) -> AutodlMachine | str:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from spiders.errors import ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",
@@ -20,11 +21,12 @@ __all__ = [
     "PRICE_KEY",
     "REGION",
     "SOURCE_ID",
-    "AutodlPublicList",
+    "TEXT_SEPARATOR",
     "PriceObject",
     "find_price_objects",
     "has_price_objects",
-    "parse_public_list",
+    "join_texts",
+    "parse",
 ]
 
 SOURCE_ID = "autodl_gpu"
@@ -38,6 +40,8 @@ NAME_KEYS = ("gpuName", "gpu_name", "gpuType", "gpu_type", "gpuModel", "gpu_mode
 REGION = "public-list"
 #: AutoDL's per-GPU list prices are ¥1-¥11 (2026-10); a larger number means a unit change (the API uses 厘)
 MAX_PRICE_PER_GPU_HOUR = Decimal(200)
+#: between the texts of one body (the page, then the scripts it loaded): NUL is in no HTML or JS text
+TEXT_SEPARATOR = "\x00"
 #: how far around an `originalPrice` key the enclosing object literal is looked for, in characters
 _SPAN = 4000
 
@@ -62,16 +66,6 @@ class PriceObject:
     name: str | None
     price_literal: str
     text: str
-
-
-@dataclass(frozen=True)
-class AutodlPublicList:
-    """Offers per GPU type, objects left out (with the reason), unknown GPU names and how many objects were read."""
-
-    offers: list[GpuOffer]
-    skipped: list[str]
-    unknown_gpus: list[str]
-    price_objects: int
 
 
 def find_price_objects(text: str) -> list[PriceObject]:
@@ -106,19 +100,26 @@ def has_price_objects(text: str) -> bool:
     return PRICE_KEY in text and bool(find_price_objects(text))
 
 
-def parse_public_list(texts: str | Sequence[str], *, url: str, fetched_at: datetime) -> AutodlPublicList:
+def join_texts(texts: Sequence[str]) -> bytes:
+    """One body for `parse` from the page HTML and the script/XHR bodies it loaded (each read on its own)."""
+    return TEXT_SEPARATOR.join(texts).encode("utf-8")
+
+
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Read the public price list from the page and the scripts it loaded: one on-demand offer per GPU type.
 
-    `texts` are the page HTML and script/XHR bodies (any order). Each GPU type becomes a GpuOffer with
+    `body` holds the page HTML and script/XHR bodies (any order, see join_texts). Each GPU type becomes a GpuOffer with
     region "public-list", one GPU, `originalPrice` as CNY per GPU-hour and `available` True (the list
     says nothing about stock). A type listed at several prices keeps the lowest (and says so in
     `skipped`); a zero, negative or non-numeric price or a nameless object is left out with a reason.
     Raises ParseError when no `originalPrice` object is found, when none yields an offer, or when a
-    price is above MAX_PRICE_PER_GPU_HOUR (another unit, e.g. 厘 as in the market API).
+    price is above MAX_PRICE_PER_GPU_HOUR (another unit, e.g. 厘 as in the market API). Every reason
+    is a note too (the list is short and hand-made), and `public_price_objects` says how many were read.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    texts = [texts] if isinstance(texts, str) else list(texts)
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    texts = text.split(TEXT_SEPARATOR)
     objects = [obj for text in texts for obj in find_price_objects(text)]
     if not objects:
         raise ParseError(
@@ -166,7 +167,11 @@ def parse_public_list(texts: str | Sequence[str], *, url: str, fetched_at: datet
                 available=True,
             )
         )
-    return AutodlPublicList(offers, skipped, unknown, len(objects))
+    return ParseResult(
+        items=list(offers), skipped=skipped,
+        notes=unknown_gpu_notes(unknown) + [f"public list: {reason}" for reason in skipped],
+        details={"public_price_objects": len(objects)},
+    )  # fmt: skip
 
 
 def _read(obj: PriceObject) -> tuple[str, Decimal] | str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 from spiders.errors import ParseError
 from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.contract import ParseResult, Request
 
-__all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "AwsInstances", "parse_instances"]
+__all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
 
 SOURCE_ID = "aws_gpu"
 DEFAULT_ENDPOINT = "https://instances.vantage.sh/instances.json"
@@ -24,23 +24,14 @@ _OS = "linux"
 _SPOT_FIELD = "spot_min"
 
 
-@dataclass(frozen=True)
-class AwsInstances:
-    """The parsed file: GPU offers, operator notes (unknown GPU names) and routine skip reasons."""
-
-    offers: list[GpuOffer]
-    gpu_instance_types: int
-    notes: list[str]
-    skipped: list[str]
-
-
-def parse_instances(body: str | bytes, *, url: str, fetched_at: datetime) -> AwsInstances:
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse the whole instances.json (a list of instance records) into per-instance-hour GPU offers.
 
     Only records with `GPU` > 0 count. Each region's `linux.ondemand` is an on_demand offer and its
     `spot_min` a spot offer; Windows/RHEL/SUSE, dedicated hosts and reservations are left out. The body
     is decoded once and never copied (the file is tens of MB). Raises ParseError when the body is not a
-    list of records or a GPU record lacks `instance_type`/`GPU`/`pricing` in the expected shape.
+    list of records or a GPU record lacks `instance_type`/`GPU`/`pricing` in the expected shape. The run
+    facts say how many GPU instance types the file held (`gpu_instance_types`).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
@@ -95,7 +86,11 @@ def parse_instances(body: str | bytes, *, url: str, fetched_at: datetime) -> Aws
                         available=True,  # the file has no stock signal
                     )
                 )
-    return AwsInstances(offers, gpu_types, list(dict.fromkeys(notes)), skipped)
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=list(dict.fromkeys(notes)),
+        details={"gpu_instance_types": gpu_types},
+        empty_reason="no GPU offer in instances.json (GPU or pricing fields renamed?)",
+    )  # fmt: skip
 
 
 def _load_json(body: str | bytes) -> Any:

@@ -11,16 +11,17 @@ from typing import Any
 from spiders.errors import ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import FollowUp, ParseResult, Request
 
 __all__ = [
     "API_VERSION",
     "AZURE_SKUS",
     "DEFAULT_ENDPOINT",
     "SOURCE_ID",
-    "AzurePage",
     "AzureSku",
     "build_filter",
-    "parse_page",
+    "parse",
 ]
 
 SOURCE_ID = "azure_gpu"
@@ -68,15 +69,6 @@ _REQUIRED_TEXT = (
 _Offer = tuple[GpuOffer, datetime]
 
 
-@dataclass(frozen=True)
-class AzurePage:
-    """One parsed page: its offers, the next page to fetch (None on the last) and why items were left out."""
-
-    offers: list[GpuOffer]
-    next_page_url: str | None
-    skipped: list[str]
-
-
 def build_filter(skus: Iterable[str] | None = None) -> str:
     """Return the OData `$filter` for pay-as-you-go VM prices of `skus` (default: every SKU in AZURE_SKUS).
 
@@ -89,16 +81,21 @@ def build_filter(skus: Iterable[str] | None = None) -> str:
     return f"serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and ({alternatives})"
 
 
-def parse_page(data: object, *, url: str, fetched_at: datetime) -> AzurePage:
-    """Parse one decoded Retail Prices page into per-VM-hour Linux on-demand and spot offers.
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """Parse one Retail Prices page into per-VM-hour Linux on-demand and spot offers, and its NextPageLink.
 
     Raises ParseError when the envelope or an item lacks what the parser needs. Items that are not
     offers (reservations, Windows, Low Priority, unmapped SKUs, zero prices, superseded prices) are
-    left out with a reason in `skipped`. Of two items for the same (SKU, region, billing) the one
-    with the latest `effectiveStartDate` is kept.
+    left out with a reason in `skipped` (an unmapped GPU SKU is a note too). Of two items for the same
+    (SKU, region, billing) the one with the latest `effectiveStartDate` is kept. `request.meta` counts
+    pages: `page` (1 first), `max_pages` (a next page beyond it is a ParseError, never a silent
+    truncation) and `offers_seen` on earlier pages (a run whose pages all hold none is a failure).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    meta = request.meta if request is not None else {}
+    page, max_pages, seen_before = int(meta.get("page", 1)), meta.get("max_pages"), int(meta.get("offers_seen", 0))
+    data = load_json(body)
     if not isinstance(data, dict):
         raise ParseError(f"expected a JSON object, got {type(data).__name__}")
     items = data.get("Items")
@@ -125,11 +122,19 @@ def parse_page(data: object, *, url: str, fetched_at: datetime) -> AzurePage:
         older, newer = sorted((previous[1], starts))
         skipped.append(f"{' '.join(key)}: price effective {older:%Y-%m-%d} superseded by {newer:%Y-%m-%d}")
 
-    return AzurePage(
-        offers=[offer for offer, _ in kept.values()],
-        next_page_url=_next_page_url(data),
-        skipped=skipped,
-    )
+    offers = [offer for offer, _ in kept.values()]
+    follow: list[FollowUp] = []
+    next_link = _next_page_url(data)
+    if next_link is not None:
+        if max_pages is not None and page >= int(max_pages):
+            raise ParseError(f"more than {max_pages} pages: stopped instead of truncating (raise -a max_pages=)")
+        later = {"page": page + 1, "offers_seen": seen_before + len(offers)}
+        follow.append(FollowUp(next_link, meta=later if max_pages is None else later | {"max_pages": max_pages}))
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=[r for r in skipped if "unknown GPU SKU" in r],
+        follow=follow, expect_items=seen_before == 0,
+        empty_reason="no GPU offer in the answer: the filter matched nothing (SKU names changed?)",
+    )  # fmt: skip
 
 
 def _read_item(item: object, index: int, *, url: str, fetched_at: datetime) -> _Offer | str:

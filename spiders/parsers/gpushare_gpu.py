@@ -10,8 +10,10 @@ from typing import Any, TypeGuard
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
-__all__ = ["DEFAULT_ENDPOINT", "MACHINE_LIST_PATH", "SOURCE_ID", "GpushareList", "parse_machine_list"]
+__all__ = ["DEFAULT_ENDPOINT", "MACHINE_LIST_PATH", "SOURCE_ID", "parse"]
 
 SOURCE_ID = "gpushare_gpu"
 #: the public store page; its JavaScript loads the machine list from api.gpushare.com
@@ -24,35 +26,25 @@ _LOGIN_WORDS = ("登录", "token", "unauthor", "login")
 
 
 @dataclass(frozen=True)
-class GpushareList:
-    """Offers per GPU type, types left out (with the reason), unknown GPU names, machines listed vs total."""
-
-    offers: list[GpuOffer]
-    skipped: list[str]
-    unknown_gpus: list[str]
-    listed: int
-    total: int
-
-
-@dataclass(frozen=True)
 class _Machine:
     gpu_name: str
     free: bool
     price: Decimal | None
 
 
-def parse_machine_list(data: object, *, url: str, fetched_at: datetime) -> GpushareList:
-    """Summarise a decoded `{"data": {"list": [...], "total": N}}` machine list per `baseInfo.gpuName`.
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """Summarise a `{"data": {"list": [...], "total": N}}` machine list (the page's XHR) per `baseInfo.gpuName`.
 
     A GPU type is available when one machine of it is online with a free GPU (`gpuNum - gpuUsed > 0`);
     its price is the cheapest `payg` sku among those machines. A type with no such machine is sold
     out (售罄) and keeps the cheapest listed payg price. The price is taken as CNY per GPU-hour
     (basis unverified, gpu.md §4.4). Raises BlockedError for a login-required answer and ParseError
-    when the list or a machine lacks the documented fields.
+    when the list or a machine lacks the documented fields. The run facts say how many machines the
+    page loaded of how many there are (`machines_listed`, `machines_total`).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    machines, total = _machines(data)
+    machines, total = _machines(load_json(body))
     grouped: dict[str, list[_Machine]] = {}
     for index, raw in enumerate(machines):
         machine = _read_machine(raw, index)
@@ -86,7 +78,15 @@ def parse_machine_list(data: object, *, url: str, fetched_at: datetime) -> Gpush
                 available=bool(free_prices),
             )
         )
-    return GpushareList(offers, skipped, unknown, len(machines), total)
+    notes = unknown_gpu_notes(unknown)
+    if total > len(machines):
+        # Only what the page loaded is seen; a type free only on a later page would read as sold out.
+        notes.append(f"the store page loaded {len(machines)} of {total} machines")
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=notes,
+        details={"machines_listed": len(machines), "machines_total": total},
+        empty_reason="no priced GPU type in the machine list",
+    )  # fmt: skip
 
 
 def _machines(data: object) -> tuple[list[Any], int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,8 +9,10 @@ from typing import Any
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
-__all__ = ["DEFAULT_ENDPOINT", "GPU_TYPES_QUERY", "SOURCE_ID", "RunpodPage", "parse_gpu_types"]
+__all__ = ["DEFAULT_ENDPOINT", "GPU_TYPES_QUERY", "SOURCE_ID", "parse"]
 
 SOURCE_ID = "runpod_gpu"
 DEFAULT_ENDPOINT = "https://api.runpod.io/graphql"
@@ -25,17 +26,8 @@ GPU_TYPES_QUERY = (
 _AUTH_WORDS = ("unauthorized", "unauthenticated", "authenticat", "api key", "forbidden")
 
 
-@dataclass(frozen=True)
-class RunpodPage:
-    """The offers, prices left out (with the reason) and GPU names the canonical table lacks."""
-
-    offers: list[GpuOffer]
-    skipped: list[str]
-    unknown_gpus: list[str]
-
-
-def parse_gpu_types(data: object, *, url: str, fetched_at: datetime) -> RunpodPage:
-    """Turn a decoded `{"data": {"gpuTypes": [...]}}` answer into one-GPU offers, USD per GPU-hour.
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """Turn a `{"data": {"gpuTypes": [...]}}` answer into one-GPU offers, USD per GPU-hour.
 
     Per GPU type: `securePrice` -> on_demand, `communityPrice` -> community, and the lower of
     `secureSpotPrice` / `communitySpotPrice` -> spot (the cheapest interruptible GPU, whichever
@@ -49,7 +41,7 @@ def parse_gpu_types(data: object, *, url: str, fetched_at: datetime) -> RunpodPa
     offers: list[GpuOffer] = []
     skipped: list[str] = []
     unknown: list[str] = []
-    for index, gpu_type in enumerate(_gpu_types(data)):
+    for index, gpu_type in enumerate(_gpu_types(load_json(body))):
         if not isinstance(gpu_type, dict):
             raise ParseError(f"gpuTypes[{index}] is not an object")
         type_id = _text(gpu_type, "id", index)
@@ -76,7 +68,10 @@ def parse_gpu_types(data: object, *, url: str, fetched_at: datetime) -> RunpodPa
                     available=available,
                 )
             )
-    return RunpodPage(offers, skipped, unknown)
+    return ParseResult(
+        items=list(offers), skipped=skipped, notes=unknown_gpu_notes(unknown),
+        empty_reason="no priced GPU type in the answer (an empty gpuTypes list or every price null)",
+    )  # fmt: skip
 
 
 def _gpu_types(data: object) -> list[Any]:

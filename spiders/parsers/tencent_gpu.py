@@ -8,20 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.contract import ParseResult, Request
 
 __all__ = [
     "DEFAULT_ENDPOINT",
     "DEFAULT_REGIONS",
     "SOURCE_ID",
     "TENCENT_FAMILIES",
-    "TencentAnswer",
     "TencentFamily",
-    "parse_answer",
+    "parse",
     "request_body",
     "request_headers",
     "request_query",
@@ -59,16 +59,6 @@ _AVAILABLE_STATUS = "SELL"
 _NO_STOCK = "WithoutStock"
 
 
-@dataclass(frozen=True)
-class TencentAnswer:
-    """One region's parsed answer: offers, the API's RequestId, operator notes and routine skip reasons."""
-
-    offers: list[GpuOffer]
-    request_id: str | None
-    notes: list[str]
-    skipped: list[str]
-
-
 def request_query(region: str) -> str:
     """The query string the purchase page sends for `region` (the `uin` stays empty: no login)."""
     return urlencode({"i": "cvm/DescribeZoneInstanceConfigInfos", "uin": "", "region": region})
@@ -104,8 +94,11 @@ def request_headers(now_ms: int) -> dict[str, str]:
     }
 
 
-def parse_answer(body: str | bytes, *, url: str, fetched_at: datetime) -> TencentAnswer:
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse one region's answer into per-instance-hour offers of GPU instance types.
+
+    A region may sell no GPU at all, so an empty answer is not a failure by itself (the spider fails a run
+    whose regions together held none). The API's RequestId is a run fact: `details["request_ids"][region]`.
 
     An HTML page (login, captcha), a non-zero envelope `code` or a `Response.Error` that refuses us raises
     BlockedError; an error saying our request no longer fits, or a body without `InstanceTypeQuotaSet`,
@@ -133,7 +126,11 @@ def parse_answer(body: str | bytes, *, url: str, fetched_at: datetime) -> Tencen
             skipped.append(f"{' '.join(key)}: listed twice, the first is kept")
             continue
         offers[key] = outcome
-    return TencentAnswer(list(offers.values()), request_id, list(dict.fromkeys(notes)), skipped)
+    region = dict(parse_qsl(urlsplit(url).query)).get("region", "?")
+    return ParseResult(
+        items=list(offers.values()), skipped=skipped, notes=list(dict.fromkeys(notes)),
+        details={"request_ids": {region: request_id}} if request_id else {}, expect_items=False,
+    )  # fmt: skip
 
 
 def _response_object(body: str | bytes) -> dict[str, Any]:

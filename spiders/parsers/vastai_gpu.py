@@ -13,16 +13,16 @@ from typing import Any
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
 __all__ = [
     "DEFAULT_ENDPOINT",
     "DEFAULT_LIMIT",
     "SOURCE_ID",
-    "VastGroup",
-    "VastPage",
     "build_query",
     "country_of",
-    "parse_offers",
+    "parse",
 ]
 
 SOURCE_ID = "vastai_gpu"
@@ -33,30 +33,6 @@ UNKNOWN_REGION = "unknown"
 _COUNTRY = re.compile(r"(?:^|,)\s*([A-Z]{2})\s*$")
 _MIB_PER_GB = 1024
 _AUTH_WORDS = ("auth", "api key", "api_key", "forbidden", "permission")
-
-
-@dataclass(frozen=True)
-class VastGroup:
-    """One summarised offer: `offer.price` is the median `dph_total`; the cheapest and the number of offers."""
-
-    offer: GpuOffer
-    price_min: Decimal
-    offer_count: int
-
-
-@dataclass(frozen=True)
-class VastPage:
-    """The summarised offers, the raw offers left out (with the reason) and GPU names the table lacks."""
-
-    groups: list[VastGroup]
-    skipped: list[str]
-    unknown_gpus: list[str]
-    offers_seen: int
-
-    @property
-    def offers(self) -> list[GpuOffer]:
-        """The summarised offers as items."""
-        return [group.offer for group in self.groups]
 
 
 @dataclass(frozen=True)
@@ -96,17 +72,19 @@ def country_of(geolocation: object) -> str:
     return match[1] if match else UNKNOWN_REGION
 
 
-def parse_offers(data: object, *, url: str, fetched_at: datetime) -> VastPage:
-    """Summarise a decoded `{"offers": [...]}` answer per (GPU model + variant, GPU count, country, billing).
+def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """Summarise an `{"offers": [...]}` answer per (GPU model + variant, GPU count, country, billing).
 
     `dph_total` is USD per hour for the whole offer (all its GPUs, storage included). Each group's
-    price is the median over its rentable offers; when none is rentable the group is unavailable and
-    priced from the rest. Shares of a GPU (`gpu_frac` < 1) and zero prices are left out with a reason.
-    Raises ParseError when the envelope or an offer lacks what the parser needs.
+    offer is priced at the median over its rentable offers (`price_min` the cheapest, `offer_count`
+    how many); when none is rentable the group is unavailable and priced from the rest. Shares of a
+    GPU (`gpu_frac` < 1) and zero prices are left out with a reason. `request.meta["limit"]`, the
+    search's limit, turns an answer that reached it into a note. Raises ParseError when the envelope
+    or an offer lacks what the parser needs.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    offers = _offer_list(data)
+    offers = _offer_list(load_json(body))
     grouped: dict[tuple[str, str | None, int, str], list[_Offer]] = {}
     skipped: list[str] = []
     unknown: list[str] = []
@@ -119,8 +97,16 @@ def parse_offers(data: object, *, url: str, fetched_at: datetime) -> VastPage:
             unknown.append(outcome.gpu.model)
         key = (outcome.gpu.model, outcome.gpu.variant, outcome.gpu_count, outcome.region)
         grouped.setdefault(key, []).append(outcome)
-    groups = [_summarise(members, url=url, fetched_at=fetched_at) for members in grouped.values()]
-    return VastPage(groups, skipped, unknown, len(offers))
+    notes = unknown_gpu_notes(unknown)
+    limit = (request.meta if request is not None else {}).get("limit")
+    if isinstance(limit, int) and len(offers) >= limit:
+        notes.append(f"the answer holds {len(offers)} offers, the limit: raise -a limit= to see them all")
+    return ParseResult(
+        items=[_summarise(members, url=url, fetched_at=fetched_at) for members in grouped.values()],
+        skipped=skipped, notes=notes, details={"offers_seen": len(offers)},
+        empty_reason=f"none of the {len(offers)} offers is a priced offer of whole GPUs" if offers
+        else "no offer in the answer: the search matched nothing (query or GPU names changed?)",
+    )  # fmt: skip
 
 
 def _offer_list(data: object) -> list[Any]:
@@ -166,13 +152,13 @@ def _read_offer(raw: object, index: int) -> _Offer | str:
     )
 
 
-def _summarise(members: list[_Offer], *, url: str, fetched_at: datetime) -> VastGroup:
+def _summarise(members: list[_Offer], *, url: str, fetched_at: datetime) -> GpuOffer:
     first = members[0]
     rentable = [m.price for m in members if m.available]
     prices = rentable or [m.price for m in members]
     model = first.gpu.model.replace(" ", "-")
     suffix = f"-{first.gpu.variant}" if first.gpu.variant else ""
-    offer = GpuOffer(
+    return GpuOffer(
         source=SOURCE_ID,
         url=url,
         observed_at=fetched_at,
@@ -189,7 +175,6 @@ def _summarise(members: list[_Offer], *, url: str, fetched_at: datetime) -> Vast
         price_min=min(prices),
         offer_count=len(prices),
     )
-    return VastGroup(offer, min(prices), len(prices))
 
 
 def _decimal(value: object, what: str) -> Decimal:

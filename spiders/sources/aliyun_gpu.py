@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
 
 from spiders.base import SourceSpider
-from spiders.items import GpuOffer
-from spiders.parsers.aliyun_gpu import (
-    DEFAULT_CDN,
-    DEFAULT_ENDPOINT,
-    parse_price_file,
-    parse_version_page,
-    price_file_url,
-)
+from spiders.parsers.aliyun_gpu import DEFAULT_CDN, DEFAULT_ENDPOINT, PRICE_FILE, VERSION_PAGE, price_file_url
 
 
 class AliyunGpuSpider(SourceSpider):
@@ -39,47 +31,10 @@ class AliyunGpuSpider(SourceSpider):
         self.pinned_version = version or None
         if self.pinned_version is not None:
             price_file_url(self.cdn, self.pinned_version)  # a malformed pin fails at start, not at fetch
-        #: the price-file version this run read (the lead stores it with the run); None until known
-        self.price_file_version: str | None = None
-        #: the file's own publicationDate, when it carries one
-        self.price_file_published: str | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.pinned_version is not None:
-            yield self._price_file_request(self.pinned_version, pinned=True)
+            meta = {"version": self.pinned_version, "pinned": True}
+            yield self.request(price_file_url(self.cdn, self.pinned_version), step=PRICE_FILE, meta=meta)
             return
-        yield scrapy.Request(self.endpoint, callback=self.parse_version, errback=self.errback)
-
-    def parse_version(self, response: Response) -> Iterator[scrapy.Request]:
-        found = self.parsed(response, lambda: parse_version_page(response.body))
-        if found is None:
-            return
-        if len(found.seen) > 1:
-            self.note(f"pricing page names several price-file versions {list(found.seen)}: using {found.version}")
-        yield self._price_file_request(found.version, pinned=False)
-
-    def _price_file_request(self, version: str, *, pinned: bool) -> scrapy.Request:
-        self.price_file_version = version
-        self.details["price_file_version"] = version
-        self.note(f"price file version {version}" + (" (pinned with -a version=)" if pinned else ""))
-        return scrapy.Request(price_file_url(self.cdn, version), callback=self.parse_prices, errback=self.errback)
-
-    def parse_prices(self, response: Response) -> Iterator[GpuOffer]:
-        fetched_at = self.now()
-        result = self.parsed(response, lambda: parse_price_file(response.body, url=response.url, fetched_at=fetched_at))
-        if result is None:
-            return
-        if result.version is not None and result.version != self.price_file_version:
-            self.note(f"price file says version {result.version} but was fetched as {self.price_file_version}")
-        self.price_file_published = result.publication_date
-        self.details["price_file_published"] = result.publication_date
-        if result.publication_date:
-            self.note(f"price file published {result.publication_date}")
-        for message in result.notes:
-            self.note(message)
-        for reason in result.skipped:
-            self.logger.debug("skipped %s", reason)
-        if not result.offers:
-            self.fail(f"no GPU offer in price file {self.price_file_version} (file layout or families changed?)")
-            return
-        yield from result.offers
+        yield self.request(self.endpoint, step=VERSION_PAGE, meta={"cdn": self.cdn})

@@ -13,15 +13,14 @@ import scrapy
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import Response as PlaywrightResponse
-from scrapy.http import JsonRequest, Response
+from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from core.config import ConfigError
 from spiders.base import SourceSpider, short_url
-from spiders.items import GpuOffer
-from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, AutodlMachine, build_body, parse_machine_page, summarise
-from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, parse_public_list
-from spiders.parsers.common import load_json
+from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, MARKET_PAGE, PUBLIC_LIST, build_body
+from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, join_texts
+from spiders.parsers.contract import FollowUp
 from spiders.runtime import config_for
 
 ORIGIN = "https://www.autodl.com"
@@ -164,8 +163,8 @@ class AutodlGpuSpider(SourceSpider):
             return None
         return token or None
 
-    def page_request(self, page_index: int, token: str, machines: list[AutodlMachine]) -> scrapy.Request:
-        """The POST for one page of the market list, carrying the machines read so far."""
+    def page_request(self, page_index: int, token: str, meta: dict[str, Any]) -> scrapy.Request:
+        """The POST for one page of the market list; `meta` carries the page count and machines read so far."""
         body = build_body(
             page_index,
             gpu_types=self.gpu_types,
@@ -173,40 +172,50 @@ class AutodlGpuSpider(SourceSpider):
             min_idle_gpus=self.min_idle_gpus,
             page_size=self.page_size,
         )
-        return JsonRequest(
-            self.endpoint,
-            data=body,
-            # AutoDL takes the bare token, no "Bearer" (gpu.md §4.5).
-            headers={"Authorization": token, "Origin": ORIGIN, "Referer": REFERER},
-            callback=self.parse_page,
-            errback=self.errback,
-            cb_kwargs={"page_index": page_index, "token": token, "machines": machines},
-            dont_filter=True,
-        )
+        # AutoDL takes the bare token, no "Bearer" (gpu.md §4.5).
+        headers = {"Authorization": token, "Origin": ORIGIN, "Referer": REFERER}
+        return self.request(self.endpoint, step=MARKET_PAGE, json=body, headers=headers, meta=meta)
 
     def public_request(self) -> scrapy.Request:
         """The home page in Chromium, with its scripts and data calls read for the `originalPrice` list."""
         capture = PriceListCapture(self.page_timeout_s)
-        meta = {
-            "playwright": True,
-            "playwright_page_event_handlers": {"response": capture.on_response},
-            # The bundle is what matters: don't wait for every image and tracker to load.
-            "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": self.page_timeout_s * 1000},
-            "playwright_page_methods": [PageMethod(capture.read)],
-        }
-        return scrapy.Request(
-            self.public_url, meta=meta, callback=self.parse_public, errback=self.errback, dont_filter=True
+        request = self.request(self.public_url, step=PUBLIC_LIST)
+        request.meta.update(
+            {
+                "playwright": True,
+                "playwright_page_event_handlers": {"response": capture.on_response},
+                # The bundle is what matters: don't wait for every image and tracker to load.
+                "playwright_page_goto_kwargs": {
+                    "wait_until": "domcontentloaded",
+                    "timeout": self.page_timeout_s * 1000,
+                },
+                "playwright_page_methods": [PageMethod(capture.read)],
+            }
         )
+        return request
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         token = self._token()
         if token is not None:
-            yield self.page_request(1, token, [])
+            yield self.page_request(1, token, {"page_index": 1, "max_pages": self.max_pages})
         elif not self.failures:
             self.note(NO_TOKEN)
             yield self.public_request()
 
-    def parse_public(self, response: Response) -> Iterator[GpuOffer]:
+    def follow_up(self, follow: FollowUp) -> scrapy.Request:
+        """The next market page: the same filters and token on the configured endpoint."""
+        token = self._token()
+        if follow.step != MARKET_PAGE or token is None:
+            return super().follow_up(follow)
+        return self.page_request(int(follow.meta["page_index"]), token, dict(follow.meta))
+
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """The public list is read from the rendered page and the scripts it loaded, not the page alone."""
+        if step != PUBLIC_LIST:
+            yield from super().parse_response(response, step, parser_meta)
+            return
         captured = response.meta["playwright_page_methods"][0].result
         if not isinstance(captured, CapturedTexts):
             self.fail(f"the scripts of {short_url(response.url)} were not read")
@@ -222,35 +231,4 @@ class AutodlGpuSpider(SourceSpider):
             return
         # The rendered page goes in too: the list may sit in an inline script instead of the bundle.
         texts = [response.body.decode("utf-8", errors="replace"), *captured.texts]
-        fetched_at = self.now()
-        result = self.parsed(response, lambda: parse_public_list(texts, url=response.url, fetched_at=fetched_at))
-        if result is None:
-            return
-        self.report_skipped(result.unknown_gpus, ())
-        for reason in result.skipped:
-            self.note(f"public list: {reason}")
-        yield from result.offers
-
-    def parse_page(
-        self, response: Response, page_index: int, token: str, machines: list[AutodlMachine]
-    ) -> Iterator[GpuOffer | scrapy.Request]:
-        page = self.parsed(response, lambda: parse_machine_page(load_json(response.body)))
-        if page is None:
-            return
-        for reason in page.skipped:
-            self.logger.debug("skipped %s", reason)
-        machines = machines + page.machines
-        if page_index < page.max_page:
-            if page_index >= self.max_pages:
-                self.fail(f"more than {self.max_pages} pages: stopped instead of truncating (raise -a max_pages=)")
-                return
-            yield self.page_request(page_index + 1, token, machines)
-            return
-        if not machines:
-            self.fail("no priced machine in the market list (filters too narrow, or the list changed)")
-            return
-        summary = summarise(machines, url=response.url, fetched_at=self.now())
-        self.report_skipped(summary.unknown_gpus, ())
-        self.logger.info("%d machines on %d pages summarised into %d offers", len(machines), page_index,
-                         len(summary.offers))  # fmt: skip
-        yield from summary.offers
+        yield from super().parse_response(response.replace(body=join_texts(texts)), step, parser_meta)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import scrapy
-from scrapy.http import Response
 
 from spiders.base import SourceSpider
-from spiders.items import GpuOffer
-from spiders.parsers.aws_gpu import DEFAULT_ENDPOINT, parse_instances
+from spiders.parsers.aws_gpu import DEFAULT_ENDPOINT
 
 
 class AwsGpuSpider(SourceSpider):
@@ -28,23 +26,5 @@ class AwsGpuSpider(SourceSpider):
     }
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.endpoint, callback=self.parse_instances, errback=self.errback)
-
-    def parse_instances(self, response: Response) -> Iterator[GpuOffer]:
-        fetched_at = self.now()
-        # response.body is handed over as bytes: json.loads decodes it once, no str copy is made first.
-        result = self.parsed(response, lambda: parse_instances(response.body, url=response.url, fetched_at=fetched_at))
-        if result is None:
-            return
-        self.logger.info(
-            "%d GPU instance types, %d offers (%d regions/prices left out)",
-            result.gpu_instance_types, len(result.offers), len(result.skipped),
-        )  # fmt: skip
-        for message in result.notes:
-            self.note(message)
-        for reason in result.skipped:
-            self.logger.debug("skipped %s", reason)
-        if not result.offers:
-            self.fail("no GPU offer in instances.json (GPU or pricing fields renamed?)")
-            return
-        yield from result.offers
+        # The parser is handed response.body as bytes: json.loads decodes it once, no str copy is made first.
+        yield self.request(self.endpoint)

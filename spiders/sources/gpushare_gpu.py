@@ -17,9 +17,7 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
 from spiders.base import BLOCK_STATUSES, SourceSpider, short_url
-from spiders.items import GpuOffer
-from spiders.parsers.common import load_json
-from spiders.parsers.gpushare_gpu import DEFAULT_ENDPOINT, MACHINE_LIST_PATH, parse_machine_list
+from spiders.parsers.gpushare_gpu import DEFAULT_ENDPOINT, MACHINE_LIST_PATH
 
 
 @dataclass(frozen=True)
@@ -82,35 +80,29 @@ class GpushareGpuSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         capture = MachineListCapture(MACHINE_LIST_PATH, self.xhr_timeout_s)
-        meta = {
-            "playwright": True,
-            "playwright_page_event_handlers": {"response": capture.on_response},
-            # The page's own data call is what matters: don't wait for every image and tracker to load.
-            "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": self.xhr_timeout_s * 1000},
-            "playwright_page_methods": [PageMethod(capture.read)],
-        }
-        yield scrapy.Request(self.endpoint, meta=meta, callback=self.parse_store, errback=self.errback)
+        request = self.request(self.endpoint)
+        request.meta.update(
+            {
+                "playwright": True,
+                "playwright_page_event_handlers": {"response": capture.on_response},
+                # The page's own data call is what matters: don't wait for every image and tracker to load.
+                "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded", "timeout": self.xhr_timeout_s * 1000},
+                "playwright_page_methods": [PageMethod(capture.read)],
+            }
+        )
+        yield request
 
-    def parse_store(self, response: Response) -> Iterator[GpuOffer]:
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """The parser reads the machine-list XHR the page received, not the page itself."""
         captured = response.meta["playwright_page_methods"][0].result
         if not isinstance(captured, CapturedJson):
             self.fail(str(captured or "the machine list was not captured"))
             return
-        where = short_url(captured.url)
         if captured.status >= 400:
-            self.fail(f"HTTP {captured.status} from {where}", blocked=captured.status in BLOCK_STATUSES)
+            self.fail(
+                f"HTTP {captured.status} from {short_url(captured.url)}", blocked=captured.status in BLOCK_STATUSES
+            )
             return
-        fetched_at = self.now()
-        result = self.parsed(
-            response, lambda: parse_machine_list(load_json(captured.body), url=captured.url, fetched_at=fetched_at)
-        )
-        if result is None:
-            return
-        self.report_skipped(result.unknown_gpus, result.skipped)
-        if result.total > result.listed:
-            # Only what the page loaded is seen; a type free only on a later page would read as sold out.
-            self.note(f"the store page loaded {result.listed} of {result.total} machines")
-        if not result.offers:
-            self.fail("no priced GPU type in the machine list")
-            return
-        yield from result.offers
+        yield from super().parse_response(response.replace(url=captured.url, body=captured.body), step, parser_meta)

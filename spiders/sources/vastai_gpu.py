@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.http import JsonRequest, Response
 
 from spiders.base import SourceSpider
-from spiders.items import GpuOffer
-from spiders.parsers.common import load_json
-from spiders.parsers.vastai_gpu import DEFAULT_ENDPOINT, DEFAULT_LIMIT, build_query, parse_offers
+from spiders.parsers.vastai_gpu import DEFAULT_ENDPOINT, DEFAULT_LIMIT, build_query
 
 
 class VastaiGpuSpider(SourceSpider):
@@ -29,28 +26,4 @@ class VastaiGpuSpider(SourceSpider):
         self.limit = int(limit)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield JsonRequest(
-            self.endpoint,
-            data=build_query(self.gpus, self.limit),
-            callback=self.parse_offers,
-            errback=self.errback,
-        )
-
-    def parse_offers(self, response: Response) -> Iterator[GpuOffer]:
-        fetched_at = self.now()
-        page = self.parsed(
-            response, lambda: parse_offers(load_json(response.body), url=response.url, fetched_at=fetched_at)
-        )
-        if page is None:
-            return
-        self.report_skipped(page.unknown_gpus, page.skipped)
-        if page.offers_seen == 0:
-            self.fail("no offer in the answer: the search matched nothing (query or GPU names changed?)")
-            return
-        if not page.groups:
-            self.fail(f"none of the {page.offers_seen} offers is a priced offer of whole GPUs")
-            return
-        if page.offers_seen >= self.limit:
-            self.note(f"the answer holds {page.offers_seen} offers, the limit: raise -a limit= to see them all")
-        self.logger.info("%d offers summarised into %d groups", page.offers_seen, len(page.groups))
-        yield from page.offers
+        yield self.request(self.endpoint, json=build_query(self.gpus, self.limit), meta={"limit": self.limit})
