@@ -25,9 +25,12 @@ from spiders.parsers import (
     techcrunch_funding,
     tencent_quotes,
 )
+from spiders.parsers.contract import Request
 from storage.alert_models import AlertEvent
 from storage.repository import finish_run, start_run, write_items
 from tests.fixture_cases import load_case
+
+GATEWAY = Request(step="gateway")
 
 REPORT_MONDAY = date(2026, 11, 16)
 PREVIOUS = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)  # Wednesday of the week before
@@ -114,9 +117,9 @@ def store_funding(session: Session) -> list[Any]:
     """36Kr's gateway rounds and TechCrunch's, published in the report week (one TechCrunch round the week
     before); returns the rounds stored in the report week."""
     kr = load_case("kr36_funding", "gateway_funding_items")
-    kr_rounds = kr36_funding.parse_gateway(kr.response_json(), url=kr.url, fetched_at=CURRENT).rounds
+    kr_rounds = kr36_funding.parse(kr.response_text.encode(), url=kr.url, fetched_at=CURRENT, request=GATEWAY).items
     tc = load_case("techcrunch_funding", "venture_feed_funding")
-    tc_rounds = techcrunch_funding.parse(tc.response_text.encode(), url=tc.url, fetched_at=CURRENT).rounds
+    tc_rounds = techcrunch_funding.parse(tc.response_text.encode(), url=tc.url, fetched_at=CURRENT).items
     this_week = [replace(r, published_at=CURRENT + timedelta(hours=i), observed_at=CURRENT)
                  for i, r in enumerate([*kr_rounds, tc_rounds[0]])]  # fmt: skip
     before = [replace(tc_rounds[1], published_at=PREVIOUS, observed_at=PREVIOUS)]
