@@ -131,7 +131,7 @@ def store_funding(session: Session) -> list[Any]:
 def store_quotes(session: Session) -> None:
     """Tencent's recorded A-share quotes, the BK0800 board pages and the constructed CSI 300 closes."""
     case = load_case("tencent_quotes", "a_shares_utf8")
-    quotes = tencent_quotes.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).quotes
+    quotes = tencent_quotes.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).items
     moved = [replace(q, quote_time=q.quote_time + APRIL_TO_NOVEMBER, observed_at=q.observed_at + APRIL_TO_NOVEMBER)
              for q in quotes]  # fmt: skip
     _store(session, "quotes", "tencent_quotes", moved[0].observed_at, moved)
@@ -144,7 +144,7 @@ def store_quotes(session: Session) -> None:
     _store(session, "quotes", "eastmoney_boards", CURRENT + timedelta(days=2), board_quotes,
            details={"boards": {"BK0800": BOARD_MEMBERS}})  # fmt: skip
     fetched = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    closes = eastmoney_klines.parse(kline_body(), url=KLINE_URL, fetched_at=fetched).quotes
+    closes = eastmoney_klines.parse(kline_body(), url=KLINE_URL, fetched_at=fetched).items
     _store(session, "quotes", "eastmoney_klines", fetched, closes)
 
 
