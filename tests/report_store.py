@@ -138,7 +138,7 @@ def store_quotes(session: Session) -> None:
     board_quotes: list[Any] = []
     for page in ("bk0800_page1_constructed", "bk0800_page2_constructed"):
         board = load_case("eastmoney_boards", page)
-        board_quotes += eastmoney_boards.parse(board.response_text, url=board.url, fetched_at=board.fetched_at).quotes
+        board_quotes += eastmoney_boards.parse(board.response_text, url=board.url, fetched_at=board.fetched_at).items
     board_quotes = [replace(q, quote_time=q.quote_time + APRIL_TO_NOVEMBER, observed_at=CURRENT + timedelta(days=2))
                     for q in board_quotes]  # fmt: skip
     _store(session, "quotes", "eastmoney_boards", CURRENT + timedelta(days=2), board_quotes,
