@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spiders.parsers.quotes_common import QuoteBatch
+from spiders.parsers.contract import ParseResult
+from spiders.parsers.quotes_common import MISSING
 from tests.fixture_cases import FIXTURES_DIR, offers_to_json
 
 
@@ -48,6 +49,14 @@ def load_quote_case(source_id: str, case: str) -> QuoteCase:
     return QuoteCase(case, response.read_bytes(), {**meta, "source": source_id}, expected)
 
 
-def batch_json(batch: QuoteBatch) -> dict[str, Any]:
-    """A parsed batch in the shape of expected.json."""
-    return {"quotes": offers_to_json(batch.quotes), "unknown": batch.unknown}
+def unknown_of(result: ParseResult) -> list[str]:
+    """The requested symbols an answer had no quote for (the run's `missing_symbols` fact)."""
+    return list(result.details.get(MISSING, []))
+
+
+def batch_json(result: ParseResult) -> dict[str, Any]:
+    """A parsed answer in the shape of expected.json: `{"quotes": [items…], "unknown": [symbols…]}`.
+
+    The generic fixture runner compares `quotes` with the items; `unknown` is `details["missing_symbols"]`.
+    """
+    return {"quotes": offers_to_json(result.items), "unknown": unknown_of(result)}

@@ -25,10 +25,13 @@ from spiders.parsers import (
     techcrunch_funding,
     tencent_quotes,
 )
+from spiders.parsers.contract import Request
 from storage.alert_models import AlertEvent
 from storage.runs import finish_run, start_run
 from storage.writes import write_items
 from tests.fixture_cases import load_case
+
+GATEWAY = Request(step="gateway")
 
 REPORT_MONDAY = date(2026, 11, 16)
 PREVIOUS = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)  # Wednesday of the week before
@@ -115,9 +118,9 @@ def store_funding(session: Session) -> list[Any]:
     """36Kr's gateway rounds and TechCrunch's, published in the report week (one TechCrunch round the week
     before); returns the rounds stored in the report week."""
     kr = load_case("kr36_funding", "gateway_funding_items")
-    kr_rounds = kr36_funding.parse_gateway(kr.response_json(), url=kr.url, fetched_at=CURRENT).rounds
+    kr_rounds = kr36_funding.parse(kr.response_text.encode(), url=kr.url, fetched_at=CURRENT, request=GATEWAY).items
     tc = load_case("techcrunch_funding", "venture_feed_funding")
-    tc_rounds = techcrunch_funding.parse(tc.response_text.encode(), url=tc.url, fetched_at=CURRENT).rounds
+    tc_rounds = techcrunch_funding.parse(tc.response_text.encode(), url=tc.url, fetched_at=CURRENT).items
     this_week = [replace(r, published_at=CURRENT + timedelta(hours=i), observed_at=CURRENT)
                  for i, r in enumerate([*kr_rounds, tc_rounds[0]])]  # fmt: skip
     before = [replace(tc_rounds[1], published_at=PREVIOUS, observed_at=PREVIOUS)]
@@ -129,20 +132,20 @@ def store_funding(session: Session) -> list[Any]:
 def store_quotes(session: Session) -> None:
     """Tencent's recorded A-share quotes, the BK0800 board pages and the constructed CSI 300 closes."""
     case = load_case("tencent_quotes", "a_shares_utf8")
-    quotes = tencent_quotes.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).quotes
+    quotes = tencent_quotes.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).items
     moved = [replace(q, quote_time=q.quote_time + APRIL_TO_NOVEMBER, observed_at=q.observed_at + APRIL_TO_NOVEMBER)
              for q in quotes]  # fmt: skip
     _store(session, "quotes", "tencent_quotes", moved[0].observed_at, moved)
     board_quotes: list[Any] = []
     for page in ("bk0800_page1_constructed", "bk0800_page2_constructed"):
         board = load_case("eastmoney_boards", page)
-        board_quotes += eastmoney_boards.parse(board.response_text, url=board.url, fetched_at=board.fetched_at).quotes
+        board_quotes += eastmoney_boards.parse(board.response_text, url=board.url, fetched_at=board.fetched_at).items
     board_quotes = [replace(q, quote_time=q.quote_time + APRIL_TO_NOVEMBER, observed_at=CURRENT + timedelta(days=2))
                     for q in board_quotes]  # fmt: skip
     _store(session, "quotes", "eastmoney_boards", CURRENT + timedelta(days=2), board_quotes,
            details={"boards": {"BK0800": BOARD_MEMBERS}})  # fmt: skip
     fetched = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    closes = eastmoney_klines.parse(kline_body(), url=KLINE_URL, fetched_at=fetched).quotes
+    closes = eastmoney_klines.parse(kline_body(), url=KLINE_URL, fetched_at=fetched).items
     _store(session, "quotes", "eastmoney_klines", fetched, closes)
 
 

@@ -10,35 +10,74 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from spiders.errors import ParseError
-from spiders.parsers.eastmoney_boards import DEFAULT_ENDPOINT, BoardPage, board_of, board_url, parse
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.eastmoney_boards import DEFAULT_ENDPOINT, board_of, board_url, parse
 from spiders.validation import problems
 from tests.fixture_cases import offers_to_json
-from tests.quotes_support import load_quote_case, quote_cases
+from tests.quotes_support import QuoteCase, load_quote_case, quote_cases
 
 SOURCE = "eastmoney_boards"
 CASES = quote_cases(SOURCE)
 PAGE1 = load_quote_case(SOURCE, "bk0800_page1_constructed")
 
 
-def _page_json(page: BoardPage) -> dict[str, Any]:
-    return {"board": page.board, "page": page.page, "total": page.total, "quotes": offers_to_json(page.quotes)}
+def _parse(case: QuoteCase) -> ParseResult:
+    request = Request(meta=case.meta.get("request", {}).get("meta", {}))
+    return parse(case.body, url=case.url, fetched_at=case.fetched_at, request=request)
 
 
+def _page_json(url: str, page: ParseResult) -> dict[str, Any]:
+    """A parsed page in the shape of expected.json: board and page asked for, the board's total, the quotes."""
+    board = board_of(url)
+    number = int(parse_qs(urlsplit(url).query)["pn"][0])
+    total = page.details.get("board_totals", {}).get(board)
+    return {"board": board, "page": number, "total": total, "quotes": offers_to_json(page.items)}
+
+
+# expected.json of this source holds {board, page, total, quotes}: the generic fixture runner compares `quotes`
+# with the items; board, page and total are compared here.
 @pytest.mark.parametrize("case_name", CASES)
 def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
     case = load_quote_case(SOURCE, case_name)
     if "raises" in case.expected:
         with pytest.raises(ParseError):
-            parse(case.body, url=case.url, fetched_at=case.fetched_at)
+            _parse(case)
         return
-    page = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert _page_json(page) == case.expected
-    assert all(problems(quote) == [] for quote in page.quotes)
+    page = _parse(case)
+    assert _page_json(case.url, page) == case.expected
+    assert all(problems(quote) == [] for quote in page.items)
+
+
+def test_a_page_short_of_the_total_asks_for_the_next_carrying_the_members() -> None:
+    page = _parse(PAGE1)
+    members = [q.symbol for q in page.items]
+    [follow] = page.follow
+    assert follow.url == PAGE1.url.replace("pn=1", "pn=2")
+    assert dict(follow.meta) == {"members": members, "total": 5, "max_pages": 20}
+    assert page.details["boards"] == {"BK0800": members}
+    last = _parse(load_quote_case(SOURCE, "bk0800_page2_constructed"))
+    assert (last.follow, last.notes) == ([], [])
+    assert len(last.details["boards"]["BK0800"]) == 5
+
+
+def test_more_pages_than_max_pages_is_refused_instead_of_truncated() -> None:
+    with pytest.raises(ParseError, match="BK0800 has 5 members: 2 pages of 3 is more than max_pages=1"):
+        parse(PAGE1.body, url=PAGE1.url, fetched_at=PAGE1.fetched_at, request=Request(meta={"max_pages": 1}))
+
+
+def test_an_unknown_board_and_a_list_that_ends_early_are_notes() -> None:
+    unknown = parse(b'{"rc":0,"data":null}', url=PAGE1.url, fetched_at=PAGE1.fetched_at)
+    assert (unknown.items, unknown.details) == ([], {"unknown_boards": ["BK0800"]})
+    assert unknown.notes == ["BK0800: unknown to eastmoney_boards (the answer has no data)"]
+    page2 = PAGE1.url.replace("pn=1", "pn=2")
+    ended = parse(b'{"rc":0,"data":null}', url=page2, fetched_at=PAGE1.fetched_at,
+                  request=Request(meta={"members": ["002230.SZ"], "total": 5}))  # fmt: skip
+    assert ended.notes == ["BK0800: the list ended after 1 of 5 members"]
 
 
 def test_suspended_member_is_halted_with_its_last_close_and_no_change() -> None:
     case = load_quote_case(SOURCE, "bk0800_page2_constructed")
-    suspended = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes[-1]
+    suspended = parse(case.body, url=case.url, fetched_at=case.fetched_at).items[-1]
     assert (suspended.symbol, suspended.status, suspended.price, suspended.prev_close) == (
         "830799.BJ", "halted", None, Decimal("33.8"),
     )  # fmt: skip
@@ -47,8 +86,8 @@ def test_suspended_member_is_halted_with_its_last_close_and_no_change() -> None:
 
 def test_scaled_integers_and_floats_give_the_same_numbers() -> None:
     scaled = load_quote_case(SOURCE, "scaled_integers_in_session_constructed")
-    iflytek_scaled = parse(scaled.body, url=scaled.url, fetched_at=scaled.fetched_at).quotes[0]
-    iflytek_floats = parse(PAGE1.body, url=PAGE1.url, fetched_at=PAGE1.fetched_at).quotes[0]
+    iflytek_scaled = parse(scaled.body, url=scaled.url, fetched_at=scaled.fetched_at).items[0]
+    iflytek_floats = parse(PAGE1.body, url=PAGE1.url, fetched_at=PAGE1.fetched_at).items[0]
     for name in ("price", "prev_close", "open", "high", "low", "change", "change_pct", "pe_ttm"):
         assert getattr(iflytek_scaled, name) == getattr(iflytek_floats, name), name
     assert (iflytek_scaled.status, iflytek_floats.status) == ("trading", "closed")
@@ -131,7 +170,7 @@ def test_a_request_without_a_board_filter_is_a_parse_error() -> None:
 
 def test_an_empty_page_is_an_honest_empty_list() -> None:
     page = parse(_with(rows=[]), url=PAGE1.url, fetched_at=PAGE1.fetched_at)
-    assert (page.total, page.quotes) == (5, [])
+    assert (page.details["board_totals"], page.items) == ({"BK0800": 5}, [])
 
 
 def test_fetched_at_must_be_aware() -> None:

@@ -28,18 +28,18 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         return
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
     assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.quotes)
+    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_previous_close_chains_from_row_to_row() -> None:
-    quotes = parse(REAL.body, url=REAL.url, fetched_at=REAL.fetched_at).quotes
+    quotes = parse(REAL.body, url=REAL.url, fetched_at=REAL.fetched_at).items
     assert [q.prev_close for q in quotes[1:]] == [q.price for q in quotes[:-1]]
     assert [q.change_pct for q in quotes] == [Decimal("1.55"), Decimal("3.29"), Decimal("1.70")]
 
 
 def test_the_days_bar_appears_once_the_market_has_closed() -> None:
-    during = parse(REAL.body, url=REAL.url, fetched_at=datetime(2026, 3, 17, 6, 59, tzinfo=UTC)).quotes
-    after = parse(REAL.body, url=REAL.url, fetched_at=datetime(2026, 3, 17, 7, 0, tzinfo=UTC)).quotes
+    during = parse(REAL.body, url=REAL.url, fetched_at=datetime(2026, 3, 17, 6, 59, tzinfo=UTC)).items
+    after = parse(REAL.body, url=REAL.url, fetched_at=datetime(2026, 3, 17, 7, 0, tzinfo=UTC)).items
     assert (len(during), len(after)) == (2, 3)
 
 

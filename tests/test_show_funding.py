@@ -21,6 +21,7 @@ from monitor.show_funding import (
     render_funding_table,
 )
 from spiders.parsers import crunchbase_funding, kr36_funding, pedaily_funding
+from spiders.parsers.contract import Request
 from storage.db import session_factory
 from storage.writes import write_funding_rounds
 from tests.crawl_support import migrated
@@ -36,11 +37,13 @@ def session(sqlite_url: str) -> Iterator[Session]:
     pedaily = load_case("pedaily_funding", "vcpeevent_list")
     crunchbase = load_case("crunchbase_funding", "venture_feed_roundup")
     rounds = [
-        *kr36_funding.parse_gateway(kr36.response_json(), url=kr36.url, fetched_at=kr36.fetched_at).rounds,
-        *pedaily_funding.parse(pedaily.response_text, url=pedaily.url, fetched_at=pedaily.fetched_at).rounds,
+        *kr36_funding.parse(
+            kr36.response_text.encode(), url=kr36.url, fetched_at=kr36.fetched_at, request=Request(step="gateway")
+        ).items,
+        *pedaily_funding.parse(pedaily.response_text, url=pedaily.url, fetched_at=pedaily.fetched_at).items,
         *crunchbase_funding.parse(
             crunchbase.response_text.encode(), url=crunchbase.url, fetched_at=crunchbase.fetched_at
-        ).rounds,
+        ).items,
     ]
     factory = session_factory(migrated(sqlite_url))
     with factory.begin() as writing:

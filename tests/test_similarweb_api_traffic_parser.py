@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from spiders.errors import BlockedError, ParseError
-from spiders.parsers.similarweb_api_traffic import ApiSeries, build_snapshots, error_message, parse_metric
+from spiders.parsers.contract import Request
+from spiders.parsers.similarweb_api_traffic import (
+    DURATIONS,
+    VISITS,
+    ApiSeries,
+    build_snapshots,
+    error_message,
+    parse,
+    parse_metric,
+    public_url,
+)
 from spiders.sources.similarweb_api_traffic import default_months
 from spiders.validation import problems
 from tests.fixture_cases import Case, case_names, load_case, offers_to_json
@@ -56,6 +66,8 @@ def test_every_case_folder_is_covered() -> None:
     }
 
 
+# expected.json of this source holds the metric's series ({domain, granularity, last_updated, points}), not items:
+# the generic fixture runner checks only the raising case; the series are compared here.
 @pytest.mark.parametrize("case_name", CASES)
 def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
     case = load_case(SOURCE, case_name)
@@ -64,6 +76,46 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
             parse_metric(case.response_json(), metric=_metric(case), url=case.url)
     else:
         assert _series_json(parse_metric(case.response_json(), metric=_metric(case), url=case.url)) == case.expected
+
+
+def _parse_case(case: Case, request: Request, url: str | None = None) -> Any:
+    return parse(case.response_text.encode(), url=url or case.url, fetched_at=FETCHED_AT, request=request)
+
+
+def test_visits_ask_for_the_durations_with_the_visits_series_in_the_follow_up() -> None:
+    case = load_case(SOURCE, "weekly_visits_chatgpt_com")
+    keyed = case.url + "&api_key=secret"
+    result = _parse_case(case, Request(step=VISITS, meta={"index": 0}), url=keyed)
+    [follow] = result.follow
+    assert (result.items, result.expect_items, follow.step) == ([], False, DURATIONS)
+    assert follow.url == keyed.replace("/visits?", "/average-visit-duration?")
+    assert dict(follow.meta) == {"index": 0, "visits": case.expected, "visits_url": case.url}
+
+
+def test_the_durations_answer_gives_the_snapshots_under_the_visits_url_without_the_key() -> None:
+    visits_case, durations_case = (
+        load_case(SOURCE, "weekly_visits_chatgpt_com"),
+        load_case(SOURCE, "weekly_duration_chatgpt_com"),
+    )
+    meta = durations_case.meta["request"]["meta"]
+    result = _parse_case(durations_case, Request(step=DURATIONS, meta=meta), url=durations_case.url + "&api_key=k")
+    visits = parse_metric(visits_case.response_json(), metric="visits", url=visits_case.url)
+    durations = parse_metric(durations_case.response_json(), metric="average_visit_duration", url=durations_case.url)
+    assert result.items == build_snapshots(visits, durations, url=visits_case.url, fetched_at=FETCHED_AT)
+    assert result.follow == []
+
+
+def test_a_domain_without_visits_is_a_note_and_no_durations_request() -> None:
+    result = _parse_case(load_case(SOURCE, "error_data_not_found"), Request(step=VISITS))
+    assert (result.items, result.follow, result.expect_items) == ([], [], False)
+    assert result.notes == ["unknown-ai-app.example: SimilarWeb has no weekly visits for it; nothing stored"]
+
+
+def test_the_api_key_is_cut_from_urls() -> None:
+    assert public_url(VISITS_URL + "&api_key=abc") == VISITS_URL
+    assert public_url("https://x.test/v1/website/a.com/m?api_key=abc&format=json") == (
+        "https://x.test/v1/website/a.com/m?format=json"
+    )
 
 
 def test_weekly_visits_and_durations_combine_into_one_snapshot_per_week() -> None:

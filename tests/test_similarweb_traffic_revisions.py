@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from spiders.items import TrafficSnapshot
-from spiders.parsers.similarweb_traffic import parse, parse_decoded
+from spiders.parsers.contract import Request
+from spiders.parsers.similarweb_traffic import parse
 from storage.db import session_factory
 from storage.models import TrafficSnapshot as StoredSnapshot
 from storage.queries import latest
@@ -34,7 +36,14 @@ def sessions(db_url: str) -> sessionmaker[Session]:
 def release(case: str) -> list[TrafficSnapshot]:
     """The snapshots of one recorded release, through the parser."""
     recorded = load_case(SOURCE, case)
-    return parse(recorded.response_text, url=recorded.url, fetched_at=recorded.fetched_at).snapshots
+    items = parse(recorded.response_text.encode(), url=recorded.url, fetched_at=recorded.fetched_at, request=Request())
+    return [item for item in items.items if isinstance(item, TrafficSnapshot)]
+
+
+def _release(data: object, fetched_at: datetime) -> list[TrafficSnapshot]:
+    """The snapshots of a release built in the test, through the parser."""
+    items = parse(json.dumps(data).encode(), url=URL, fetched_at=fetched_at, request=Request()).items
+    return [item for item in items if isinstance(item, TrafficSnapshot)]
 
 
 def store(sessions: sessionmaker[Session], snapshots: list[TrafficSnapshot]) -> WriteStats:
@@ -86,8 +95,8 @@ def test_a_month_seen_again_as_history_keeps_its_numbers_in_the_latest_revision(
     sessions: sessionmaker[Session],
 ) -> None:
     store(sessions, release("wrtn_ai_2024_09"))
-    later = parse_decoded(_next_month_release(), url=URL, fetched_at=datetime(2024, 11, 12, tzinfo=UTC))
-    store(sessions, later.snapshots)
+    later = _release(_next_month_release(), datetime(2024, 11, 12, tzinfo=UTC))
+    store(sessions, later)
     september = [row for row in periods(sessions) if row[0] == date(2024, 9, 1)]
     assert [visits for _, _, visits in september] == [3254665] * len(september)
     with sessions() as session:
@@ -100,8 +109,8 @@ def test_a_month_seen_again_as_history_with_the_same_visits_is_not_a_revision(
     sessions: sessionmaker[Session],
 ) -> None:
     store(sessions, release("wrtn_ai_2024_09"))
-    later = parse_decoded(_next_month_release(), url=URL, fetched_at=datetime(2024, 11, 12, tzinfo=UTC))
-    stats = store(sessions, later.snapshots)
+    later = _release(_next_month_release(), datetime(2024, 11, 12, tzinfo=UTC))
+    stats = store(sessions, later)
     assert (stats.stored, stats.unchanged) == (1, 2)  # only October is new
     assert [(p.isoformat(), rev) for p, rev, _ in periods(sessions)] == [
         ("2024-07-01", 1), ("2024-08-01", 1), ("2024-09-01", 1), ("2024-10-01", 1),

@@ -11,7 +11,7 @@ from core.symbols import parse_symbols
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.sina_quotes import parse, quote_url, requested_codes
 from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases
+from tests.quotes_support import batch_json, load_quote_case, quote_cases, unknown_of
 
 SOURCE = "sina_quotes"
 CASES = quote_cases(SOURCE)
@@ -36,22 +36,22 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         return
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
     assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.quotes)
+    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_change_percent_is_computed_from_last_and_previous_close() -> None:
     case = load_quote_case(SOURCE, "a_shares_gbk")
-    moutai, pingan = parse(case.body, url=case.url, fetched_at=AT).quotes
+    moutai, pingan = parse(case.body, url=case.url, fetched_at=AT).items
     assert moutai.change_pct == Decimal("1.8675")  # (1445.5 / 1419 - 1) x 100
     assert (pingan.change, pingan.change_pct) == (Decimal("0.020"), Decimal("0.1818"))
 
 
 def test_volume_is_already_in_shares_for_stocks_and_in_lots_for_indices() -> None:
     shares = parse(load_quote_case(SOURCE, "a_shares_gbk").body, url=load_quote_case(SOURCE, "a_shares_gbk").url,
-                   fetched_at=AT).quotes[0]  # fmt: skip
+                   fetched_at=AT).items[0]  # fmt: skip
     assert shares.volume == 2086151
     index_case = load_quote_case(SOURCE, "index_constructed")
-    [index] = parse(index_case.body, url=index_case.url, fetched_at=index_case.fetched_at).quotes
+    [index] = parse(index_case.body, url=index_case.url, fetched_at=index_case.fetched_at).items
     assert (index.kind, index.volume) == ("index", 98765432 * 100)
 
 
@@ -62,7 +62,7 @@ def test_gbk_bytes_and_utf8_text_of_the_same_capture_give_the_same_quotes() -> N
 
 def test_zero_prices_before_the_first_trade_are_halted_without_a_move() -> None:
     case = load_quote_case(SOURCE, "not_traded_constructed")
-    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes
+    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).items
     assert (quote.status, quote.price, quote.change_pct, quote.open, quote.high) == ("halted", None, None, None, None)
 
 
@@ -75,14 +75,14 @@ def test_auth_failed_with_http_200_is_a_block_not_data() -> None:
 def test_newer_sh_lines_with_extra_trailing_fields_read_only_the_documented_ones() -> None:
     line = SH_LINE.replace(',00,";', ',00,D|36500|330325.00";')
     assert line != SH_LINE
-    [quote] = parse(line.encode("gb18030"), url=URL, fetched_at=AT).quotes
+    [quote] = parse(line.encode("gb18030"), url=URL, fetched_at=AT).items
     assert (quote.price, quote.volume) == (Decimal("1445.500"), 2086151)
 
 
 def test_an_empty_string_is_an_unknown_code_and_the_others_are_kept() -> None:
     case = load_quote_case(SOURCE, "one_unknown_in_batch")
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert ([q.symbol for q in batch.quotes], batch.unknown) == (["600519.SH"], ["999999.SZ"])
+    assert ([q.symbol for q in batch.items], unknown_of(batch)) == (["600519.SH"], ["999999.SZ"])
 
 
 def test_request_url_lists_sina_codes() -> None:

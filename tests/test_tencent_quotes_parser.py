@@ -12,7 +12,7 @@ from core.symbols import parse_symbols
 from spiders.errors import ParseError
 from spiders.parsers.tencent_quotes import parse, quote_url, requested_codes
 from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases
+from tests.quotes_support import batch_json, load_quote_case, quote_cases, unknown_of
 
 SOURCE = "tencent_quotes"
 CASES = quote_cases(SOURCE)
@@ -34,37 +34,37 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         return
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
     assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.quotes)
+    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_gbk_bytes_and_utf8_text_of_the_same_capture_give_the_same_quotes() -> None:
     gbk, utf8 = load_quote_case(SOURCE, "a_shares_gbk"), load_quote_case(SOURCE, "a_shares_utf8")
     assert gbk.body != utf8.body
     assert parse(gbk.body, url=gbk.url, fetched_at=AT) == parse(utf8.body, url=gbk.url, fetched_at=AT)
-    assert parse(gbk.body, url=gbk.url, fetched_at=AT).quotes[0].name == "贵州茅台"
+    assert parse(gbk.body, url=gbk.url, fetched_at=AT).items[0].name == "贵州茅台"
 
 
 def test_volume_is_in_shares_and_turnover_in_yuan_not_lots_and_ten_thousands() -> None:
     case = load_quote_case(SOURCE, "a_shares_gbk")
-    moutai = parse(case.body, url=case.url, fetched_at=AT).quotes[0]
+    moutai = parse(case.body, url=case.url, fetched_at=AT).items[0]
     assert moutai.volume == 20862 * 100
     assert moutai.turnover == Decimal("2991697134")  # field 37 says 299170 (10k CNY)
     assert moutai.market_cap == Decimal("18101.57") * 100_000_000
     hk = load_quote_case(SOURCE, "hk_two_codes")
-    tencent = parse(hk.body, url=hk.url, fetched_at=hk.fetched_at).quotes[0]
+    tencent = parse(hk.body, url=hk.url, fetched_at=hk.fetched_at).items[0]
     assert (tencent.volume, tencent.turnover, tencent.currency) == (16319939, Decimal("7803757295.250"), "HKD")
 
 
 def test_quote_time_is_aware_in_the_exchange_zone() -> None:
     case = load_quote_case(SOURCE, "hk_two_codes")
-    quote = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes[0]
+    quote = parse(case.body, url=case.url, fetched_at=case.fetched_at).items[0]
     assert quote.quote_time == datetime(2026, 8, 7, 16, 8, 23, tzinfo=ZoneInfo("Asia/Hong_Kong"))
     assert quote.quote_time.utcoffset() is not None
 
 
 def test_a_zero_price_is_missing_and_halted_never_a_minus_100_percent_move() -> None:
     case = load_quote_case(SOURCE, "not_traded_constructed")
-    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes
+    [quote] = parse(case.body, url=case.url, fetched_at=case.fetched_at).items
     assert (quote.status, quote.price, quote.change, quote.change_pct) == ("halted", None, None, None)
     assert quote.prev_close == Decimal("47.85")
     assert problems(quote) == []
@@ -72,13 +72,13 @@ def test_a_zero_price_is_missing_and_halted_never_a_minus_100_percent_move() -> 
     fields = MOUTAI.split('"')[1].split("~")
     fields[3], fields[31], fields[32] = "0.00", "-1419.00", "-100.00"
     line = 'v_sh600519="' + "~".join(fields) + '";'
-    [quote] = parse(line.encode("gb18030"), url=case.url.replace("sz002230", "sh600519"), fetched_at=AT).quotes
+    [quote] = parse(line.encode("gb18030"), url=case.url.replace("sz002230", "sh600519"), fetched_at=AT).items
     assert (quote.status, quote.change_pct) == ("halted", None)
 
 
 def test_indices_carry_their_exchange_and_no_limit_prices() -> None:
     case = load_quote_case(SOURCE, "indices_constructed")
-    quotes = parse(case.body, url=case.url, fetched_at=case.fetched_at).quotes
+    quotes = parse(case.body, url=case.url, fetched_at=case.fetched_at).items
     assert [(q.symbol, q.kind, q.limit_up, q.pe_ttm) for q in quotes] == [
         ("000300.SH", "index", None, None),
         ("399006.SZ", "index", None, None),
@@ -88,18 +88,18 @@ def test_indices_carry_their_exchange_and_no_limit_prices() -> None:
 def test_an_unknown_code_in_a_batch_is_reported_and_the_others_kept() -> None:
     case = load_quote_case(SOURCE, "one_unknown_in_batch")
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert [q.symbol for q in batch.quotes] == ["600519.SH"]
-    assert batch.unknown == ["999999.SZ"]
+    assert [q.symbol for q in batch.items] == ["600519.SH"]
+    assert unknown_of(batch) == ["999999.SZ"]
     # The same when Tencent adds its none-match line to the batch.
     body = case.body + b'v_pv_none_match="1";\n'
-    assert parse(body, url=case.url, fetched_at=case.fetched_at).unknown == ["999999.SZ"]
+    assert unknown_of(parse(body, url=case.url, fetched_at=case.fetched_at)) == ["999999.SZ"]
 
 
 def test_the_quote_is_closed_after_the_session_and_trading_inside_it() -> None:
     case = load_quote_case(SOURCE, "a_shares_gbk")
-    during = parse(case.body, url=case.url, fetched_at=AT).quotes[0]
-    lunch = parse(case.body, url=case.url, fetched_at=datetime(2026, 4, 24, 4, 0, tzinfo=UTC)).quotes[0]
-    next_day = parse(case.body, url=case.url, fetched_at=datetime(2026, 4, 27, 2, 0, tzinfo=UTC)).quotes[0]
+    during = parse(case.body, url=case.url, fetched_at=AT).items[0]
+    lunch = parse(case.body, url=case.url, fetched_at=datetime(2026, 4, 24, 4, 0, tzinfo=UTC)).items[0]
+    next_day = parse(case.body, url=case.url, fetched_at=datetime(2026, 4, 27, 2, 0, tzinfo=UTC)).items[0]
     assert (during.status, lunch.status, next_day.status) == ("trading", "closed", "closed")
 
 

@@ -44,11 +44,11 @@ def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
         return
     batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
     assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.quotes)
+    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_previous_close_is_yesterdays_bar_not_chart_previous_close() -> None:
-    [quote] = parse(REAL.body, url=REAL.url, fetched_at=REAL.fetched_at).quotes
+    [quote] = parse(REAL.body, url=REAL.url, fetched_at=REAL.fetched_at).items
     assert quote.prev_close == Decimal("479.200")
     assert json.loads(REAL.body)["chart"]["result"][0]["meta"]["chartPreviousClose"] == 475.2
 
@@ -56,17 +56,17 @@ def test_previous_close_is_yesterdays_bar_not_chart_previous_close() -> None:
 def test_before_todays_first_bar_the_last_bar_is_the_previous_close() -> None:
     # The answer's clock says the 8th (a new day), its newest bar is the 7th: yesterday's close is close[-1].
     body = _chart(regularMarketTime=1786151400, regularMarketPrice=480.0)  # 2026-08-08 09:10 HKT
-    [quote] = parse(body, url=REAL.url, fetched_at=datetime(2026, 8, 8, 1, 11, tzinfo=UTC)).quotes
+    [quote] = parse(body, url=REAL.url, fetched_at=datetime(2026, 8, 8, 1, 11, tzinfo=UTC)).items
     assert (quote.prev_close, quote.open, quote.change) == (Decimal("478.800"), None, Decimal("1.200"))
 
 
 def test_float32_noise_is_rounded_to_the_price_hint() -> None:
-    [quote] = parse(_chart(regularMarketDayHigh=494.79998779296875), url=REAL.url, fetched_at=REAL.fetched_at).quotes
+    [quote] = parse(_chart(regularMarketDayHigh=494.79998779296875), url=REAL.url, fetched_at=REAL.fetched_at).items
     assert quote.high == Decimal("494.800")
 
 
 def test_a_missing_price_is_halted_without_a_move() -> None:
-    [quote] = parse(_chart(regularMarketPrice=None), url=REAL.url, fetched_at=REAL.fetched_at).quotes
+    [quote] = parse(_chart(regularMarketPrice=None), url=REAL.url, fetched_at=REAL.fetched_at).items
     assert (quote.status, quote.price, quote.change_pct) == ("halted", None, None)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from spiders.funding_extract import is_roundup
-from spiders.parsers.funding_common import FeedEntry, FundingPage, read_feed, rounds_from_entries
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.funding_common import FeedEntry, read_feed, rounds_from_entries
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
 
@@ -21,9 +22,8 @@ def _summary(entry: FeedEntry) -> str:
     return entry.summary
 
 
-def parse(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
+def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """One Crunchbase News feed -> rounds (a round-up without numbered lines yields nothing)."""
     notes: list[str] = []
     entries = read_feed(body, url=url, notes=notes)
-    page = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, summary_of=_summary)
-    return FundingPage(page.rounds, page.entries, notes + page.skipped)
+    return rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, summary_of=_summary, skipped=notes)

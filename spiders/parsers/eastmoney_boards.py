@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from core.symbols import SymbolError, from_eastmoney
 from spiders.errors import ParseError
-from spiders.items import Quote
+from spiders.items import Item, Quote
 from spiders.market_hours import MARKETS
+from spiders.parsers.contract import FollowUp, ParseResult, Request
 from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unscale
 from spiders.parsers.quotes_common import build_quote, load_json_unique, number
 
@@ -23,7 +24,6 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "SOURCE_ID",
     "UT",
-    "BoardPage",
     "board_of",
     "board_url",
     "parse",
@@ -45,19 +45,8 @@ BOARD_CODE = re.compile(r"BK\d{4}")
 _FS_BOARD = re.compile(r"(?:^|[\s+,])b:(BK\d{4})(?:$|[\s+,])")
 _PRICE_FIELDS = ("f2", "f4", "f15", "f16", "f17", "f18")
 _PERCENT_FIELDS = ("f3", "f115")  # x 100 unless fltt=2
-
-
-@dataclass(frozen=True)
-class BoardPage:
-    """One clist page of a board: its members' quotes and the board's `total` member count.
-
-    `total` is None when the answer had no data object: an unknown board code, or a page past the end.
-    """
-
-    board: str
-    page: int
-    total: int | None
-    quotes: list[Quote] = field(default_factory=list)
+#: pages asked for one board at most when the request does not say (`request.meta["max_pages"]`)
+DEFAULT_MAX_PAGES = 20
 
 
 def board_url(endpoint: str, board: str, *, page: int, page_size: int = MAX_PAGE_SIZE, fltt2: bool = True) -> str:
@@ -86,18 +75,28 @@ def board_of(url: str) -> str:
     return found.group(1)
 
 
-def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime) -> BoardPage:
+def parse(
+    body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime, request: Request | None = None
+) -> ParseResult:
     """Parse one clist page of the board in `url` (`fltt=2` in `url`: floats, else integers x 10^f152).
 
-    Every row becomes a Quote, a suspended member (`"-"` price) a `halted` one. `data: null` with rc 0 is no
-    data (total None). Another rc, a missing total, a row without code, market, name or time (f12, f13, f14,
-    f124), a market aipulse does not map, or a body that is not JSON is a ParseError.
+    Every row becomes a Quote, a suspended member (`"-"` price) a `halted` one. The run facts say which
+    symbols the board has so far (`details["boards"]`, adding this page to `request.meta["members"]`, the
+    earlier pages' symbols) and its member count (`details["board_totals"]`). While members are missing,
+    the result asks for the next page, carrying the members on. `data: null` with rc 0 on page 1 is an
+    unknown board (a note and `details["unknown_boards"]`); on a later page the list ended early.
+    Another rc, a missing total, a row without code, market, name or time (f12, f13, f14, f124), a market
+    aipulse does not map, or a body that is not JSON is a ParseError; so is a board with more pages than
+    `request.meta["max_pages"]`, which is stopped instead of truncated.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     board = board_of(url)
     query = parse_qs(urlsplit(url).query)
     page = _int((query.get("pn") or ["1"])[0], "pn")
+    meta = request.meta if request is not None else {}
+    members = [str(symbol) for symbol in meta.get("members") or []]
+    max_pages = int(meta.get("max_pages") or DEFAULT_MAX_PAGES)
     data = body if isinstance(body, Mapping) else load_json_unique(body)
     if not isinstance(data, Mapping):
         raise ParseError(f"expected a JSON object, got {type(data).__name__}")
@@ -105,15 +104,42 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
     if rc != 0:
         raise ParseError(f"Eastmoney answered rc={rc!r}")
     if values is None:
-        return BoardPage(board, page, None)
+        if page == 1:
+            note = f"{board}: unknown to {SOURCE_ID} (the answer has no data)"
+            return ParseResult(notes=[note], details={"unknown_boards": [board]}, expect_items=False)
+        return ParseResult(notes=_ended(board, members, int(meta.get("total") or 0)), expect_items=False)
     if not isinstance(values, Mapping):
         raise ParseError("the answer's data is not an object")
     total = values.get("total")
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         raise ParseError(f"the answer has no member count (data.total {total!r})")
+    page_size = _int((query.get("pz") or [str(MAX_PAGE_SIZE)])[0], "pz")
+    pages = math.ceil(total / page_size)
+    if page == 1 and pages > max_pages:
+        raise ParseError(
+            f"{board} has {total} members: {pages} pages of {page_size} is more than "
+            f"max_pages={max_pages}; stopped instead of truncating (raise -a max_pages=)"
+        )
     fltt2 = (query.get("fltt") or [""])[0] == "2"
-    quotes = [_quote(row, url=url, fetched_at=fetched_at, fltt2=fltt2) for row in _rows(values.get("diff"))]
-    return BoardPage(board, page, total, quotes)
+    quotes: list[Item] = [_quote(row, url=url, fetched_at=fetched_at, fltt2=fltt2) for row in _rows(values.get("diff"))]
+    members += [q.symbol for q in quotes if isinstance(q, Quote) and q.symbol not in members]
+    result = ParseResult(
+        items=quotes, details={"boards": {board: members}, "board_totals": {board: total}}, expect_items=False
+    )
+    if quotes and len(members) < total:
+        if page >= max_pages:
+            raise ParseError(f"{board}: more than max_pages={max_pages} pages; stopped instead of truncating")
+        next_meta = {**meta, "members": members, "total": total, "max_pages": max_pages}
+        result.follow.append(FollowUp(re.sub(r"(?<=[?&])pn=\d+", f"pn={page + 1}", url), meta=next_meta))
+    else:
+        result.notes += _ended(board, members, total)
+    return result
+
+
+def _ended(board: str, members: list[str], total: int) -> list[str]:
+    if len(members) < total:
+        return [f"{board}: the list ended after {len(members)} of {total} members"]
+    return []
 
 
 def _int(text: str, what: str) -> int:

@@ -12,8 +12,10 @@ from core.symbols import Symbol, SymbolError, from_eastmoney
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.eastmoney_common import unknown_or_next_secid
 from spiders.parsers.eastmoney_quotes import UT
-from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
+from spiders.parsers.quotes_common import build_quote, load_json_unique, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "kline_url", "parse"]
 
@@ -33,7 +35,9 @@ def kline_url(endpoint: str, secid: str, *, days: int) -> str:
     return f"{endpoint}?{urlencode(query, safe=',')}"
 
 
-def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime) -> QuoteBatch:
+def parse(
+    body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime, request: Request | None = None
+) -> ParseResult:
     """Parse one kline answer for the secid in `url` into one `closed` Quote per finished day.
 
     The previous close is close - chg of the same row (chg and pct_chg already handle ex-rights days).
@@ -52,7 +56,7 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
         raise ParseError(f"cannot tell the symbol from the request: {exc}") from None
     values = data.get("data")
     if values is None and data.get("rc") in (0, 102):
-        return QuoteBatch([], [symbol.canonical])
+        return unknown_or_next_secid(url, request, symbol.canonical, source=SOURCE_ID)
     if data.get("rc") != 0 or not isinstance(values, Mapping):
         raise ParseError(f"Eastmoney answered rc={data.get('rc')!r} without a data object")
     code, name, rows = values.get("code"), values.get("name"), values.get("klines")
@@ -61,7 +65,7 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
     if not isinstance(name, str) or not isinstance(rows, list):
         raise ParseError("the answer lacks the name or the klines list")
     quotes = [q for q in (_row(row, symbol, name, url=url, fetched_at=fetched_at) for row in rows) if q is not None]
-    return QuoteBatch(quotes, [])
+    return quote_result(quotes, [], source=SOURCE_ID)
 
 
 def _row(row: object, symbol: Symbol, name: str, *, url: str, fetched_at: datetime) -> Quote | None:

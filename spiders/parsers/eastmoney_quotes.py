@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from core.symbols import Symbol, SymbolError, from_eastmoney
 from spiders.errors import ParseError
 from spiders.market_hours import MARKETS
-from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unscale
-from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unknown_or_next_secid, unscale
+from spiders.parsers.quotes_common import build_quote, load_json_unique, number, quote_result
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -52,7 +53,9 @@ def quote_url(endpoint: str, secid: str, *, fltt2: bool = False, fields: Iterabl
     return f"{endpoint}?{urlencode(query, safe=',')}"
 
 
-def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime) -> QuoteBatch:
+def parse(
+    body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime, request: Request | None = None
+) -> ParseResult:
     """Parse one `stock/get` answer for the secid in `url` (`fltt=2` in `url` means floats, else scaled integers).
 
     `data: null` (with rc 0 or 102) is an unknown secid, returned in `unknown`. A missing code, name or time
@@ -72,7 +75,7 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
     rc = data.get("rc")
     values = data.get("data")
     if values is None and rc in (0, 102):
-        return QuoteBatch([], [symbol.canonical])
+        return unknown_or_next_secid(url, request, symbol.canonical, source=SOURCE_ID)
     if rc != 0:
         raise ParseError(f"Eastmoney answered rc={rc!r}")
     if not isinstance(values, Mapping):
@@ -112,7 +115,7 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
         limit_up=decoded["f51"] if symbol.kind == "stock" else None,
         limit_down=decoded["f52"] if symbol.kind == "stock" else None,
     )
-    return QuoteBatch([quote], [])
+    return quote_result([quote], [], source=SOURCE_ID)
 
 
 def decode_values(values: Mapping[str, Any], symbol: Symbol, *, fltt2: bool) -> dict[str, Decimal | None]:

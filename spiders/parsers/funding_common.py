@@ -6,7 +6,7 @@ import calendar
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -16,11 +16,11 @@ import feedparser
 
 from spiders.errors import BlockedError, ParseError
 from spiders.funding_extract import extract_rounds, normalise_text
-from spiders.items import FundingRound
+from spiders.items import FundingRound, Item
+from spiders.parsers.contract import ParseResult
 
 __all__ = [
     "FeedEntry",
-    "FundingPage",
     "canonical_url",
     "check_not_blocked",
     "first_paragraphs",
@@ -52,15 +52,6 @@ class FeedEntry:
     guid: str | None = None
     #: the full article HTML when the feed carries it (content:encoded); round-ups are split from it
     content: str | None = None
-
-
-@dataclass(frozen=True)
-class FundingPage:
-    """One parsed response: the rounds found, how many entries were read, and entries left out for a data problem."""
-
-    rounds: list[FundingRound]
-    entries: int
-    skipped: list[str] = field(default_factory=list)
 
 
 def canonical_url(url: str) -> str:
@@ -215,15 +206,21 @@ def rounds_from_entries(
     source: str,
     fetched_at: datetime,
     summary_of: Callable[[FeedEntry], str] = lambda entry: entry.summary,
-) -> FundingPage:
+    skipped: Iterable[str] = (),
+    listed: int | None = None,
+    empty_reason: str | None = "no item in the feed",
+) -> ParseResult:
     """Run the extraction rules over entries; an entry without a title, link or date is skipped with its reason.
 
-    A repeated guid or URL within one response is read once (the first copy wins).
+    A repeated guid or URL within one response is read once (the first copy wins). `skipped` are reasons found
+    before (they come first), `listed` how many items the response listed (default: the entries given). A
+    response that listed items but no funding news is a correct empty answer; one that listed nothing fails
+    with `empty_reason`, unless that is None (a search may honestly find nothing).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     rounds: list[FundingRound] = []
-    skipped: list[str] = []
+    reasons = list(skipped)
     seen: set[str] = set()
     count = 0
     for entry in entries:
@@ -231,15 +228,15 @@ def rounds_from_entries(
         label = normalise_text(entry.title)[:60] or entry.url or "?"
         identity = entry.guid or entry.url
         if identity and identity in seen:
-            skipped.append(f"{label!r}: duplicate guid {identity}, read once")
+            reasons.append(f"{label!r}: duplicate guid {identity}, read once")
             continue
         if identity:
             seen.add(identity)
         if not entry.title.strip() or not entry.url:
-            skipped.append(f"{label!r}: no title or no link")
+            reasons.append(f"{label!r}: no title or no link")
             continue
         if entry.published_at is None:
-            skipped.append(f"{label!r}: no publication date")
+            reasons.append(f"{label!r}: no publication date")
             continue
         rounds += extract_rounds(
             entry.title,
@@ -251,4 +248,9 @@ def rounds_from_entries(
             categories=entry.categories,
             company_hint=entry.company_hint,
         )
-    return FundingPage(rounds, count, skipped)
+    items: list[Item] = list(rounds)
+    empty = (listed if listed is not None else count) == 0
+    return ParseResult(
+        items=items, skipped=reasons, expect_items=empty and empty_reason is not None,
+        empty_reason=empty_reason or "",
+    )  # fmt: skip

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
-from spiders.parsers.funding_common import FeedEntry, FundingPage, read_feed, rounds_from_entries
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.funding_common import FeedEntry, read_feed, rounds_from_entries
 
 __all__ = ["DEFAULT_ENDPOINT", "DEFAULT_QUERIES", "SOURCE_ID", "parse", "search_query", "split_publisher"]
 
@@ -35,8 +36,10 @@ def split_publisher(title: str) -> tuple[str, str | None]:
     return head.strip(), publisher.strip()
 
 
-def parse(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
+def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """One search feed -> rounds. The description only repeats the title and publisher, so rules read the title alone.
+
+    A search may honestly find nothing today: an empty feed is a note, not a failure.
 
     The `link` is a redirect token (`…/rss/articles/<token>?oc=5`); it is kept as the id and never resolved.
     """
@@ -45,5 +48,7 @@ def parse(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
     for entry in read_feed(body, url=url, notes=notes):
         headline, _ = split_publisher(entry.title)
         entries.append(replace(entry, title=headline, summary=""))
-    page = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at)
-    return FundingPage(page.rounds, page.entries, notes + page.skipped)
+    result = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, skipped=notes, empty_reason=None)
+    if not entries:
+        result.notes.append(f"no item in {url}")
+    return result

@@ -8,28 +8,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiders.errors import BlockedError, ParseError
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.funding_common import (
     SHANGHAI,
     FeedEntry,
-    FundingPage,
+    check_not_blocked,
     first_paragraphs,
     read_feed,
     rounds_from_entries,
 )
 
-__all__ = [
-    "ARTICLE_FEED",
-    "DEFAULT_ENDPOINT",
-    "SOURCE_ID",
-    "gateway_body",
-    "parse_feed",
-    "parse_gateway",
-]
+__all__ = ["ARTICLE_FEED", "DEFAULT_ENDPOINT", "GATEWAY", "SOURCE_ID", "gateway_body", "parse"]
 
 SOURCE_ID = "kr36_funding"
 DEFAULT_ENDPOINT = "https://gateway.36kr.com/api/mis/nav/newsflash/flow"
 ARTICLE_FEED = "https://36kr.com/feed"
 NEWSFLASH_URL = "https://36kr.com/newsflashes/{item_id}"
+#: the request step of the newsflash gateway (JSON POST); any other step is the article RSS
+GATEWAY = "gateway"
 #: the outlet 36kr credits at the end of a newsflash: `…（界面新闻）` (NFKC: `(界面新闻)`)
 _OUTLET = re.compile(r"\s*[（(][^（）()]{2,12}[）)]\s*$")
 
@@ -50,7 +47,15 @@ def _text(material: dict[str, Any], name: str, index: int) -> str:
     return value
 
 
-def parse_gateway(data: object, *, url: str, fetched_at: datetime) -> FundingPage:
+def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """The gateway's JSON (step `gateway`) or the article RSS (any other step) -> rounds."""
+    if request is not None and request.step == GATEWAY:
+        check_not_blocked(body.decode("utf-8", errors="replace"), what="the 36kr gateway JSON")
+        return _parse_gateway(load_json(body), fetched_at=fetched_at)
+    return _parse_feed(body, url=url, fetched_at=fetched_at)
+
+
+def _parse_gateway(data: object, *, fetched_at: datetime) -> ParseResult:
     """A decoded gateway answer -> rounds. `code` != 0 is a refusal (signature, risk control) or an error.
 
     `publishTime` is epoch milliseconds; `relevantProject.projectName` names the company when the text does not.
@@ -94,11 +99,13 @@ def parse_gateway(data: object, *, url: str, fetched_at: datetime) -> FundingPag
                 guid=str(item_id),
             )
         )
-    page = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at)
-    return FundingPage(page.rounds, len(items), skipped + page.skipped)
+    return rounds_from_entries(
+        entries, source=SOURCE_ID, fetched_at=fetched_at, skipped=skipped, listed=len(items),
+        empty_reason="no newsflash in the gateway answer",
+    )  # fmt: skip
 
 
-def parse_feed(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
+def _parse_feed(body: bytes, *, url: str, fetched_at: datetime) -> ParseResult:
     """The 36kr article RSS -> rounds. Dates without a zone are Beijing time; `?f=rss` is dropped from links.
 
     The description is the whole article: only its opening paragraphs are read (later ones tell earlier rounds).
@@ -108,5 +115,4 @@ def parse_feed(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
         replace(entry, guid=None, summary=first_paragraphs(entry.summary))
         for entry in read_feed(body, url=url, naive_zone=SHANGHAI, notes=notes)
     ]
-    page = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at)
-    return FundingPage(page.rounds, page.entries, notes + page.skipped)
+    return rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, skipped=notes)

@@ -9,10 +9,10 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from spiders.errors import ParseError
+from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.funding_common import (
     SHANGHAI,
     FeedEntry,
-    FundingPage,
     check_not_blocked,
     parse_local_time,
     rounds_from_entries,
@@ -50,7 +50,7 @@ def parse_list_date(label: str, *, fetched_at: datetime) -> datetime | None:
     return parsed.astimezone(UTC) if parsed is not None else None
 
 
-def parse(body: str, *, url: str, fetched_at: datetime) -> FundingPage:
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """The event list -> rounds from each headline (the list gives no summary; the detail page is not fetched).
 
     Raises BlockedError for a verification page and ParseError when `ul#newslist-all` is gone (layout changed)
@@ -58,6 +58,7 @@ def parse(body: str, *, url: str, fetched_at: datetime) -> FundingPage:
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    body = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     page = Selector(text=body)
     listing = page.css("ul#newslist-all")
     if not listing:
@@ -86,5 +87,7 @@ def parse(body: str, *, url: str, fetched_at: datetime) -> FundingPage:
         )
     if items and not entries:
         raise ParseError(f"none of the {len(items)} list items has a title link (layout changed?)")
-    result = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at)
-    return FundingPage(result.rounds, len(items), skipped + result.skipped)
+    return rounds_from_entries(
+        entries, source=SOURCE_ID, fetched_at=fetched_at, skipped=skipped, listed=len(items),
+        empty_reason="no item in the event list",
+    )  # fmt: skip

@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from core.symbols import Symbol
 from spiders.errors import ParseError
-from spiders.items import Quote
+from spiders.items import Item, Quote
 from spiders.market_hours import quote_status
+from spiders.parsers.contract import ParseResult
 
 __all__ = [
+    "MISSING",
     "PCT_PLACES",
-    "QuoteBatch",
     "build_quote",
     "decode_gbk",
     "load_json_unique",
     "number",
     "percent_change",
+    "quote_result",
 ]
 
 #: computed change percentages keep four decimals (1.8675 %), enough for a 0.01 pp comparison between sources
 PCT_PLACES = Decimal("0.0001")
 _HUNDRED = Decimal(100)
+#: the run fact naming the requested symbols an answer had no quote for (the daemon asks the fallback for them)
+MISSING = "missing_symbols"
 
 
-@dataclass(frozen=True)
-class QuoteBatch:
-    """One parsed answer: the quotes, and the requested symbols the source did not know (never rows)."""
+def quote_result(quotes: list[Quote], unknown: list[str], *, source: str) -> ParseResult:
+    """One answer's quotes; each requested symbol the source did not know is a note and in `details[MISSING]`.
 
-    quotes: list[Quote]
-    unknown: list[str] = field(default_factory=list)
+    An answer with unknown symbols only is still an answer: whether a run quoted nothing at all is the
+    spider's call once every answer is in.
+    """
+    items: list[Item] = list(quotes)
+    notes = [f"{symbol}: unknown to {source} (the answer has no quote for it)" for symbol in unknown]
+    return ParseResult(items=items, notes=notes, details={MISSING: list(unknown)} if unknown else {},
+                       expect_items=False)  # fmt: skip
 
 
 def decode_gbk(body: bytes | str) -> str:

@@ -7,21 +7,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from spiders.errors import BlockedError, ParseError
-from spiders.items import TrafficSnapshot
+from spiders.items import Item, TrafficSnapshot
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import FollowUp, ParseResult, Request
 
 __all__ = [
     "API_GRANULARITIES",
     "DEFAULT_ENDPOINT",
+    "DURATIONS",
     "METRICS",
     "SOURCE_ID",
+    "VISITS",
     "ApiSeries",
     "build_snapshots",
     "error_message",
     "metric_path",
+    "parse",
     "parse_metric",
+    "public_url",
 ]
 
 SOURCE_ID = "similarweb_api_traffic"
@@ -33,6 +39,8 @@ METRICS = {
     "visits": "total-traffic-and-engagement/visits",
     "average_visit_duration": "total-traffic-and-engagement/average-visit-duration",
 }
+#: the request steps: a domain's visits first, then (when it has any) its average visit durations
+VISITS, DURATIONS = "visits", "average_visit_duration"
 #: words in an error_message that mean the key or plan was refused (a block, not a layout change)
 _AUTH_WORDS = ("api key", "api_key", "unauthorized", "permission", "forbidden", "hits", "credit", "subscription")
 
@@ -50,6 +58,65 @@ class ApiSeries:
 def metric_path(metric: str) -> str:
     """The endpoint path of a metric key (`visits`, `average_visit_duration`)."""
     return METRICS[metric]
+
+
+def public_url(url: str) -> str:
+    """The URL without its `api_key` parameter: what items, notes and errors may show."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("api_key="))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """One metric answer of one domain; `request.step` says which (default: visits).
+
+    Visits come first: with visits in hand the result asks for the durations (the visits travel in the
+    follow-up's meta as `{"visits": {domain, granularity, last_updated, points}, "visits_url": …}`); the
+    durations answer then gives the domain's snapshots, stored under the visits URL. A domain without
+    visits gives no item and a note. The api_key is cut from every URL the items carry.
+    """
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    step = (request.step if request is not None else None) or VISITS
+    meta = request.meta if request is not None else {}
+    shown = public_url(url)
+    series = parse_metric(load_json(body), metric=step, url=shown)
+    if step == DURATIONS:
+        visits = _series_from_meta(meta.get("visits"))
+        items: list[Item] = list(
+            build_snapshots(visits, series, url=str(meta.get("visits_url") or shown), fetched_at=fetched_at)
+        )
+        return ParseResult(items=items, expect_items=False)
+    if not series.points:
+        asked = parse_qs(urlsplit(url).query).get("granularity", [series.granularity])[0]
+        return ParseResult(notes=[f"{series.domain}: SimilarWeb has no {asked} visits for it; nothing stored"],
+                           expect_items=False)  # fmt: skip
+    durations_url = url.replace(f"/{METRICS[VISITS]}?", f"/{METRICS[DURATIONS]}?", 1)
+    follow = FollowUp(
+        durations_url, step=DURATIONS, meta={**meta, "visits": _series_to_meta(series), "visits_url": shown}
+    )
+    return ParseResult(follow=[follow], expect_items=False)
+
+
+def _series_to_meta(series: ApiSeries) -> dict[str, Any]:
+    return {
+        "domain": series.domain,
+        "granularity": series.granularity,
+        "last_updated": series.last_updated.isoformat() if series.last_updated else None,
+        "points": {day.isoformat(): str(value) for day, value in series.points.items()},
+    }
+
+
+def _series_from_meta(value: object) -> ApiSeries:
+    """The visits series a durations request carries in its meta (as `_series_to_meta` wrote it)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("points"), Mapping):
+        raise ValueError("a durations request needs the domain's visits in meta['visits']")
+    updated = value.get("last_updated")
+    return ApiSeries(
+        str(value["domain"]), str(value["granularity"]),
+        {date.fromisoformat(day): Decimal(number) for day, number in value["points"].items()},
+        date.fromisoformat(updated) if isinstance(updated, str) else None,
+    )  # fmt: skip
 
 
 def parse_metric(data: object, *, metric: str, url: str) -> ApiSeries:

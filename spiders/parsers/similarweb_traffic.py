@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from spiders.errors import BlockedError, ParseError
-from spiders.items import TrafficSnapshot
+from spiders.items import Item, TrafficSnapshot
 from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request
 
-__all__ = [
-    "BLOCK_MARKERS",
-    "DEFAULT_ENDPOINT",
-    "SOURCE_ID",
-    "SimilarwebPage",
-    "block_marker",
-    "parse",
-    "parse_decoded",
-]
+__all__ = ["BLOCK_MARKERS", "DEFAULT_ENDPOINT", "SOURCE_ID", "block_marker", "parse"]
 
 SOURCE_ID = "similarweb_traffic"
 DEFAULT_ENDPOINT = "https://data.similarweb.com/api/v1/data"
 #: body texts of CloudFront's block page (traffic.md §2.2; Heart-Quake test doubles, 2026-05)
 BLOCK_MARKERS = ("request blocked", "the request could not be satisfied")
-
-
-@dataclass(frozen=True)
-class SimilarwebPage:
-    """One domain's answer: its snapshots (oldest first; empty = SimilarWeb has no data) and remarks."""
-
-    snapshots: list[TrafficSnapshot]
-    data_month: date | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def block_marker(headers: Mapping[str, str], body: bytes | str) -> str | None:
@@ -57,27 +40,32 @@ def block_marker(headers: Mapping[str, str], body: bytes | str) -> str | None:
     return None
 
 
-def parse(body: bytes | str, *, url: str, fetched_at: datetime) -> SimilarwebPage:
-    """Parse a raw answer; a CloudFront block page raises BlockedError, a body that is no payload ParseError."""
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
+    """One domain's answer (the domain named in `url`'s `domain=` query): monthly snapshots, oldest first.
+
+    Every month of EstimatedMonthlyVisits becomes a visits-only snapshot; the data month (SnapshotDate,
+    else Engagments Year/Month) also carries duration, pages per visit, bounce rate and global rank.
+    Zeros are missing values. An answer without Engagments data and without history is "no data": no
+    item and a note, never zeros. A CloudFront block page raises BlockedError, a body that is no payload
+    ParseError. Notes name the domain.
+    """
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    domain = _requested_domain(url)
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     if text.lstrip().startswith("<"):
         marker = block_marker({}, text)
         if marker is not None:
             raise BlockedError(f"CloudFront block page ({marker})")
-    return parse_decoded(load_json(text), url=url, fetched_at=fetched_at)
+    snapshots, remarks = _snapshots(load_json(text), domain, url=url, fetched_at=fetched_at)
+    notes = [f"{domain}: {remark}" for remark in remarks]
+    if not snapshots:
+        notes.append(f"{domain}: SimilarWeb has no data for it; nothing stored")
+    return ParseResult(items=snapshots, notes=notes, expect_items=False)
 
 
-def parse_decoded(data: object, *, url: str, fetched_at: datetime) -> SimilarwebPage:
-    """Parse a decoded extension payload for the domain named in `url`'s `domain=` query.
-
-    Every month of EstimatedMonthlyVisits becomes a visits-only snapshot; the data month (SnapshotDate,
-    else Engagments Year/Month) also carries duration, pages per visit, bounce rate and global rank.
-    Zeros are missing values. An answer without Engagments data and without history is "no data": an
-    empty page, never zeros.
-    """
-    if fetched_at.tzinfo is None:
-        raise ValueError("fetched_at must be timezone-aware")
-    domain = _requested_domain(url)
+def _snapshots(data: object, domain: str, *, url: str, fetched_at: datetime) -> tuple[list[Item], list[str]]:
+    """The snapshots of a decoded extension payload and its remarks."""
     if not isinstance(data, dict):
         raise ParseError(f"expected a JSON object, got {type(data).__name__}")
     if "data" in data and "SiteName" not in data:
@@ -100,7 +88,7 @@ def parse_decoded(data: object, *, url: str, fetched_at: datetime) -> Similarweb
     bounce = _measure(engagement, "BounceRate")
     has_engagement = any(v is not None for v in (visits, duration_s, pages, bounce))
     if not has_engagement and not history:
-        return SimilarwebPage([], None, _notes(data))
+        return [], _notes(data)
 
     month = _data_month(data, engagement, required=has_engagement)
 
@@ -115,7 +103,9 @@ def parse_decoded(data: object, *, url: str, fetched_at: datetime) -> Similarweb
             **values,
         )
 
-    snapshots = [snapshot(period, visits=count) for period, count in sorted(history.items()) if period != month]
+    snapshots: list[Item] = [
+        snapshot(period, visits=count) for period, count in sorted(history.items()) if period != month
+    ]
     if month is not None and (has_engagement or month in history):
         # Engagments.Visits wins over the month's history entry, which resellers saw stale at 0 (traffic.md §2.3).
         # Truncated, not rounded: the history lists the same month truncated (att.com 2020-01:
@@ -131,7 +121,7 @@ def parse_decoded(data: object, *, url: str, fetched_at: datetime) -> Similarweb
                 global_rank=_rank(data.get("GlobalRank")),
             )
         )
-    return SimilarwebPage(snapshots, month, _notes(data))
+    return snapshots, _notes(data)
 
 
 def _requested_domain(url: str) -> str:

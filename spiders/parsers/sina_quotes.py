@@ -12,7 +12,8 @@ from core.symbols import Symbol, SymbolError, from_sina, sina_code
 from spiders.errors import BlockedError, ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
-from spiders.parsers.quotes_common import QuoteBatch, build_quote, decode_gbk, number
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.quotes_common import build_quote, decode_gbk, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "REFERER", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -39,7 +40,7 @@ def requested_codes(url: str) -> list[str]:
     return [code for code in last.removeprefix("list=").split(",") if code] if last.startswith("list=") else []
 
 
-def parse(body: bytes | str, *, url: str, fetched_at: datetime) -> QuoteBatch:
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse a hq.sinajs.cn answer to the codes requested in `url`.
 
     `var hq_str_sys_auth="FAILED";` and the "Kinsoku jikou desu" page are blocks (BlockedError); an empty
@@ -72,7 +73,7 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime) -> QuoteBatch:
             unknown.append(symbol.canonical)
             continue
         quotes.append(_quote(symbol, code, value.split(","), url=url, fetched_at=fetched_at))
-    return QuoteBatch(quotes, unknown)
+    return quote_result(quotes, unknown, source=SOURCE_ID)
 
 
 def _symbol(code: str) -> Symbol:

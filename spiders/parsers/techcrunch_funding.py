@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from spiders.parsers.funding_common import FeedEntry, FundingPage, read_feed, rounds_from_entries
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.funding_common import FeedEntry, read_feed, rounds_from_entries
 
 __all__ = ["DEFAULT_ENDPOINT", "EXTRA_FEEDS", "SOURCE_ID", "parse"]
 
@@ -22,12 +23,11 @@ def _summary(entry: FeedEntry) -> str:
     return re.sub(r"\s*\[(?:&#8230;|…|\.\.\.)\]\s*$", "", entry.summary)
 
 
-def parse(body: bytes, *, url: str, fetched_at: datetime) -> FundingPage:
+def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """One TechCrunch feed -> rounds; the `?p=<id>` guid is the article's identity (slugs change, funding.md §3)."""
     notes: list[str] = []
     entries = [
         replace(entry, url=entry.guid) if entry.guid and _STABLE_ID.match(entry.guid) else entry
         for entry in read_feed(body, url=url, notes=notes)
     ]
-    page = rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, summary_of=_summary)
-    return FundingPage(page.rounds, page.entries, notes + page.skipped)
+    return rounds_from_entries(entries, source=SOURCE_ID, fetched_at=fetched_at, summary_of=_summary, skipped=notes)

@@ -12,7 +12,8 @@ from core.symbols import Symbol, SymbolError, from_tencent, tencent_code
 from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
-from spiders.parsers.quotes_common import QuoteBatch, build_quote, decode_gbk, number
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.quotes_common import build_quote, decode_gbk, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -45,7 +46,7 @@ def requested_codes(url: str) -> list[str]:
     return [code for code in raw.split(",") if code]
 
 
-def parse(body: bytes | str, *, url: str, fetched_at: datetime) -> QuoteBatch:
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse a qt.gtimg.cn answer to the codes requested in `url`.
 
     Requested codes without a line (Tencent leaves unknown codes out, or answers `v_pv_none_match="1"`)
@@ -78,7 +79,7 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime) -> QuoteBatch:
             unknown.append(symbol.canonical)
             continue
         quotes.append(_quote(symbol, code, value.split("~"), url=url, fetched_at=fetched_at))
-    return QuoteBatch(quotes, unknown)
+    return quote_result(quotes, unknown, source=SOURCE_ID)
 
 
 def _symbol(code: str) -> Symbol:

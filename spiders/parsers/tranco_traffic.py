@@ -6,7 +6,9 @@ from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
 
 from spiders.errors import ParseError
-from spiders.items import TrafficSnapshot
+from spiders.items import Item, TrafficSnapshot
+from spiders.parsers.common import load_json
+from spiders.parsers.contract import ParseResult, Request
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
 
@@ -14,14 +16,16 @@ SOURCE_ID = "tranco_traffic"
 DEFAULT_ENDPOINT = "https://tranco-list.eu/api/ranks/domain"
 
 
-def parse(data: object, *, url: str, fetched_at: datetime) -> list[TrafficSnapshot]:
+def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """One snapshot per listed day (oldest first), the rank in that day's list as `global_rank`.
 
     Each daily Tranco list is a 30-day aggregate, so a day's rank lags real traffic (traffic.md §3.1).
-    `{"ranks": []}` is Tranco's answer for unranked hosts and subdomains: an empty list, never rank 0.
+    `{"ranks": []}` is Tranco's answer for unranked hosts and subdomains: no item and a note, never rank 0.
+    `request.meta["domain"]` names the domain in that note as the operator wrote it (else the answer's).
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    data = load_json(body)
     if not isinstance(data, dict):
         raise ParseError(f"expected a JSON object, got {type(data).__name__}")
     ranks = data.get("ranks")
@@ -45,7 +49,7 @@ def parse(data: object, *, url: str, fetched_at: datetime) -> list[TrafficSnapsh
         if rank < 1:
             continue  # never seen in a real answer; a rank below 1 means "not ranked", not a top position
         by_day.setdefault(day, rank)  # newest first: a repeated day keeps its first (newest) entry
-    return [
+    snapshots: list[Item] = [
         TrafficSnapshot(
             source=SOURCE_ID,
             url=url,
@@ -57,6 +61,12 @@ def parse(data: object, *, url: str, fetched_at: datetime) -> list[TrafficSnapsh
         )
         for day, rank in sorted(by_day.items())
     ]
+    if snapshots:
+        return ParseResult(items=snapshots)
+    # Tranco's default list holds registrable domains only: subdomain apps are never in it.
+    named = str((request.meta if request is not None else {}).get("domain") or domain)
+    return ParseResult(notes=[f"{named}: not ranked by Tranco (subdomain or unknown host); nothing stored"],
+                       expect_items=False)  # fmt: skip
 
 
 def _day(value: object, index: int) -> date:

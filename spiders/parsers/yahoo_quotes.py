@@ -13,7 +13,8 @@ from core.symbols import Symbol, SymbolError, from_yahoo, yahoo_symbol
 from spiders.errors import BlockedError, ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
-from spiders.parsers.quotes_common import QuoteBatch, build_quote, load_json_unique, number
+from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.quotes_common import build_quote, load_json_unique, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse", "quote_url"]
 
@@ -28,7 +29,9 @@ def quote_url(endpoint: str, symbol: Symbol) -> str:
     return f"{endpoint.rstrip('/')}/{quote(yahoo_symbol(symbol))}?interval=1d&range=5d"
 
 
-def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime) -> QuoteBatch:
+def parse(
+    body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: datetime, request: Request | None = None
+) -> ParseResult:
     """Parse one chart answer for the symbol in the URL's last path segment.
 
     The previous close is the last close before today's bar (or the last bar when today has none), never
@@ -48,12 +51,12 @@ def parse(body: str | bytes | Mapping[str, Any], *, url: str, fetched_at: dateti
     error = chart.get("error")
     if isinstance(error, Mapping):
         if error.get("code") in _UNKNOWN_CODES:
-            return QuoteBatch([], [symbol.canonical])
+            return quote_result([], [symbol.canonical], source=SOURCE_ID)
         raise ParseError(f"Yahoo answered {error.get('code')!r}: {error.get('description')!r}")
     results = chart.get("result")
     if not isinstance(results, list) or len(results) != 1 or not isinstance(results[0], Mapping):
         raise ParseError("chart.result is not a list of one result")
-    return QuoteBatch([_quote(results[0], symbol, url=url, fetched_at=fetched_at)], [])
+    return quote_result([_quote(results[0], symbol, url=url, fetched_at=fetched_at)], [], source=SOURCE_ID)
 
 
 def _raise_if_blocked(data: Mapping[str, Any]) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import scrapy
@@ -12,8 +12,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from spiders.base import SourceSpider
-from spiders.items import Quote
-from spiders.parsers.eastmoney_boards import BOARD_CODE, DEFAULT_ENDPOINT, MAX_PAGE_SIZE, board_url, parse
+from spiders.items import Item, Quote
+from spiders.parsers.contract import ParseResult
+from spiders.parsers.eastmoney_boards import BOARD_CODE, DEFAULT_ENDPOINT, MAX_PAGE_SIZE, board_url
 from spiders.runtime import config_for
 
 
@@ -87,62 +88,40 @@ class EastmoneyBoardsSpider(SourceSpider):
         # Counted up front: the first board's answer may arrive before the last board's request is made.
         self._pending += len(boards)
         for board in boards:
-            yield self._request(board, 1)
+            url = board_url(self.endpoint, board, page=1, page_size=self.page_size, fltt2=self.fltt2)
+            yield self.request(url, meta={"max_pages": self.max_pages})
 
-    def _request(self, board: str, page: int) -> scrapy.Request:
-        url = board_url(self.endpoint, board, page=page, page_size=self.page_size, fltt2=self.fltt2)
-        kwargs = {"url": url, "board": board, "page": page}
-        return scrapy.Request(
-            url, headers=self.headers, callback=self.parse_page, errback=self.errback, cb_kwargs=kwargs
-        )
+    def request(self, url: str, **kwargs: Any) -> scrapy.Request:
+        """Every page (the parser's next-page follow-ups too) carries the list page's Referer."""
+        kwargs["headers"] = {**self.headers, **(kwargs.get("headers") or {})}
+        return super().request(url, **kwargs)
 
-    def parse_page(
-        self, response: Response, url: str, board: str, page: int, **_: Any
-    ) -> Iterator[Quote | scrapy.Request]:
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """The generic callback; whatever the answer (a page, an unknown board, a failure), one request is done."""
         try:
-            fetched_at = self.now()
-            result = self.parsed(response, lambda: parse(response.body, url=url, fetched_at=fetched_at))
-            if result is None:
-                return
-            if result.total is None:
-                self._ended(board, page)
-                return
-            if page == 1:
-                self.totals[board] = result.total
-                self.details.setdefault("board_totals", {})[board] = result.total
-                pages = math.ceil(result.total / self.page_size)
-                if pages > self.max_pages:
-                    self.fail(
-                        f"{board} has {result.total} members: {pages} pages of {self.page_size} is more than "
-                        f"max_pages={self.max_pages}; stopped instead of truncating (raise -a max_pages=)"
-                    )
-                    return
-            members = self.members[board]
-            for quote in result.quotes:
-                if quote.symbol not in members:
-                    members.append(quote.symbol)
-                if quote.symbol not in self._yielded:  # a share in two boards is one quote
-                    self._yielded.add(quote.symbol)
-                    yield quote
-            if result.quotes and len(members) < self.totals[board]:
-                if page >= self.max_pages:
-                    self.fail(f"{board}: more than max_pages={self.max_pages} pages; stopped instead of truncating")
-                    return
-                self._pending += 1
-                yield self._request(board, page + 1)
-            elif len(members) < self.totals[board]:
-                self.note(f"{board}: the list ended after {len(members)} of {self.totals[board]} members")
+            yield from super().parse_response(response, step, parser_meta)
         finally:
             self._done()
 
-    def _ended(self, board: str, page: int) -> None:
-        if page == 1:
-            # data: null on the first page: Eastmoney knows no such board.
+    def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:
+        """Run-wide assembly over pages and boards: members and totals per board, a share in two boards once."""
+        for board in result.details.get("unknown_boards", []):
             self.unknown.append(board)
-            self.note(f"{board}: unknown to {self.name} (the answer has no data)")
             self.details["boards"].pop(board, None)
-        elif len(self.members[board]) < self.totals.get(board, 0):
-            self.note(f"{board}: the list ended after {len(self.members[board])} of {self.totals[board]} members")
+        for board, members in result.details.get("boards", {}).items():
+            self.members.setdefault(board, [])[:] = members  # the same list as details["boards"][board]
+        for board, total in result.details.get("board_totals", {}).items():
+            self.totals.setdefault(board, total)  # page 1's count stands for the board
+            self.details.setdefault("board_totals", {}).setdefault(board, total)
+        fresh: list[Item] = []
+        for quote in result.items:
+            if isinstance(quote, Quote) and quote.symbol not in self._yielded:  # a share in two boards is one quote
+                self._yielded.add(quote.symbol)
+                fresh.append(quote)
+        self._pending += len(result.follow)
+        yield from super().handle_result(replace(result, items=fresh, details={}), response)
 
     def errback(self, failure: Failure) -> None:
         """Record the failed request like every source, then close the books when it was the last one."""

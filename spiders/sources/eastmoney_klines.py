@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
 
-from core.symbols import Symbol, eastmoney_secids
-from spiders.items import Quote
-from spiders.parsers.eastmoney_klines import DEFAULT_ENDPOINT, kline_url, parse
-from spiders.parsers.quotes_common import QuoteBatch
+from core.symbols import eastmoney_secids
+from spiders.parsers.eastmoney_klines import DEFAULT_ENDPOINT, kline_url
 from spiders.sources.quotes_base import QuoteSpider
 
 
@@ -35,20 +32,6 @@ class EastmoneyKlinesSpider(QuoteSpider):
         symbols = self.wanted()
         self.sent(len(symbols))
         for symbol in symbols:
-            yield self._request(symbol, eastmoney_secids(symbol))
-
-    def _request(self, symbol: Symbol, secids: tuple[str, ...]) -> scrapy.Request:
-        url = kline_url(self.endpoint, secids[0], days=self.days)
-        kwargs = {"url": url, "symbol": symbol, "later": secids[1:]}
-        return scrapy.Request(url, callback=self.parse_klines, errback=self.errback, cb_kwargs=kwargs)
-
-    def parse_klines(
-        self, response: Response, url: str, symbol: Symbol, later: tuple[str, ...], **_: Any
-    ) -> Iterator[Quote | scrapy.Request]:
-        fetched_at = self.now()
-        batch = self.parsed(response, lambda: parse(response.body, url=url, fetched_at=fetched_at))
-        if batch is not None and batch.unknown and later:
-            self.sent()  # a US ticker: NASDAQ, then NYSE, then AMEX
-            yield self._request(symbol, later)
-            batch = QuoteBatch([], [])
-        yield from self.accept(batch)
+            # The parser asks for the `later` secids one by one while the answer says "unknown" (US tickers).
+            first, *later = eastmoney_secids(symbol)
+            yield self.request(kline_url(self.endpoint, first, days=self.days), meta={"later": later})

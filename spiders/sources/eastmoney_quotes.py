@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
 
-from core.symbols import Symbol, eastmoney_secids
-from spiders.items import Quote
-from spiders.parsers.eastmoney_quotes import DEFAULT_ENDPOINT, parse, quote_url
-from spiders.parsers.quotes_common import QuoteBatch
+from core.symbols import eastmoney_secids
+from spiders.parsers.eastmoney_quotes import DEFAULT_ENDPOINT, quote_url
 from spiders.sources.quotes_base import QuoteSpider
 
 
@@ -36,25 +33,6 @@ class EastmoneyQuotesSpider(QuoteSpider):
         symbols = self.wanted()
         self.sent(len(symbols))
         for symbol in symbols:
-            yield self._request(symbol, eastmoney_secids(symbol))
-
-    def _request(self, symbol: Symbol, secids: tuple[str, ...]) -> scrapy.Request:
-        url = quote_url(self.endpoint, secids[0], fltt2=self.fltt2)
-        return scrapy.Request(
-            url,
-            callback=self.parse_snapshot,
-            errback=self.errback,
-            cb_kwargs={"url": url, "symbol": symbol, "later": secids[1:]},
-        )
-
-    def parse_snapshot(
-        self, response: Response, url: str, symbol: Symbol, later: tuple[str, ...], **_: Any
-    ) -> Iterator[Quote | scrapy.Request]:
-        fetched_at = self.now()
-        batch = self.parsed(response, lambda: parse(response.body, url=url, fetched_at=fetched_at))
-        if batch is not None and batch.unknown and later:
-            # A US ticker's exchange is not in the ticker: NASDAQ (105), then NYSE (106), then AMEX (107).
-            self.sent()
-            yield self._request(symbol, later)
-            batch = QuoteBatch([], [])
-        yield from self.accept(batch)
+            # The parser asks for the `later` secids one by one while the answer says "unknown" (US tickers).
+            first, *later = eastmoney_secids(symbol)
+            yield self.request(quote_url(self.endpoint, first, fltt2=self.fltt2), meta={"later": later})

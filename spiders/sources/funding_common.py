@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -11,15 +11,12 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import SourceSpider, short_url
-from spiders.items import FundingRound
-from spiders.parsers.funding_common import FundingPage
-
-#: parse(body, url=, fetched_at=) of one source
-FeedParser = Callable[..., FundingPage]
+from spiders.items import FundingRound, Item
+from spiders.parsers.contract import ParseResult
 
 
 class FundingFeedSpider(SourceSpider):
-    """Base of the funding spiders (no `name`, so Scrapy never lists it). Subclasses set `feed_parser`.
+    """Base of the funding spiders (no `name`, so Scrapy never lists it); the parser is the source's own.
 
     `-a endpoint=URL` replaces the primary feed; the extra feeds then move to the endpoint's host with their
     own paths, so a test or demo server answers all of them. `-a feeds=a,b` replaces the extra feeds (URLs, or
@@ -29,8 +26,6 @@ class FundingFeedSpider(SourceSpider):
     kind = "funding"
     #: feeds fetched besides the endpoint (live URLs)
     extra_feeds: ClassVar[tuple[str, ...]] = ()
-    #: a feed with no item at all is a failure (a real category feed always carries ~20)
-    empty_feed_fails: ClassVar[bool] = True
     # News sites: one request at a time per host, a polite pause, and a hard wall-clock limit per crawl.
     custom_settings = {  # noqa: RUF012 - Scrapy declares it an instance attribute
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
@@ -57,40 +52,25 @@ class FundingFeedSpider(SourceSpider):
         endpoint, live = urlsplit(self._endpoint_arg), urlsplit(live_url)
         return urlunsplit((endpoint.scheme, endpoint.netloc, live.path, live.query, ""))
 
-    @staticmethod
-    def body_text(response: Response) -> str:
-        """The body as text whatever the Content-Type said (a block page may come as octet-stream)."""
-        text = getattr(response, "text", None)
-        return text if isinstance(text, str) else response.body.decode("utf-8", errors="replace")
-
-    def feed_parser(self, response: Response, fetched_at: datetime) -> FundingPage:
-        """Parse one response with the source's parser (subclasses)."""
-        raise NotImplementedError
-
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.feed_urls():
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.errback, dont_filter=True)
+            yield self.request(url)
 
-    def parse_feed(self, response: Response) -> Iterator[FundingRound]:
-        """Hand one feed to the parser; skipped entries become run notes, repeated rounds are yielded once."""
-        fetched_at = self.now()
-        page = self.parsed(response, lambda: self.feed_parser(response, fetched_at))
-        if page is None:
-            return
-        if page.entries == 0:
-            message = f"no item in {short_url(response.url)}"
-            if self.empty_feed_fails:
-                self.fail(message)
-            else:
-                self.note(message)
-        for reason in page.skipped:
+    def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:
+        """Skipped entries become run notes (extraction quality is reviewed from them); repeated rounds go once.
+
+        The same article in two feeds of one source is one round: the set of rounds seen spans the run's responses.
+        """
+        for reason in result.skipped:
             self.note(f"{short_url(response.url)}: {reason}")
-        yield from self.fresh(page.rounds)
+        yield from super().handle_result(replace(result, items=list(self.fresh(result.items))), response)
 
-    def fresh(self, rounds: list[FundingRound]) -> Iterator[FundingRound]:
-        """Rounds not yet yielded in this run (the same article in two feeds of one source)."""
-        for item in rounds:
-            key = (item.url, item.company, item.round)
-            if key not in self.rounds_seen:
+    def fresh(self, items: list[Item]) -> Iterator[Item]:
+        """Rounds not yet yielded in this run."""
+        for item in items:
+            if isinstance(item, FundingRound):
+                key = (item.url, item.company, item.round)
+                if key in self.rounds_seen:
+                    continue
                 self.rounds_seen.add(key)
-                yield item
+            yield item

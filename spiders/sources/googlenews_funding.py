@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
 
-from spiders.parsers.funding_common import FundingPage
-from spiders.parsers.googlenews_funding import DEFAULT_ENDPOINT, DEFAULT_QUERIES, parse, search_query
+from spiders.parsers.googlenews_funding import DEFAULT_ENDPOINT, DEFAULT_QUERIES, search_query
 from spiders.sources.funding_common import FundingFeedSpider
 
 
@@ -18,8 +15,6 @@ class GoogleNewsFundingSpider(FundingFeedSpider):
     name = "googlenews_funding"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Google News RSS search (configurable queries): funding headlines from many outlets -> rounds"
-    # A search may honestly find nothing today; that is a note, not a failure.
-    empty_feed_fails = False
 
     def __init__(self, *args: Any, queries: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -29,8 +24,4 @@ class GoogleNewsFundingSpider(FundingFeedSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for query in self.queries:
-            url = f"{self.endpoint}?{search_query(query)}"
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.errback, dont_filter=True)
-
-    def feed_parser(self, response: Response, fetched_at: datetime) -> FundingPage:
-        return parse(response.body, url=response.url, fetched_at=fetched_at)
+            yield self.request(f"{self.endpoint}?{search_query(query)}")

@@ -1,8 +1,9 @@
-"""What the four quote spiders share: `-a symbols=`, unknown symbols as notes, a failed run when none is known."""
+"""What the quote spiders share: `-a symbols=`, unknown symbols as notes, a failed run when none is known."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
@@ -11,13 +12,18 @@ from twisted.python.failure import Failure
 
 from core.symbols import Symbol, SymbolError, parse_symbols
 from spiders.base import SourceSpider
-from spiders.items import Quote
-from spiders.parsers.quotes_common import QuoteBatch
+from spiders.parsers.contract import ParseResult
+from spiders.parsers.quotes_common import MISSING
 from spiders.runtime import config_for
 
 
 class QuoteSpider(SourceSpider):
-    """A quote source: symbols from `-a symbols=` (else the config's [quotes] watch list and indices)."""
+    """A quote source: symbols from `-a symbols=` (else the config's [quotes] watch list and indices).
+
+    Cross-response bookkeeping lives here: the missing symbols of every answer add up in
+    `details["missing_symbols"]` (the daemon asks the source's fallback for them), and once the last
+    request is answered a run that quoted nothing at all fails.
+    """
 
     kind = "quotes"
     #: the exchanges (SH SZ BJ CSI HK US) this source can quote; others are skipped with a note
@@ -65,22 +71,25 @@ class QuoteSpider(SourceSpider):
         """Count requests whose outcome (answer or final failure) is still to come."""
         self._pending += count
 
-    def take(self, response: Response, parse: Callable[[], QuoteBatch]) -> Iterator[Quote]:
-        """Run the parser on one answer and hand its outcome to `accept`."""
-        yield from self.accept(self.parsed(response, parse))
-
-    def accept(self, batch: QuoteBatch | None) -> Iterator[Quote]:
-        """Yield a batch's quotes and note its unknown symbols (None: a failure already recorded); one request done."""
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """The generic callback; whatever the answer (quotes, unknown symbols, a failure), one request is done."""
         try:
-            if batch is not None:
-                for symbol in batch.unknown:
-                    self.unknown.append(symbol)
-                    self.note(f"{symbol}: unknown to {self.name} (the answer has no quote for it)")
-                    self._missing(str(symbol))
-                self.quotes_seen += len(batch.quotes)
-                yield from batch.quotes
+            yield from super().parse_response(response, step, parser_meta)
         finally:
             self._done()
+
+    def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:
+        """Missing symbols add up over the run's answers (details are otherwise replaced per answer)."""
+        missing = [str(symbol) for symbol in result.details.get(MISSING, [])]
+        self.unknown += missing
+        for symbol in missing:
+            self._missing(symbol)
+        self.quotes_seen += len(result.items)
+        self.sent(len(result.follow))  # the next secid of a US ticker is one more request to wait for
+        details = {key: value for key, value in result.details.items() if key != MISSING}
+        yield from super().handle_result(replace(result, details=details), response)
 
     def errback(self, failure: Failure) -> None:
         """Record the failed request like every source, then close the books when it was the last one."""
@@ -91,7 +100,7 @@ class QuoteSpider(SourceSpider):
 
     def _missing(self, symbol: str) -> None:
         # The daemon asks the source's `fallback` for exactly these symbols (crawl_runs.details).
-        missing: list[str] = self.details.setdefault("missing_symbols", [])
+        missing: list[str] = self.details.setdefault(MISSING, [])
         if symbol not in missing:
             missing.append(symbol)
 

@@ -18,16 +18,14 @@ from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider
 from spiders.errors import ParseError
-from spiders.items import TrafficSnapshot
 from spiders.parsers.common import load_json
 from spiders.parsers.similarweb_api_traffic import (
     API_GRANULARITIES,
     DEFAULT_ENDPOINT,
-    ApiSeries,
-    build_snapshots,
+    VISITS,
     error_message,
     metric_path,
-    parse_metric,
+    public_url,
 )
 from spiders.runtime import config_for
 
@@ -139,80 +137,66 @@ class SimilarwebApiTrafficSpider(SourceSpider):
         if not self.domains:
             self.fail("no domain to fetch (-a domains=… or [traffic] apps)")
             return
-        yield self._request(0, "visits")
+        yield self._request(0)
 
-    def _urls(self, domain: str, metric: str) -> tuple[str, str]:
-        """The URL to fetch (with the key) and the same URL without it (stored with the items)."""
+    def _visits_url(self, domain: str) -> str:
+        """The first URL of a domain (with the key; the parser cuts it from what it stores)."""
         query: dict[str, str] = {}
         if self.start_date and self.end_date:  # without dates: the last 28 days (daily and weekly only)
             query |= {"start_date": self.start_date, "end_date": self.end_date}
         query |= {"country": self.country, "granularity": self.granularity, "main_domain_only": "false"}
         query["format"] = "json"
-        public = f"{self.endpoint}/{quote(domain)}/{metric_path(metric)}?{urlencode(query)}"
-        return f"{public}&{urlencode({'api_key': self._api_key})}", public
+        public = f"{self.endpoint}/{quote(domain)}/{metric_path(VISITS)}?{urlencode(query)}"
+        return f"{public}&{urlencode({'api_key': self._api_key})}"
 
-    def _request(
-        self, index: int, metric: str, visits: ApiSeries | None = None, visits_url: str = ""
-    ) -> scrapy.Request:
-        url, public = self._urls(self.domains[index], metric)
-        kwargs = {"index": index, "metric": metric, "public_url": public, "visits": visits, "visits_url": visits_url}
-        return scrapy.Request(
-            url,
-            callback=self.parse_answer,
-            errback=self.on_error,
-            cb_kwargs=kwargs,
-            # error envelopes come with 4xx: read their error_message instead of a bare status
-            meta={"handle_httpstatus_list": [400, 401, 403, 404]},
+    def request(self, url: str, **kwargs: Any) -> scrapy.Request:
+        """Every request (the parser's durations follow-up too) reads 4xx error envelopes and goes on after errors."""
+        return (
+            super()
+            .request(url, **kwargs)
+            .replace(errback=self.on_error, meta={"handle_httpstatus_list": [400, 401, 403, 404]})
         )
+
+    def _request(self, index: int) -> scrapy.Request:
+        return self.request(self._visits_url(self.domains[index]), step=VISITS, meta={"index": index})
 
     def _next(self, index: int) -> Iterator[scrapy.Request]:
         if index < len(self.domains) and not self.blocked:
-            yield self._request(index, "visits")
+            yield self._request(index)
 
     # --- responses --------------------------------------------------------------------------------
 
-    def parse_answer(
-        self, response: Response, index: int, metric: str, public_url: str, visits: ApiSeries | None, visits_url: str
-    ) -> Iterator[TrafficSnapshot | scrapy.Request]:
-        """Visits first; with them in hand, the durations; then the domain's snapshots and the next domain."""
-        domain = self.domains[index]
-        series = self._series(response, metric, public_url)
-        if self.blocked:
-            return
-        if series is None:
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """A domain's visits, then its durations (the parser's follow-up); then the next domain.
+
+        Kept here: domains go one after the other so a refused key stops the batch, and a 4xx without an
+        error envelope is read by its status, which a parser never sees.
+        """
+        index = int((parser_meta or {})["index"])
+        status = response.status
+        if status >= 400 and not self._has_envelope(response):
+            self.fail(f"HTTP {status} from {public_url(response.url)}", blocked=status in BLOCK_STATUSES)
             yield from self._next(index + 1)
             return
-        if visits is None:
-            if not series.points:
-                self.note(f"{domain}: SimilarWeb has no {self.granularity} visits for it; nothing stored")
-                yield from self._next(index + 1)
-                return
-            yield self._request(index, "average_visit_duration", visits=series, visits_url=public_url)
+        out = list(super().parse_response(response, step, parser_meta))
+        if self.blocked:
             return
-        fetched_at = self.now()
-        snapshots = self.parsed(
-            response, lambda: build_snapshots(visits, series, url=visits_url, fetched_at=fetched_at)
-        )
-        yield from snapshots or []
-        yield from self._next(index + 1)
+        yield from out
+        if not any(isinstance(o, scrapy.Request) for o in out):  # the domain is done (or failed)
+            yield from self._next(index + 1)
 
-    def _series(self, response: Response, metric: str, public_url: str) -> ApiSeries | None:
-        """The parsed metric, or None with the failure recorded; a 4xx with an error envelope gives its message."""
-        status = response.status
+    @staticmethod
+    def _has_envelope(response: Response) -> bool:
         try:
-            data = load_json(response.body)
-        except ParseError as exc:
-            self.fail(f"HTTP {status} from {public_url}" if status >= 400 else f"cannot parse {public_url}: {exc}",
-                      blocked=status in BLOCK_STATUSES)  # fmt: skip
-            return None
-        if status >= 400 and error_message(data) is None:
-            self.fail(f"HTTP {status} from {public_url}", blocked=status in BLOCK_STATUSES)
-            return None
-        return self.parsed(response, lambda: parse_metric(data, metric=metric, url=public_url))
+            return error_message(load_json(response.body)) is not None
+        except ParseError:
+            return False
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
         """Record a request that finally failed (5xx, 429 after retries, timeout) and go on unless refused."""
         self.errback(failure)
         request = getattr(failure, "request", None)
         if request is not None:
-            yield from self._next(int(request.cb_kwargs["index"]) + 1)
+            yield from self._next(int(request.cb_kwargs["parser_meta"]["index"]) + 1)

@@ -14,8 +14,7 @@ from twisted.python.failure import Failure
 from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider, short_url
-from spiders.items import TrafficSnapshot
-from spiders.parsers.similarweb_traffic import DEFAULT_ENDPOINT, block_marker, parse
+from spiders.parsers.similarweb_traffic import DEFAULT_ENDPOINT, block_marker
 from spiders.runtime import config_for
 
 #: Chrome on macOS as the extension's background script sends it; the version drifts: -a user_agent= to update.
@@ -118,16 +117,13 @@ class SimilarwebTrafficSpider(SourceSpider):
         yield self._request(0)
 
     def _request(self, index: int, attempt: int = 0) -> scrapy.Request:
-        return scrapy.Request(
+        request = self.request(
             f"{self.endpoint}?{urlencode({'domain': self.domains[index]})}",
             headers=self.headers,
-            callback=self.parse_domain,
-            errback=self.on_error,
-            cb_kwargs={"index": index, "attempt": attempt},
-            # 403 comes to the callback to tell a CloudFront block from a plain 403; 404 = unknown site.
-            meta={"handle_httpstatus_list": [403, 404]},
-            dont_filter=attempt > 0,
+            meta={"index": index, "attempt": attempt},
         )
+        # 403 comes to the callback to tell a CloudFront block from a plain 403; 404 = unknown site.
+        return request.replace(errback=self.on_error, meta={"handle_httpstatus_list": [403, 404]})
 
     def _next(self, index: int) -> Iterator[scrapy.Request]:
         """The next domain's request, or at the end of the batch a check that not every domain came back empty."""
@@ -142,8 +138,16 @@ class SimilarwebTrafficSpider(SourceSpider):
         tail = f"; batch stopped, {len(left)} domain(s) not fetched: {', '.join(left)}" if left else ""
         self.fail(reason + tail, blocked=blocked)
 
-    def parse_domain(self, response: Response, index: int, attempt: int) -> Iterator[TrafficSnapshot | scrapy.Request]:
-        """One domain's answer: its snapshots, then the next domain (unless the answer was a block)."""
+    def parse_response(
+        self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """One domain's answer, then the next domain (unless the answer was a block).
+
+        Kept here, not in the parser: domains are asked one after the other and a block stops the batch, and
+        a 403 is told apart by its status and headers, which a parser never sees.
+        """
+        meta = parser_meta or {}
+        index, attempt = int(meta["index"]), int(meta["attempt"])
         domain = self.domains[index]
         if response.status == 403:
             headers = {
@@ -162,26 +166,20 @@ class SimilarwebTrafficSpider(SourceSpider):
             self.note(f"{domain}: HTTP 404, SimilarWeb does not know this site; nothing stored")
             yield from self._next(index + 1)
             return
-        fetched_at = self.now()
-        page = self.parsed(response, lambda: parse(response.body, url=response.url, fetched_at=fetched_at))
-        if self.blocked:  # a block page with HTTP 200: parsed() recorded it
+        snapshots = list(super().parse_response(response, step, parser_meta))
+        if self.blocked:  # a block page with HTTP 200: the parser raised, parsed() recorded it
             if index + 1 < len(self.domains):
                 self.note(f"batch stopped after the block on {domain}: {', '.join(self.domains[index + 1 :])}")
             return
-        if page is not None:
-            for note in page.notes:
-                self.note(f"{domain}: {note}")
-            if page.snapshots:
-                self.domains_with_data += 1
-                yield from page.snapshots
-            else:
-                self.note(f"{domain}: SimilarWeb has no data for it; nothing stored")
+        if snapshots:
+            self.domains_with_data += 1
+        yield from snapshots
         yield from self._next(index + 1)
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
         """Record a request that finally failed; a 429 after its retry or a refusal blocks the batch."""
         request = getattr(failure, "request", None)
-        index = int(request.cb_kwargs["index"]) if request is not None else len(self.domains)
+        index = int(request.cb_kwargs["parser_meta"]["index"]) if request is not None else len(self.domains)
         domain = self.domains[index] if index < len(self.domains) else "?"
         error = failure.value
         status = error.response.status if isinstance(error, HttpError) else None

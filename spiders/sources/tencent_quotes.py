@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 import scrapy
-from scrapy.http import Response
 
-from spiders.items import Quote
-from spiders.parsers.tencent_quotes import DEFAULT_ENDPOINT, MAX_BATCH, parse, quote_url
+from spiders.parsers.tencent_quotes import DEFAULT_ENDPOINT, MAX_BATCH, quote_url
 from spiders.sources.quotes_base import QuoteSpider
 
 
@@ -25,9 +22,4 @@ class TencentQuotesSpider(QuoteSpider):
         batches = [symbols[i : i + MAX_BATCH] for i in range(0, len(symbols), MAX_BATCH)]
         self.sent(len(batches))
         for batch in batches:
-            url = quote_url(self.endpoint, batch)
-            yield scrapy.Request(url, callback=self.parse_quotes, errback=self.errback, cb_kwargs={"url": url})
-
-    def parse_quotes(self, response: Response, url: str, **_: Any) -> Iterator[Quote]:
-        fetched_at = self.now()
-        yield from self.take(response, lambda: parse(response.body, url=url, fetched_at=fetched_at))
+            yield self.request(quote_url(self.endpoint, batch))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 import scrapy
-from scrapy.http import Response
 
 from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import SourceSpider
-from spiders.items import TrafficSnapshot
-from spiders.parsers.common import load_json
-from spiders.parsers.tranco_traffic import DEFAULT_ENDPOINT, parse
+from spiders.parsers.tranco_traffic import DEFAULT_ENDPOINT
 from spiders.runtime import config_for
 
 
@@ -49,22 +46,4 @@ class TrancoTrafficSpider(SourceSpider):
             self.fail("no domain to fetch (-a domains=… or [traffic] apps)")
             return
         for domain in domains:
-            yield scrapy.Request(
-                f"{self.endpoint}/{quote(domain)}",
-                callback=self.parse_ranks,
-                errback=self.errback,
-                cb_kwargs={"domain": domain},
-            )
-
-    def parse_ranks(self, response: Response, domain: str) -> Iterator[TrafficSnapshot]:
-        """One domain's daily ranks; an empty list is "not ranked" and stores nothing."""
-        fetched_at = self.now()
-        snapshots = self.parsed(
-            response, lambda: parse(load_json(response.body), url=response.url, fetched_at=fetched_at)
-        )
-        if snapshots is None:
-            return
-        if not snapshots:
-            # Tranco's default list holds registrable domains only: subdomain apps are never in it.
-            self.note(f"{domain}: not ranked by Tranco (subdomain or unknown host); nothing stored")
-        yield from snapshots
+            yield self.request(f"{self.endpoint}/{quote(domain)}", meta={"domain": domain})

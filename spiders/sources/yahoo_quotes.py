@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 import scrapy
-from scrapy.http import Response
 
-from spiders.items import Quote
-from spiders.parsers.yahoo_quotes import DEFAULT_ENDPOINT, parse, quote_url
+from spiders.parsers.yahoo_quotes import DEFAULT_ENDPOINT, quote_url
 from spiders.sources.quotes_base import QuoteSpider
 
 
@@ -26,9 +23,4 @@ class YahooQuotesSpider(QuoteSpider):
         symbols = self.wanted()
         self.sent(len(symbols))
         for symbol in symbols:
-            url = quote_url(self.endpoint, symbol)
-            yield scrapy.Request(url, callback=self.parse_chart, errback=self.errback, cb_kwargs={"url": url})
-
-    def parse_chart(self, response: Response, url: str, **_: Any) -> Iterator[Quote]:
-        fetched_at = self.now()
-        yield from self.take(response, lambda: parse(response.body, url=url, fetched_at=fetched_at))
+            yield self.request(quote_url(self.endpoint, symbol))
