@@ -114,10 +114,14 @@ def validate_meta(path: Path) -> dict[str, Any]:
     _check(isinstance(meta["origin"], str) and bool(meta["origin"].strip()), path, "origin",
            "must say where the response came from")  # fmt: skip
     _check(isinstance(meta["constructed"], bool), path, "constructed", "must be true or false")
-    request = meta.get("request", {})
+    rerun = "(run `python -m tests.tools.record_requests` to record it)"
+    _check("request" in meta, path, "request", f"is missing {rerun}")
+    request = meta["request"]
     _check(isinstance(request, dict), path, "request", "must be an object")
     for key in sorted(set(request) - REQUEST_KEYS):
         _check(False, path, f"request.{key}", f"is not a request key (known: {', '.join(sorted(REQUEST_KEYS))})")
+    for key in ("method", "path", "content_type"):
+        _check(key in request, path, f"request.{key}", f"is missing {rerun}")
     for key in ("method", "path", "body", "content_type"):
         _check(isinstance(request.get(key, ""), str), path, f"request.{key}", "must be a string")
     _check(str(request.get("path", "/")).startswith("/"), path, "request.path", "must start with '/'")

@@ -44,6 +44,7 @@ from tests.fixture_cases import (
     response_file,
     validate_meta,
 )
+from tests.tools import record_requests
 
 #: sources whose parser has no contract-shaped `parse` yet: their cases are not run (empty this at the merge)
 PENDING_SOURCES = frozenset(
@@ -64,6 +65,7 @@ CASES = [(s, c) for s, c in all_cases() if s in SPIDERS]
 RUN_CASES = [(s, c) for s, c in CASES if s not in PENDING_SOURCES]
 _LABELS = ("instance_type", "symbol", "company", "domain")
 _UNKNOWN_GPU = "unknown GPU model "
+_NOT_IN_DETAILS = "<not in ParseResult.details>"
 
 
 def on_contract(spider: type[SourceSpider]) -> bool:
@@ -162,7 +164,7 @@ def result_value(key: str, result: ParseResult, expected: Any) -> Any:
                 for i, f in enumerate(result.follow)]  # fmt: skip
     if key in ("skipped", "notes", "expect_items", "details"):
         return _plain(getattr(result, key))
-    return _plain(result.details[key]) if key in result.details else "<not in ParseResult.details>"
+    return _plain(result.details[key]) if key in result.details else _NOT_IN_DETAILS
 
 
 def differences(expected: Any, result: ParseResult, item_type: type) -> list[str]:
@@ -210,7 +212,8 @@ def draft_of(expected: Any, result: ParseResult | Exception) -> Any:
         return {"raises": type(result).__name__}
     if not isinstance(expected, dict) or "raises" in expected:
         return offers_to_json(result.items)
-    return {k: offers_to_json(result.items) if k in ITEM_KEYS else result_value(k, result, None) for k in expected}
+    values = {k: offers_to_json(result.items) if k in ITEM_KEYS else result_value(k, result, None) for k in expected}
+    return {k: v for k, v in values.items() if v != _NOT_IN_DETAILS}
 
 
 def _item_type(source: str) -> type:
@@ -336,3 +339,9 @@ def test_a_malformed_meta_or_an_unknown_item_field_names_the_file_and_the_key(tm
     expected.write_text(json.dumps([{**offers_to_json([_offer()])[0], "price_usd": "1"}]))
     with pytest.raises(FixtureError, match=rf"{expected}: items\[0\] names 'price_usd', which GpuOffer lacks"):
         validate_expected(expected, GpuOffer)
+
+
+def test_every_meta_json_records_its_request() -> None:
+    assert record_requests.main(["--check"]) == 0, (
+        "some meta.json lacks its `request`: run `python -m tests.tools.record_requests` and commit the result"
+    )
