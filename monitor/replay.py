@@ -13,7 +13,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-#: the keys a fixture's meta.json `request` may hold: what was asked (method … meta) and how it was answered
+#: the keys a fixture's meta.json `request` may hold. What was asked: method, path, query, body, headers, and
+#: the spider's step, meta and args (the parser's `Request`); how it was answered: content_type, status and
+#: response_headers (what the replay server sends back).
 REQUEST_KEYS = frozenset(
     {"method", "path", "query", "body", "headers", "step", "meta", "args", "content_type", "status", "response_headers"}
 )

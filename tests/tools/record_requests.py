@@ -5,7 +5,7 @@ Re-runnable and idempotent: keys already in a case's `request` win (the parser c
 A missing `constructed` is written as false (every such case today is a real capture), true when the
 origin says "constructed". Run from the repository root:
 
-    /work/main/.venv/bin/python -m tests.tools.record_requests [--check]
+    python -m tests.tools.record_requests [--check]
 
 `--check` changes nothing and exits 1 when a meta.json would change (for CI).
 """
