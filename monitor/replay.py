@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+#: the keys a fixture's meta.json `request` may hold. What was asked: method, path, query, body, headers, and
+#: the spider's step, meta and args (the parser's `Request`); how it was answered: content_type, status and
+#: response_headers (what the replay server sends back).
+REQUEST_KEYS = frozenset(
+    {"method", "path", "query", "body", "headers", "step", "meta", "args", "content_type", "status", "response_headers"}
+)
+
+
+def fixtures_root() -> Path:
+    """The folder of recorded cases, `<source_id>/<case>/{response.*, meta.json, expected.json}`.
+
+    The one place that knows where the fixtures live: the demo, the replay routes, the fixture runner and
+    the tools all ask here. Today it is the checkout's `tests/fixtures`; when the cases move into a package,
+    only this function changes (to `importlib.resources.files(<package>)`).
+    """
+    return Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,68 @@ class SeenRequest:
     body: bytes
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    source: str
+    case: str
+    method: str
+    path: str
+    query: dict[str, str]
+    reply: Reply
+
+
+def _recorded(root: Path, source: str, case: str) -> _Recorded:
+    folder = root / source / case
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    request: dict[str, Any] | None = meta.get("request") if isinstance(meta, dict) else None
+    if not isinstance(request, dict) or not {"method", "path", "content_type"} <= set(request):
+        raise ValueError(
+            f"{folder}/meta.json has no `request` with method, path and content_type: "
+            "run `python -m tests.tools.record_requests`"
+        )
+    [response] = sorted(folder.glob("response.*"))
+    reply = Reply.file(
+        response, status=int(request.get("status", 200)), content_type=str(request["content_type"]),
+        headers=dict(request.get("response_headers", {})),
+    )  # fmt: skip
+    query = {str(k): str(v) for k, v in dict(request.get("query", {})).items()}
+    return _Recorded(source, case, str(request["method"]).upper(), str(request["path"]), query, reply)
+
+
+def fixture_routes(cases: Mapping[str, Iterable[str]], root: Path | None = None) -> list[Route]:
+    """Routes that answer each listed case's recorded request (`meta.json` `request`) with its response file.
+
+    Cases on the same method and path are told apart by the query keys whose values differ between them
+    (absent counts as a value); cases that cannot be told apart are one route whose replies are served in
+    the order given (page 1, then page 2 of a POSTed list). Two sources on one such route are an error.
+    """
+    recorded = [_recorded(root or fixtures_root(), s, c) for s, names in cases.items() for c in names]
+    groups: dict[tuple[str, str], list[_Recorded]] = {}
+    for item in recorded:
+        groups.setdefault((item.method, item.path), []).append(item)
+    routes: list[Route] = []
+    for (method, path), items in groups.items():
+        keys = sorted({k for i in items for k in i.query if len({j.query.get(k) for j in items}) > 1})
+        merged: dict[tuple[tuple[str, str | None], ...], list[_Recorded]] = {}
+        for item in items:
+            merged.setdefault(tuple((k, item.query.get(k)) for k in keys), []).append(item)
+        for query, same in merged.items():
+            if len({i.source for i in same}) > 1:
+                names = ", ".join(f"{i.source}/{i.case}" for i in same)
+                raise ValueError(f"{names} all answer {method} {path}{dict(query)}: replay them on separate servers")
+            routes.append(Route(path, [i.reply for i in same], dict(query), method=method))
+    return routes
+
+
 class ReplayServer:
     """`with ReplayServer(routes) as server:` serves the routes on http://127.0.0.1:<free port>."""
+
+    @classmethod
+    def from_fixtures(
+        cls, cases: Mapping[str, Iterable[str]], *, root: Path | None = None, extra: Sequence[Route] = ()
+    ) -> ReplayServer:
+        """A server replaying the recorded cases (`{source_id: [case, …]}`, see `fixture_routes`) plus `extra`."""
+        return cls([*fixture_routes(cases, root), *extra])
 
     def __init__(self, routes: Sequence[Route] = ()) -> None:
         self.routes: list[Route] = list(routes)

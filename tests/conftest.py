@@ -106,3 +106,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite database URL."""
     return f"sqlite:///{tmp_path / 'aipulse.db'}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-fixtures",
+        action="store_true",
+        default=False,
+        help="write the parser's output beside each failing fixture case as expected.draft.json, for review",
+    )

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from core.config import AppConfig, load_config
-from monitor.replay import Reply, Route
+from monitor.replay import Reply, Route, fixture_routes, fixtures_root
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import CrawlRun, GpuOffer
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = fixtures_root()
 
 #: Scrapy settings that keep crawls against the local server fast (no politeness delay, quick retries).
 FAST_SETTINGS: dict[str, Any] = {
@@ -36,11 +36,8 @@ def azure_page(case: str) -> Reply:
 
 
 def azure_routes() -> list[Route]:
-    """Both pages of the recorded two-page Azure answer."""
-    return [
-        Route(AZURE_PATH, [azure_page("gpu_two_pages_page1")], {"$skip": None}),
-        Route(AZURE_PATH, [azure_page("gpu_two_pages_page2")], {"$skip": "1000"}),
-    ]
+    """Both pages of the recorded two-page Azure answer (told apart by `$skip`, as recorded in meta.json)."""
+    return fixture_routes({"azure_gpu": ["gpu_two_pages_page1", "gpu_two_pages_page2"]})
 
 
 def _toml_value(value: Any) -> str:

@@ -11,7 +11,6 @@ import json
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from spiders.parsers.contract import Request
 from storage.alert_models import AlertEvent
 from storage.runs import finish_run, start_run
 from storage.writes import write_items
-from tests.fixture_cases import load_case
+from tests.fixture_cases import FIXTURES_DIR, load_case
 
 GATEWAY = Request(step="gateway")
 
@@ -38,7 +37,7 @@ PREVIOUS = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)  # Wednesday of the week bef
 CURRENT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # Wednesday of the report week
 #: fixtures of 2026-04-24 (Friday) land on Friday 2026-11-20
 APRIL_TO_NOVEMBER = timedelta(weeks=30)
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = FIXTURES_DIR
 
 # CSI 300 daily closes for the two weeks and the Friday before. CONSTRUCTED: no real k-line capture of these
 # days exists; the body below follows the documented push2his format (tests/fixtures/eastmoney_klines/README.md)

@@ -1,16 +1,23 @@
-"""`aipulse demo` replays the fixtures on 127.0.0.1 and prints what the whole chain stored."""
+"""`aipulse demo` replays the fixtures on 127.0.0.1 and prints what the whole chain stored; the replay routes."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from monitor.demo import DEMO_SOURCES, demo_config
+from monitor.replay import ReplayServer, fixture_routes, fixtures_root
+
+AZURE = fixtures_root() / "azure_gpu"
+AUTODL = fixtures_root() / "autodl_gpu"
 
 
+@pytest.mark.slow
 def test_demo_prints_the_stored_azure_offers(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "monitor", "demo"],
@@ -25,3 +32,58 @@ def test_demo_prints_the_stored_azure_offers(tmp_path: Path) -> None:
     assert "Standard_NC24ads_A100_v4" in done.stdout
     assert "3.673 USD" in done.stdout
     assert not list(tmp_path.iterdir()), "the demo leaves nothing behind in the working directory"
+
+
+def _fetch(url: str, body: bytes | None = None) -> tuple[str, bytes]:
+    with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=10) as answer:
+        return answer.headers["Content-Type"], answer.read()
+
+
+def test_pages_on_one_path_are_told_apart_by_the_recorded_query_key_that_differs() -> None:
+    routes = fixture_routes({"azure_gpu": ["gpu_two_pages_page1", "gpu_two_pages_page2"]})
+    assert [(r.method, r.path, dict(r.query)) for r in routes] == [
+        ("GET", "/api/retail/prices", {"$skip": None}),
+        ("GET", "/api/retail/prices", {"$skip": "1000"}),
+    ]
+    with ReplayServer(routes) as server:
+        first = _fetch(f"{server.url}/api/retail/prices?api-version=x")
+        second = _fetch(f"{server.url}/api/retail/prices?api-version=x&$skip=1000")
+    assert first == ("application/json", (AZURE / "gpu_two_pages_page1" / "response.json").read_bytes())
+    assert second[1] == (AZURE / "gpu_two_pages_page2" / "response.json").read_bytes()
+
+
+def test_cases_nothing_tells_apart_are_served_in_the_order_given() -> None:
+    cases = {"autodl_gpu": ["market_two_pages_page1", "market_two_pages_page2"]}
+    with ReplayServer.from_fixtures(cases) as server:
+        bodies = [_fetch(f"{server.url}/api/v1/user/machine/list", b"{}")[1] for _ in range(3)]
+    page1, page2 = ((AUTODL / name / "response.json").read_bytes() for name in cases["autodl_gpu"])
+    assert bodies == [page1, page2, page2]  # the last reply repeats
+
+
+def _case(root: Path, source: str, case: str, request: dict[str, object] | None) -> None:
+    folder = root / source / case
+    folder.mkdir(parents=True)
+    (folder / "response.json").write_text("{}")
+    meta: dict[str, object] = {"url": "https://x.example/api", "fetched_at": "2026-11-20T06:00:00+00:00"}
+    meta |= {"origin": "o", "constructed": True} | ({"request": request} if request is not None else {})
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def test_two_sources_answering_the_same_request_are_refused(tmp_path: Path) -> None:
+    request = {"method": "GET", "path": "/api", "query": {}, "content_type": "application/json"}
+    _case(tmp_path, "a_gpu", "one", request)
+    _case(tmp_path, "b_gpu", "one", request)
+    with pytest.raises(ValueError, match=r"a_gpu/one, b_gpu/one all answer GET /api"):
+        fixture_routes({"a_gpu": ["one"], "b_gpu": ["one"]}, tmp_path)
+
+
+def test_a_case_without_its_recorded_request_says_how_to_record_it(tmp_path: Path) -> None:
+    _case(tmp_path, "a_gpu", "one", None)
+    with pytest.raises(ValueError, match=r"a_gpu/one/meta.json has no `request`.*tests.tools.record_requests"):
+        fixture_routes({"a_gpu": ["one"]}, tmp_path)
+
+
+def test_every_demo_source_points_at_its_default_endpoint_path_on_the_replay_server() -> None:
+    config = demo_config("http://127.0.0.1:9", "sqlite://")
+    assert 'endpoint = "http://127.0.0.1:9/api/retail/prices"' in config
+    assert config.count("endpoint = ") == len(DEMO_SOURCES)

@@ -1,4 +1,4 @@
-"""Meta-tests: each source has fixtures, a config section, demo routes, a README row; each setting is documented."""
+"""Meta-tests that say what a source still lacks: fixture cases, a crawl test, config, demo, README; and docs."""
 
 from __future__ import annotations
 
@@ -11,49 +11,103 @@ from pydantic import BaseModel
 from core.config import BUNDLED_CONFIG, AppConfig, SourceConfig
 from monitor.crawling import spider_classes
 from monitor.demo import DEMO_SOURCES
+from monitor.replay import fixtures_root
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+FIXTURES = fixtures_root()
 SOURCES = sorted(spider_classes())
+BUNDLED = tomllib.loads(BUNDLED_CONFIG.read_text(encoding="utf-8"))
+#: what a test module does when it crawls: a replay server, a Scrapy process, or the daemon's runner
+CRAWL_MARKERS = ("ReplayServer", "scrapy_crawl", "CrawlRunner", "run_crawl")
+TEST_MODULES = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "tests").glob("test_*.py"))}
+CASE_LAYOUT = "{response.*,meta.json,expected.json}"
+
+
+def _fixture_path(*parts: str) -> str:
+    return str((FIXTURES.joinpath(*parts)).relative_to(ROOT)) if FIXTURES.is_relative_to(ROOT) else str(FIXTURES)
 
 
 def test_there_are_sources() -> None:
     assert "azure_gpu" in SOURCES
 
 
+@pytest.mark.parametrize("folder", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_every_fixture_folder_names_a_spider(folder: str) -> None:
+    assert folder in SOURCES, (
+        f"{_fixture_path(folder)}/ names no spider: rename it to a source id ({', '.join(SOURCES)}) "
+        f"or add spiders/sources/{folder}.py with name = {folder!r}"
+    )
+
+
 @pytest.mark.parametrize("source_id", SOURCES)
-def test_every_source_has_recorded_fixture_cases(source_id: str) -> None:
-    folder = ROOT / "tests" / "fixtures" / source_id
-    cases = [case for case in folder.iterdir() if case.is_dir()] if folder.is_dir() else []
-    assert cases, f"tests/fixtures/{source_id}/ has no case"
-    assert (folder / "README.md").is_file(), f"tests/fixtures/{source_id}/README.md says where each case came from"
+def test_every_source_has_a_parser_case(source_id: str) -> None:
+    folder = FIXTURES / source_id
+    cases = sorted(case for case in folder.iterdir() if case.is_dir()) if folder.is_dir() else []
+    assert cases, (
+        f"source {source_id} has no parser case: add {_fixture_path(source_id)}/<case>/{CASE_LAYOUT} "
+        "(see README, Adding a source)"
+    )
+    assert (folder / "README.md").is_file(), (
+        f"source {source_id} has no {_fixture_path(source_id, 'README.md')}: add one saying where each case came from"
+    )
     for case in cases:
         names = {path.name for path in case.iterdir()}
-        assert "meta.json" in names and "expected.json" in names, case
-        assert any(name.startswith("response") for name in names), case
+        missing = [n for n in ("meta.json", "expected.json") if n not in names]
+        missing += [] if any(name.startswith("response.") for name in names) else ["response.<ext>"]
+        assert not missing, f"case {_fixture_path(source_id, case.name)} lacks {', '.join(missing)}: add it"
+
+
+@pytest.mark.parametrize("source_id", SOURCES)
+def test_every_source_has_a_crawl_test(source_id: str) -> None:
+    crawling = [name for name, text in TEST_MODULES.items() if f'"{source_id}"' in text and any(
+        marker in text for marker in CRAWL_MARKERS)]  # fmt: skip
+    assert crawling, (
+        f"source {source_id} has no crawl test: add tests/test_{source_id}_crawl.py that runs the spider against "
+        f'ReplayServer.from_fixtures({{"{source_id}": [<case>, …]}}) and checks what was stored'
+    )
 
 
 @pytest.mark.parametrize("source_id", SOURCES)
 def test_every_source_has_a_section_in_the_bundled_config(source_id: str) -> None:
-    assert source_id in tomllib.loads(BUNDLED_CONFIG.read_text(encoding="utf-8")).get("sources", {})
+    assert source_id in BUNDLED.get("sources", {}), (
+        f"source {source_id} has no config section: add [sources.{source_id}] (every = …) to "
+        f"{BUNDLED_CONFIG.relative_to(ROOT)}"
+    )
 
 
 @pytest.mark.parametrize("source_id", SOURCES)
 def test_every_source_replays_in_the_demo(source_id: str) -> None:
-    assert source_id in DEMO_SOURCES
+    assert source_id in DEMO_SOURCES, (
+        f"source {source_id} is not in the demo: add {source_id!r}: (<case>, …) to DEMO_SOURCES in monitor/demo.py"
+    )
+
+
+@pytest.mark.parametrize("source_id", sorted(DEMO_SOURCES))
+def test_every_demo_case_is_a_recorded_case(source_id: str) -> None:
+    for case in DEMO_SOURCES[source_id]:
+        assert (FIXTURES / source_id / case / "meta.json").is_file(), (
+            f"DEMO_SOURCES in monitor/demo.py names {source_id}/{case}, which {_fixture_path(source_id)}/ lacks: "
+            "record that case or name an existing one"
+        )
 
 
 @pytest.mark.parametrize("source_id", SOURCES)
 def test_every_source_has_a_readme_row(source_id: str) -> None:
-    assert f"| `{source_id}` |" in README
+    assert f"| `{source_id}` |" in README, (
+        f"source {source_id} has no README row: add | `{source_id}` | … | to the sources table in README.md"
+    )
 
 
 @pytest.mark.parametrize("source_id", SOURCES)
-def test_every_source_declares_its_kind_and_endpoint(source_id: str) -> None:
+def test_every_source_declares_its_kind_endpoint_and_description(source_id: str) -> None:
     spider = spider_classes()[source_id]
-    assert spider.kind in ("gpu", "traffic", "funding", "quotes")
-    assert spider.default_endpoint.startswith("https://")
-    assert spider.description
+    where = f"spiders/sources/{source_id}.py"
+    assert spider.kind in ("gpu", "traffic", "funding", "quotes"), (
+        f"{where}: set kind to gpu, traffic, funding or quotes"
+    )
+    assert spider.default_endpoint.startswith("https://"), f"{where}: set default_endpoint to the live https:// URL"
+    assert spider.description.strip(), f"{where}: set description to one line saying what the source serves"
 
 
 def _setting_names(model: type[BaseModel], prefix: str) -> list[str]:
@@ -73,7 +127,7 @@ def _setting_names(model: type[BaseModel], prefix: str) -> list[str]:
 
 @pytest.mark.parametrize("setting", _setting_names(AppConfig, ""))
 def test_every_setting_is_documented_in_the_readme(setting: str) -> None:
-    assert f"| `{setting}` |" in README, f"README's configuration table lacks {setting}"
+    assert f"| `{setting}` |" in README, f"README's configuration table lacks {setting}: add a | `{setting}` | row"
 
 
 def test_readme_shows_the_two_set_up_commands() -> None:
