@@ -22,7 +22,6 @@ from spiders.items import GpuOffer
 from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, AutodlMachine, build_body, parse_machine_page, summarise
 from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, parse_public_list
 from spiders.parsers.common import load_json
-from spiders.runtime import config_for
 
 ORIGIN = "https://www.autodl.com"
 REFERER = "https://www.autodl.com/market/list"
@@ -156,9 +155,8 @@ class AutodlGpuSpider(SourceSpider):
         """
         if self._token_arg:
             return self._token_arg
-        config = config_for(self.settings)
         try:
-            token = config.secrets_for(self.name).get("token") if config else None
+            token = self.source_settings.secret("token")
         except ConfigError as exc:
             self.fail(f"no token configured: {exc}")
             return None

@@ -14,7 +14,6 @@ from twisted.python.failure import Failure
 from spiders.base import SourceSpider
 from spiders.items import Quote
 from spiders.parsers.eastmoney_boards import BOARD_CODE, DEFAULT_ENDPOINT, MAX_PAGE_SIZE, board_url, parse
-from spiders.runtime import config_for
 
 
 class EastmoneyBoardsSpider(SourceSpider):
@@ -61,10 +60,8 @@ class EastmoneyBoardsSpider(SourceSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EastmoneyBoardsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, EastmoneyBoardsSpider)
-        if spider.boards_arg is None:
-            config = config_for(crawler.settings)
-            if config is not None:
-                spider.boards_arg = ",".join(config.quotes.boards) or None
+        if spider.boards_arg is None:  # the [quotes] boards
+            spider.boards_arg = ",".join(spider.crawl_settings.quote_boards) or None
         return spider
 
     def wanted(self) -> list[str]:
