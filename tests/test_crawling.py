@@ -14,9 +14,11 @@ import pytest
 from scrapy.settings import Settings
 from sqlalchemy import inspect
 
-from core.config import DATABASE_ENV, load_config
+from core.config import DATABASE_ENV, ConfigError, load_config
 from monitor.crawling import CrawlRunner, pid_alive
 from monitor.replay import ReplayServer
+from spiders import crawl_settings
+from spiders.config_addon import ConfigFileAddon
 from spiders.crawl_settings import CrawlSettings
 from storage.db import create_db_engine
 from tests.crawl_support import (
@@ -138,3 +140,15 @@ def test_settings_given_on_the_command_line_win_over_the_config_file(tmp_path: P
     assert done.returncode == 0, done.stderr[-3000:]
     [run] = runs(engine)  # the database still comes from ./aipulse.toml
     assert (run.status, run.trigger, count_offers(engine)) == ("succeeded", "scrapy", 4)
+
+
+def test_the_config_file_is_read_only_for_settings_nobody_gave(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[sources.azure_gpu\n", encoding="utf-8")
+    given = Settings({"AIPULSE_CONFIG": str(broken)})
+    given.setdict(dict.fromkeys(crawl_settings.CRAWL_SETTINGS, "{}"), priority="cmdline")
+    ConfigFileAddon.update_pre_crawler_settings(given)  # the daemon passed everything: the file is not opened
+    assert given.get(crawl_settings.SOURCES) == "{}"
+    del given[crawl_settings.QUOTES]
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        ConfigFileAddon.update_pre_crawler_settings(given)
