@@ -19,6 +19,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 demo: install ## replay the recorded fixtures on 127.0.0.1 and show what gets stored
 	$(VENV)/bin/aipulse demo

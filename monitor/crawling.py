@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import os
 import signal
@@ -22,8 +23,11 @@ from scrapy.spiderloader import SpiderLoader
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.config import AppConfig, environment, redact
+from alerts.service import after_run
+from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment, redact
+from spiders import crawl_settings
 from spiders.base import SourceSpider
+from spiders.config_addon import scrapy_settings
 from storage.db import masked, session_factory
 from storage.models import CrawlRun
 from storage.runs import abort_orphaned_runs, finish_run, start_run
@@ -174,27 +178,29 @@ class CrawlRunner:
     def _command(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta
     ) -> list[str]:
+        """The child's command line: its resolved settings as `-s NAME=json`, no secret among them."""
         command = [sys.executable, "-m", "scrapy", "crawl", source_id]
         for key, value in args.items():
             command += ["-a", f"{key}={value}"]
         settings: dict[str, object] = {
-            "AIPULSE_RUN_ID": run_id,
-            "AIPULSE_TRIGGER": trigger,
+            **scrapy_settings(self.config, sources=[source_id]),
+            # the URL may carry a password: the child reads it from the variable its environment gets
+            crawl_settings.DATABASE_URL: {"env": DATABASE_ENV},
+            crawl_settings.RUN_ID: run_id,
+            crawl_settings.TRIGGER: trigger,
             "LOG_LEVEL": self.config.daemon.log_level,
             "CLOSESPIDER_TIMEOUT": max(1, int(timeout.total_seconds() * 0.95)),
         }
         for name, setting in settings.items():
-            command += ["-s", f"{name}={setting}"]
+            text = setting if isinstance(setting, str | int) else json.dumps(setting, ensure_ascii=False)
+            command += ["-s", f"{name}={text}"]
         return command
 
     def _spawn_and_wait(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger
     ) -> _Outcome:
-        env = environment(
-            {"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "AIPULSE_DATABASE_URL": self.config.database_url()}
-        )
-        if self.config.path is not None:
-            env["AIPULSE_CONFIG"] = str(self.config.path)
+        env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
+        env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
         command = self._command(source_id, run_id, trigger, args, timeout)
         child = subprocess.Popen(
             command,
@@ -254,10 +260,8 @@ class CrawlRunner:
             run_id, result.status, duration_s, result.items_stored, result.items_unchanged, result.items_dropped,
             f" — {result.error}" if result.error else "",
         )  # fmt: skip
-        # The crawl process evaluated its run already; this also covers runs it could not close (killed, timed
-        # out). Evaluation is idempotent, so a second call only delivers what the first one queued.
-        from alerts.service import after_run
-
+        # The one evaluation of a run the daemon started (the crawl process does not evaluate it), also of runs the
+        # crawl could not close (killed, timed out).
         after_run(self.sessions, self.config.alerts, run_id)
         return result
 

@@ -17,11 +17,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
-from core.config import AppConfig
+from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
 from spiders.parsers.contract import Request as ParserRequest
-from spiders.runtime import config_for
 
 logger = logging.getLogger(__name__)
 
@@ -92,28 +91,29 @@ class SourceSpider(scrapy.Spider):
         self.notes: list[str] = []
         #: facts about this run kept in crawl_runs.details (e.g. the price-file version a source served)
         self.details: dict[str, Any] = {}
+        #: aipulse's settings for this run and this source's section (set by `from_crawler`)
+        self.crawl_settings = CrawlSettings()
+        self.source_settings = SourceSettings()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        config = config_for(settings)
+        crawl = CrawlSettings.from_settings(settings)
         if cls.needs_browser:
-            browser = (config or AppConfig()).browser
-            executable = (config or AppConfig()).chromium_path()
-            timeout_ms = int(browser.page_timeout.total_seconds() * 1000)
-            settings.setdict(browser_settings(executable, list(browser.args), timeout_ms), priority="spider")
-        section = config.sources.get(cls.name) if config else None
-        if section is not None:  # the source's own `settings = {…}` in aipulse.toml win over the spider's
-            settings.setdict(section.settings, priority="spider")
+            browser = crawl.browser
+            launch = browser_settings(browser.executable_path, list(browser.args), browser.page_timeout_ms)
+            settings.setdict(launch, priority="spider")
+        # the source's own `settings = {…}` in aipulse.toml win over the spider's custom_settings
+        settings.setdict(dict(crawl.source(cls.name).settings), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
-        config = config_for(crawler.settings)
-        section = config.sources.get(cls.name) if config else None
-        if section is not None:
-            for key, value in section.spider_args().items():
-                kwargs.setdefault(key, value)
+        crawl = CrawlSettings.from_settings(crawler.settings)
+        for key, value in crawl.source(cls.name).spider_args().items():
+            kwargs.setdefault(key, value)
         spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.crawl_settings = crawl
+        spider.source_settings = crawl.source(cls.name)
         crawler.signals.connect(spider._on_spider_error, signal=scrapy.signals.spider_error)
         return spider
 

@@ -6,7 +6,6 @@ import logging
 import os
 from dataclasses import asdict
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from scrapy import Spider, signals
@@ -14,11 +13,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
+from spiders.crawl_settings import CrawlSettings
 from spiders.items import ITEM_KINDS, Item
-from spiders.runtime import config_for, database_url_for
 from spiders.validation import problems
-from storage.db import check_connection, create_db_engine, session_factory
-from storage.migrate import upgrade
+from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
+from storage.migrate import is_current
 from storage.runs import finish_run, start_run
 from storage.writes import WriteStats, write_items
 
@@ -47,13 +46,22 @@ class ValidationPipeline:
 
 
 class StoragePipeline:
-    """Writes validated items and closes the crawl_runs row; switched off when no database is configured."""
+    """Writes validated items and closes the crawl_runs row; switched off when no database is configured.
 
-    def __init__(self, crawler: Crawler, url: str) -> None:
+    It never migrates: a database that is not at the newest schema fails the crawl before anything is fetched
+    (`aipulse init`, `aipulse run` and `aipulse crawl` migrate).
+    """
+
+    def __init__(self, crawler: Crawler, settings: CrawlSettings, url: str) -> None:
         self.crawler = crawler
+        self.settings = settings
         engine = create_db_engine(url)
         check_connection(engine)
-        upgrade(engine)
+        if not is_current(engine):
+            engine.dispose()
+            raise DatabaseError(
+                f"database {masked(url)} is not initialised or not at the current schema: run `aipulse init`"
+            )
         self.sessions = session_factory(engine)
         self.engine = engine
         self.rows: dict[str, list[dict[str, Any]]] = {}
@@ -63,19 +71,18 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
-        url = database_url_for(crawler.settings)
+        settings = CrawlSettings.from_settings(crawler.settings)
+        url = settings.database_url()
         if not url:
             raise NotConfigured("no database configured (aipulse.toml or AIPULSE_DATABASE_URL): items are not stored")
-        return cls(crawler, url)
+        return cls(crawler, settings, url)
 
     def spider_opened(self, spider: Spider) -> None:
-        adopted = self.crawler.settings.get("AIPULSE_RUN_ID")
-        if adopted:
-            self.run_id = int(adopted)
+        if self.settings.run_id is not None:  # the daemon recorded the run already
+            self.run_id = self.settings.run_id
             return
         with self.sessions.begin() as session:
-            trigger = self.crawler.settings.get("AIPULSE_TRIGGER", "scrapy")
-            self.run_id = start_run(session, spider.name, trigger, datetime.now(UTC), os.getpid()).id
+            self.run_id = start_run(session, spider.name, self.settings.trigger, datetime.now(UTC), os.getpid()).id
         logger.info("run %s of %s started", self.run_id, spider.name)
 
     def process_item(self, item: Item) -> Item:
@@ -101,7 +108,7 @@ class StoragePipeline:
             with self.sessions.begin() as session:
                 if keep:
                     for kind, rows in self.rows.items():
-                        written += write_items(session, kind, rows, self.run_id, self._usd_rates())
+                        written += write_items(session, kind, rows, self.run_id, dict(self.settings.fx_to_usd))
                 finish_run(
                     session,
                     self.run_id,
@@ -114,7 +121,6 @@ class StoragePipeline:
                     error=error,
                     details=details,
                 )
-            self._evaluate_alerts()
         except SQLAlchemyError as exc:
             logger.error("run %s of %s: cannot store its %d items: %s", self.run_id, spider.name, fetched, exc)
             stats.set_value("aipulse/storage_error", str(exc).splitlines()[0])
@@ -128,22 +134,6 @@ class StoragePipeline:
             self.run_id, spider.name, status, written.stored, written.unchanged,
             int(stats.get_value("item_dropped_count", 0)), f" ({error})" if error else "",
         )  # fmt: skip
-
-    def _usd_rates(self) -> dict[str, Decimal]:
-        """The configured rates to USD ([alerts] fx_to_usd), used to tell two funding amounts apart."""
-        config = config_for(self.crawler.settings)
-        return dict(config.alerts.fx_to_usd) if config is not None else {}
-
-    def _evaluate_alerts(self) -> None:
-        """Evaluate alert rules on what this run stored (own transaction); a plain `scrapy crawl` also sends them."""
-        config = config_for(self.crawler.settings)
-        alerts = config.alerts if config is not None else None
-        if alerts is None or not alerts.rules or self.run_id is None:
-            return
-        from alerts.service import after_run  # Apprise and Jinja2 load only when rules exist
-
-        # A crawl the daemon started leaves sending to the daemon (it evaluates again, idempotently, and delivers).
-        after_run(self.sessions, alerts, self.run_id, deliver=not self.crawler.settings.get("AIPULSE_RUN_ID"))
 
 
 def run_outcome(spider: Spider, reason: str) -> tuple[str, str | None]:

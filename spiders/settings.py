@@ -49,9 +49,11 @@ AIPULSE_RECORD_SECRET_ENVS: list[str] = []
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-# aipulse: where the crawl stores (None = from aipulse.toml / AIPULSE_DATABASE_URL; no database = no storage),
-# which config file to read, and the crawl_runs row to adopt when the daemon started this crawl.
-AIPULSE_DATABASE_URL = None
-AIPULSE_CONFIG = None
-AIPULSE_RUN_ID = None
-AIPULSE_TRIGGER = "scrapy"
+# aipulse's own settings (AIPULSE_SOURCES, AIPULSE_DATABASE_URL, …: spiders/crawl_settings.py) come from the
+# daemon as `-s NAME=json`; for a plain `scrapy crawl` this add-on fills those not given from aipulse.toml
+# (AIPULSE_CONFIG, else ./aipulse.toml). No database configured: items are not stored.
+ADDONS = {"spiders.config_addon.ConfigFileAddon": 0}
+
+# A plain `scrapy crawl` evaluates the alert rules at the end of its run (the daemon does so itself); a dotted
+# path, so the spiders never import the layer above them.
+EXTENSIONS = {"monitor.crawl_alerts.RunAlerts": 500}

@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+import monitor.crawling
 from core.config import AppConfig, load_config
 from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
+from storage.alert_models import AlertEvent, OutboxNotification
+from storage.db import session_factory
 from tests.crawl_support import AZURE_PATH, FAST_SETTINGS, FIXTURES, migrated, scrapy_crawl, write_config
 from tests.test_alerts_support import HttpReceiver
 
@@ -65,6 +69,7 @@ notify = ["ops"]
 
 
 def test_scrapy_crawl_evaluates_the_rules_and_delivers_at_the_end_of_the_run(tmp_path: Path, sqlite_url: str) -> None:
+    migrated(sqlite_url)
     hook = HttpReceiver().start()
     try:
         for cut in (1.0, 0.9):
@@ -112,3 +117,31 @@ def test_aipulse_alerts_commands_run_from_the_command_line(tmp_path: Path, sqlit
     assert listed.returncode == 0 and "no open alerts" in listed.stdout, listed.stderr
     assert tested.returncode == 0 and "sent" in tested.stdout, tested.stderr
     assert bad.returncode == 2 and "unknown rule 'nope'" in bad.stderr
+
+
+def test_a_run_the_daemon_started_is_evaluated_once_by_the_daemon_not_by_the_crawl(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = migrated(sqlite_url)
+    sessions = session_factory(engine)
+    evaluated: list[int] = []
+    monkeypatch.setattr(monitor.crawling, "after_run", lambda _s, _c, run_id: evaluated.append(run_id))
+    hook = HttpReceiver().start()
+    try:
+        for cut in (1.0, 0.9):
+            with ReplayServer(routes(cut)) as server:
+                config = load_config(config_with_alerts(tmp_path, sqlite_url, server.url + AZURE_PATH, hook))
+                result = CrawlRunner(config, engine).run("azure_gpu", "schedule")
+                assert result.status == "succeeded", result
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(AlertEvent)) == 0, "the crawl evaluated its run"
+        assert len(evaluated) == 2 and evaluated[1] == result.run_id
+        monkeypatch.undo()
+        monitor.crawling.after_run(sessions, config.alerts, evaluated[1])
+    finally:
+        hook.stop()
+    with sessions() as session:
+        events = session.scalars(select(AlertEvent)).all()
+        outbox = session.scalars(select(OutboxNotification)).all()
+    assert [(e.rule, e.transition, e.run_id) for e in events] == [("azure-a100-drop", "firing", result.run_id)] * 3
+    assert len(outbox) == 3 and len(hook.titles()) == 3, "one message per series, not one per evaluation"

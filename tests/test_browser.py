@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from scrapy.addons import AddonManager
 from scrapy.settings import Settings
 
 from monitor.replay import ReplayServer, Reply, Route
@@ -25,6 +26,7 @@ fetch('/api/offers').then(r => r.json()).then(d => {
 def _settings_for(spider: type[SourceSpider]) -> Settings:
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
+    AddonManager.load_pre_crawler_settings(settings)  # as CrawlerProcess does: the aipulse settings are filled
     spider.update_settings(settings)
     return settings
 

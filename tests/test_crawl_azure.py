@@ -53,6 +53,7 @@ def test_scrapy_list_names_the_spiders(tmp_path: Path) -> None:
 
 
 def test_scrapy_crawl_with_a_database_stores_rows_and_a_crawl_run(tmp_path: Path, sqlite_url: str) -> None:
+    engine = migrated(sqlite_url)  # a crawl never migrates: `aipulse init` does
     with ReplayServer(azure_routes()) as server:
         done = scrapy_crawl(
             ["crawl", "azure_gpu", "-a", f"endpoint={server.url}{AZURE_PATH}", *FAST_ARGS],
@@ -60,7 +61,6 @@ def test_scrapy_crawl_with_a_database_stores_rows_and_a_crawl_run(tmp_path: Path
             env={"AIPULSE_DATABASE_URL": sqlite_url},
         )
     assert done.returncode == 0, done.stderr[-3000:]
-    engine = migrated(sqlite_url)
     assert count_offers(engine) == 4
     [run] = runs(engine)
     assert (run.source, run.trigger, run.status, run.items_stored, run.items_dropped) == (

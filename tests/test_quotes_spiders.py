@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
+from core.config import AppConfig
 from core.config.quotes import QuotesConfig
-from spiders.sources import quotes_base
+from spiders.config_addon import scrapy_settings
 from spiders.sources.eastmoney_klines import EastmoneyKlinesSpider
 from spiders.sources.eastmoney_quotes import EastmoneyQuotesSpider
 from spiders.sources.quotes_base import QuoteSpider
@@ -21,28 +22,26 @@ WATCH = QuotesConfig.model_validate({"watch": [{"symbol": "002230.SZ"}, {"symbol
                                      "indices": ["000300.SH"]})  # fmt: skip
 
 
-def _spider(cls: type[QuoteSpider], **kwargs: str) -> QuoteSpider:
+def _spider(cls: type[QuoteSpider], aipulse: dict[str, Any] | None = None, **kwargs: str) -> QuoteSpider:
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
+    settings.setdict(aipulse or {}, priority="cmdline")
     spider = cls.from_crawler(Crawler(cls, settings), **kwargs)
     assert isinstance(spider, QuoteSpider)
     return spider
 
 
-def test_without_a_symbols_argument_the_config_watch_list_and_indices_are_quoted(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(quotes_base, "config_for", lambda settings: SimpleNamespace(quotes=WATCH))
-    spider = _spider(TencentQuotesSpider)
+def test_without_a_symbols_argument_the_config_watch_list_and_indices_are_quoted() -> None:
+    configured = scrapy_settings(AppConfig(quotes=WATCH))
+    spider = _spider(TencentQuotesSpider, configured)
     assert [s.canonical for s in spider.wanted()] == ["002230.SZ", "0700.HK", "000300.SH"]
     assert spider.failures == []
-    explicit = _spider(TencentQuotesSpider, symbols="NVDA")
+    explicit = _spider(TencentQuotesSpider, configured, symbols="NVDA")
     assert [s.canonical for s in explicit.wanted()] == ["NVDA"]
 
 
-def test_without_symbols_anywhere_the_run_fails_with_how_to_fix_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quotes_base, "config_for", lambda settings: None)
-    spider = _spider(TencentQuotesSpider)
+def test_without_symbols_anywhere_the_run_fails_with_how_to_fix_it() -> None:
+    spider = _spider(TencentQuotesSpider, scrapy_settings(None))
     assert spider.wanted() == []
     assert spider.failures == ["no symbols: give -a symbols=002230.SZ,0700.HK or a [quotes] watch list"]
 

@@ -8,19 +8,18 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.config.alerts import AlertsConfig
+from core.config.base import Duration, Strict, check_cron, check_timezone
 from core.config.gpu import GpuConfig
 from core.config.quotes import QuotesConfig
 from core.config.report import ReportConfig
 from core.config.traffic import TrafficConfig
-from core.durations import parse_duration
 from core.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
@@ -43,31 +42,10 @@ BROWSER_ARGS = [
 ]
 
 
-def _duration(value: Any) -> Any:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("write durations as text like '30s', '15m', '1h30m' or '2d'")
-    return parse_duration(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 ArgValue = str | int | float | bool | list[str]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Shanghai' or 'UTC')") from None
-    return value
-
-
-class DatabaseConfig(_Strict):
+class DatabaseConfig(Strict):
     url: SecretRef | str = DEFAULT_DATABASE_URL
 
     @field_validator("url", mode="before")
@@ -80,7 +58,7 @@ class DatabaseConfig(_Strict):
         return value
 
 
-class DaemonConfig(_Strict):
+class DaemonConfig(Strict):
     max_concurrent_crawls: int = Field(default=2, ge=1, le=32)
     max_browser_crawls: int = Field(default=1, ge=1, le=8)
     crawl_timeout: Duration = timedelta(minutes=30)
@@ -90,13 +68,13 @@ class DaemonConfig(_Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class BrowserConfig(_Strict):
+class BrowserConfig(Strict):
     executable_path: str | None = None
     args: list[str] = Field(default_factory=lambda: list(BROWSER_ARGS))
     page_timeout: Duration = timedelta(seconds=60)
 
 
-class SourceConfig(_Strict):
+class SourceConfig(Strict):
     """One source's schedule and options; its spider gets `endpoint`, `args` and `secrets` as arguments."""
 
     enabled: bool = True
@@ -122,25 +100,14 @@ class SourceConfig(_Strict):
                 raise ValueError(f"{name!r} is not a Scrapy setting name (upper case, like DOWNLOAD_DELAY)")
         return value
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
+    _cron = field_validator("cron")(check_cron)
 
     @field_validator("endpoint")
     @classmethod
     def _endpoint_is_http(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"endpoint {value!r} must be an http:// or https:// URL")
-        return value
-
-    @field_validator("cron")
-    @classmethod
-    def _cron_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            from core.cron import crontab_trigger
-
-            try:
-                crontab_trigger(value)
-            except ValueError as exc:
-                raise ValueError(f"cron {value!r} is not a crontab expression: {exc}") from None
         return value
 
     @model_validator(mode="after")
@@ -160,7 +127,7 @@ class SourceConfig(_Strict):
         return args
 
 
-class AppConfig(_Strict):
+class AppConfig(Strict):
     """The whole aipulse.toml."""
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from core.config.base import Strict
 
 __all__ = ["GpuConfig"]
 
 
-class GpuConfig(BaseModel):
+class GpuConfig(Strict):
     """The `[gpu]` section: FX rates for comparison views only (stored prices keep their native currency)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     fx_base: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     #: 1 unit of each currency in `fx_base`, e.g. { USD = 7.10 } means 1 USD = 7.10 CNY
     fx: dict[str, Decimal] = Field(default_factory=dict)

@@ -7,18 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from core.config.base import Strict
 from core.symbols import SymbolError, parse_symbol
 
 __all__ = ["QuotesConfig", "WatchEntry"]
 
 _EPS_YEAR = re.compile(r"\d{4}E?")
 _BOARD = re.compile(r"BK\d{4}")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _canonical(value: Any) -> Any:
@@ -30,7 +27,7 @@ def _canonical(value: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
-class WatchEntry(_Strict):
+class WatchEntry(Strict):
     """One watched company: `symbol`, an optional display `name`, EPS per year (`"2023"`, `"2024E"`), `rating`."""
 
     symbol: str
@@ -49,7 +46,7 @@ class WatchEntry(_Strict):
         return dict(sorted(value.items()))
 
 
-class QuotesConfig(_Strict):
+class QuotesConfig(Strict):
     """Watch list, indices (canonical symbols, e.g. `000300.SH`), Eastmoney boards (`BK0800`) and market holidays.
 
     `holidays` are A-share closures (SSE/SZSE, local dates); `hk_holidays` and `us_holidays` the other markets'.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from core.config.base import Strict, check_cron, check_timezone
 
 __all__ = ["FORMATS", "LANGUAGES", "Format", "ReportConfig"]
 
@@ -15,10 +17,8 @@ LANGUAGES = ("zh", "en")
 FORMATS = ("html", "md", "pdf")
 
 
-class ReportConfig(BaseModel):
+class ReportConfig(Strict):
     """`[report]`: the scheduled weekly report (targets are names from `[alerts.targets]`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
     #: when the daemon makes and sends last week's report (default: Monday 08:00)
@@ -35,25 +35,8 @@ class ReportConfig(BaseModel):
     #: leave out funding rounds the sources marked as not AI-related
     funding_ai_only: bool = True
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone_exists(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)") from None
-        return value
-
-    @field_validator("cron")
-    @classmethod
-    def _cron_parses(cls, value: str) -> str:
-        from core.cron import crontab_trigger
-
-        try:
-            crontab_trigger(value)
-        except ValueError as exc:
-            raise ValueError(f"cron {value!r} is not a crontab expression: {exc}") from None
-        return value
+    _tz = field_validator("timezone")(check_timezone)
+    _cron = field_validator("cron")(check_cron)
 
     @field_validator("formats")
     @classmethod

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from core.config.base import Strict
 from core.traffic_domains import bare_domain
 
 if TYPE_CHECKING:
@@ -14,10 +15,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_APPS", "TrafficApp", "TrafficConfig", "traffic_config", "watched_apps", "watched_domains"]
 
 
-class TrafficApp(BaseModel):
+class TrafficApp(Strict):
     """One watched app: the name shown in tables and the bare domain the traffic sources are asked about."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1, max_length=64)
     domain: str
 
@@ -57,10 +57,9 @@ DEFAULT_APPS: tuple[TrafficApp, ...] = (
 )
 
 
-class TrafficConfig(BaseModel):
+class TrafficConfig(Strict):
     """`[traffic]`: `apps = [{ name = "ChatGPT", domain = "chatgpt.com" }, …]` (default: the 13 apps above)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     apps: tuple[TrafficApp, ...] = Field(default=DEFAULT_APPS, min_length=1)
 
     @field_validator("apps")

@@ -21,7 +21,6 @@ from spiders.base import SourceSpider, short_url
 from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, MARKET_PAGE, PUBLIC_LIST, build_body
 from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, join_texts
 from spiders.parsers.contract import FollowUp
-from spiders.runtime import config_for
 
 ORIGIN = "https://www.autodl.com"
 REFERER = "https://www.autodl.com/market/list"
@@ -155,9 +154,8 @@ class AutodlGpuSpider(SourceSpider):
         """
         if self._token_arg:
             return self._token_arg
-        config = config_for(self.settings)
         try:
-            token = config.secrets_for(self.name).get("token") if config else None
+            token = self.source_settings.secret("token")
         except ConfigError as exc:
             self.fail(f"no token configured: {exc}")
             return None

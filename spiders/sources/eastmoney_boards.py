@@ -15,7 +15,6 @@ from spiders.base import SourceSpider
 from spiders.items import Item, Quote
 from spiders.parsers.contract import ParseResult
 from spiders.parsers.eastmoney_boards import BOARD_CODE, DEFAULT_ENDPOINT, MAX_PAGE_SIZE, board_url
-from spiders.runtime import config_for
 
 
 class EastmoneyBoardsSpider(SourceSpider):
@@ -62,10 +61,8 @@ class EastmoneyBoardsSpider(SourceSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EastmoneyBoardsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, EastmoneyBoardsSpider)
-        if spider.boards_arg is None:
-            config = config_for(crawler.settings)
-            if config is not None:
-                spider.boards_arg = ",".join(config.quotes.boards) or None
+        if spider.boards_arg is None:  # the [quotes] boards
+            spider.boards_arg = ",".join(spider.crawl_settings.quote_boards) or None
         return spider
 
     def wanted(self) -> list[str]:

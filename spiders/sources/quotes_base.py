@@ -14,7 +14,6 @@ from core.symbols import Symbol, SymbolError, parse_symbols
 from spiders.base import SourceSpider
 from spiders.parsers.contract import ParseResult
 from spiders.parsers.quotes_common import MISSING
-from spiders.runtime import config_for
 
 
 class QuoteSpider(SourceSpider):
@@ -40,11 +39,8 @@ class QuoteSpider(SourceSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> QuoteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, QuoteSpider)
-        if spider.symbols_arg is None:
-            # The lead adds `quotes: QuotesConfig` to AppConfig; until then (and without a file) there is none.
-            quotes = getattr(config_for(crawler.settings), "quotes", None)
-            if quotes is not None:
-                spider.symbols_arg = ",".join(quotes.symbols()) or None
+        if spider.symbols_arg is None:  # the [quotes] watch list and indices
+            spider.symbols_arg = ",".join(spider.crawl_settings.quote_symbols) or None
         return spider
 
     def wanted(self) -> list[Symbol]:

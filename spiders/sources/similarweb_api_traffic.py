@@ -14,7 +14,6 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from core.config import ConfigError
-from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider
 from spiders.errors import ParseError
@@ -27,7 +26,6 @@ from spiders.parsers.similarweb_api_traffic import (
     metric_path,
     public_url,
 )
-from spiders.runtime import config_for
 
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
@@ -108,8 +106,7 @@ class SimilarwebApiTrafficSpider(SourceSpider):
     def _load_key(self) -> str:
         if self._api_key:
             return self._api_key
-        config = config_for(self.settings)
-        return (config.secrets_for(self.name) if config is not None else {}).get("api_key", "")
+        return self.source_settings.secret("api_key") or ""
 
     # --- requests ---------------------------------------------------------------------------------
 
@@ -122,7 +119,7 @@ class SimilarwebApiTrafficSpider(SourceSpider):
                     raise ValueError(f"date {value!r} must be YYYY-MM (or YYYY-MM-DD)")
             self._api_key = self._load_key()
             self.domains = (
-                split_domains(self._domains_arg) if self._domains_arg else watched_domains(config_for(self.settings))
+                split_domains(self._domains_arg) if self._domains_arg else list(self.crawl_settings.traffic_domains)
             )
         except (ConfigError, ValueError) as exc:
             self.fail(str(exc))

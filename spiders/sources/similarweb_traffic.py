@@ -11,11 +11,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import BLOCK_STATUSES, SourceSpider, short_url
 from spiders.parsers.similarweb_traffic import DEFAULT_ENDPOINT, block_marker
-from spiders.runtime import config_for
 
 #: Chrome on macOS as the extension's background script sends it; the version drifts: -a user_agent= to update.
 CHROME_USER_AGENT = (
@@ -100,7 +98,7 @@ class SimilarwebTrafficSpider(SourceSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         try:
             self.domains = (
-                split_domains(self._domains_arg) if self._domains_arg else watched_domains(config_for(self.settings))
+                split_domains(self._domains_arg) if self._domains_arg else list(self.crawl_settings.traffic_domains)
             )
             self.headers = profile_headers(
                 self._header_args["profile"] or self.settings.get("SIMILARWEB_PROFILE"),

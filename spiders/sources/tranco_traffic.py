@@ -8,11 +8,9 @@ from urllib.parse import quote
 
 import scrapy
 
-from core.config.traffic import watched_domains
 from core.traffic_domains import split_domains
 from spiders.base import SourceSpider
 from spiders.parsers.tranco_traffic import DEFAULT_ENDPOINT
-from spiders.runtime import config_for
 
 
 class TrancoTrafficSpider(SourceSpider):
@@ -38,7 +36,7 @@ class TrancoTrafficSpider(SourceSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         try:
             arg = self._domains_arg
-            domains = split_domains(arg) if arg else watched_domains(config_for(self.settings))
+            domains = split_domains(arg) if arg else list(self.crawl_settings.traffic_domains)
         except ValueError as exc:
             self.fail(str(exc))
             return
