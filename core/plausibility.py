@@ -29,7 +29,9 @@ class BoundsConfig(BaseModel):
     enabled: bool = True
     gpu_usd_per_gpu_hour_min: Decimal = Field(default=Decimal("0.05"), gt=0)
     gpu_usd_per_gpu_hour_max: Decimal = Field(default=Decimal(200), gt=0)
-    traffic_visits_per_month_max: Decimal = Field(default=Decimal(10_000_000_000), gt=0)
+    # google.com had 84 billion visits in 2024-09 (a real SimilarWeb capture in the fixtures): the busiest site
+    # on the web sets the ceiling, not the AI apps (ChatGPT ~5.5 billion).
+    traffic_visits_per_month_max: Decimal = Field(default=Decimal(150_000_000_000), gt=0)
     funding_usd_max: Decimal = Field(default=Decimal(200_000_000_000), gt=0)
     #: A-share daily moves beyond the board's price-limit band (±10 % main, ±20 % STAR/ChiNext, ±30 % BJ)
     quote_limit_bands: bool = True

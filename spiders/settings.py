@@ -42,7 +42,6 @@ ITEM_PIPELINES = {
 }
 
 # `aipulse record`: keeps every response as a fixture case when AIPULSE_RECORD_DIR is set (off otherwise).
-EXTENSIONS = {"spiders.recorder.ResponseRecorder": 500}
 AIPULSE_RECORD_DIR = None
 AIPULSE_RECORD_SECRET_ENVS: list[str] = []
 
@@ -56,4 +55,4 @@ ADDONS = {"spiders.config_addon.ConfigFileAddon": 0}
 
 # A plain `scrapy crawl` evaluates the alert rules at the end of its run (the daemon does so itself); a dotted
 # path, so the spiders never import the layer above them.
-EXTENSIONS = {"monitor.crawl_alerts.RunAlerts": 500}
+EXTENSIONS = {"monitor.crawl_alerts.RunAlerts": 500, "spiders.recorder.ResponseRecorder": 500}

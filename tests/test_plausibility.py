@@ -32,8 +32,9 @@ BOUNDS = BoundsConfig()
         ("quotes", {"symbol": "NVDA", "name": "NVIDIA", "change_pct": "24"}, None),
         ("quotes", {"symbol": "000300.SH", "name": "沪深300", "change_pct": "12"}, None),
         ("traffic", {"visits": 5_500_000_000, "granularity": "month"}, None),
-        ("traffic", {"visits": 12_000_000_000, "granularity": "month"}, "above the plausible 10,000,000,000"),
-        ("traffic", {"visits": 900_000_000, "granularity": "day"}, "in one day"),
+        ("traffic", {"visits": 84_318_641_141, "granularity": "month"}, None),  # google.com, 2024-09
+        ("traffic", {"visits": 400_000_000_000, "granularity": "month"}, "above the plausible 150,000,000,000"),
+        ("traffic", {"visits": 9_000_000_000, "granularity": "day"}, "in one day"),
         ("funding", {"amount_min": "65000000000", "amount_max": "65000000000", "currency": "USD"}, None),
         ("funding", {"amount_min": "6.5e12", "amount_max": None, "currency": "USD"}, "above the plausible"),
         ("funding", {"amount_min": "2e12", "amount_max": "2e12", "currency": "CNY"}, "above the plausible"),

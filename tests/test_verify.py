@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.crawling import spider_classes
 from monitor.verify import SHIPPED_FIXTURES, verify
 
 SOURCE = "lambda_gpu"
@@ -90,3 +91,9 @@ def test_an_implausible_value_is_flagged(cases: Path) -> None:
     [report] = verify([SOURCE], [cases])
     assert not report.ok
     assert any("above the plausible 200 USD" in line for line in report.out_of_bounds), report.out_of_bounds
+
+
+def test_every_shipped_case_of_every_source_verifies() -> None:
+    reports = verify(sorted(spider_classes()), [SHIPPED_FIXTURES])
+    assert {r.source for r in reports} == set(spider_classes())
+    assert [(r.source, r.differences, r.errors, r.out_of_bounds) for r in reports if not r.ok] == []
