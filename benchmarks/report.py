@@ -155,7 +155,7 @@ def config(symbols: int) -> AppConfig:
     return AppConfig.model_validate(
         {
             "quotes": {"watch": watch[:20], "indices": [f"{300 + s:06d}.SH" for s in range(5)]},
-            "gpu": {"fx_base": "CNY", "fx": {"USD": "7.10"}},
+            "fx": {"base": "CNY", "rates": {"USD": "7.10"}},
         }
     )
 

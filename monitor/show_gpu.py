@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.config.gpu import GpuConfig
+from core.config.fx import FxConfig
 from core.tables import render_table
 from storage.models import GpuOffer
 from storage.queries import latest, value_at
@@ -39,7 +39,7 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("--model", action="append", help="canonical GPU model, e.g. A100-80G (repeatable)")
     parser.add_argument("--provider", action="append", help="provider id, e.g. aliyun (repeatable)")
     parser.add_argument("--billing", action="append", help="on_demand, spot, community … (default: all)")
-    parser.add_argument("--currency", help="convert with the [gpu] fx table, e.g. CNY")
+    parser.add_argument("--currency", help="convert with the [fx] table, e.g. CNY")
     parser.set_defaults(show=cmd_show_gpu)
 
 
@@ -66,7 +66,7 @@ def last_priced(session: Session, offer: Any, at: datetime | None = None) -> Any
 
 def gpu_rows(
     session: Session,
-    gpu: GpuConfig,
+    gpu: FxConfig,
     now: datetime,
     *,
     models: list[str] | None = None,
@@ -138,7 +138,7 @@ def render_gpu_table(rows: list[GpuRow]) -> str:
 
 def cmd_show_gpu(args: argparse.Namespace, config: Any, session: Session) -> int:
     """Print the GPU table; exit 1 when nothing matches."""
-    gpu: GpuConfig = getattr(config, "gpu", None) or GpuConfig()
+    gpu: FxConfig = getattr(config, "fx", None) or FxConfig()
     currency = args.currency.upper() if args.currency else None
     rows = gpu_rows(
         session,
@@ -155,8 +155,8 @@ def cmd_show_gpu(args: argparse.Namespace, config: Any, session: Session) -> int
     print(render_gpu_table(rows))  # noqa: T201 - CLI output
     if currency:
         unconverted = sorted({r.offer.currency for r in rows if r.per_gpu is None})
-        dated = f" of {gpu.fx_date}" if gpu.fx_date else ""
-        note = f"prices converted to {currency} with the [gpu] fx table{dated}"
+        dated = f" of {gpu.date}" if gpu.date else ""
+        note = f"prices converted to {currency} with the [fx] table{dated}"
         if unconverted:
             note += f"; no rate for {', '.join(unconverted)} (shown as —)"
         print(note)  # noqa: T201 - CLI output

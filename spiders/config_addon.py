@@ -42,8 +42,7 @@ def scrapy_settings(config: AppConfig | None, sources: Iterable[str] | None = No
         names.DATABASE_URL: crawl_database_url(config),
         names.TRAFFIC_DOMAINS: [entry.domain for entry in app.traffic.apps],
         names.QUOTES: {"symbols": app.quotes.symbols(), "boards": list(app.quotes.boards)},
-        # FX is read from [alerts] fx_to_usd until it gets its own section
-        names.FX_TO_USD: {code: str(rate) for code, rate in app.alerts.fx_to_usd.items()},
+        names.FX_TO_USD: {code: str(rate) for code, rate in app.fx.usd_rates().items()},
     }
 
 

@@ -249,8 +249,8 @@ def sample_report(lang: str = "zh", *, empty: bool = False) -> WeeklyReport:
         market = MarketSection([], [], None, None, [], [], empty=NoData("never_ran", "eastmoney_klines"))
         watch = WatchSection([], [], empty=NoData("disabled", "eastmoney_quotes, sina_quotes"))
         alerts = []
-    notes = ["GPU trend converted at the [gpu] fx rates of 2024-07-01"] if lang == "en" else [
-        "算力走势按 2024-07-01 的 [gpu] 汇率换算"
+    notes = ["GPU trend converted at the [fx] rates of 2024-07-01"] if lang == "en" else [
+        "算力走势按 2024-07-01 的 [fx] 汇率换算"
     ]  # fmt: skip
     return WeeklyReport(
         week=_week(),

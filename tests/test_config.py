@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,41 @@ def test_spider_args_leave_secrets_out(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv(TOKEN_ENV, unique_secret())
     config = _load(tmp_path, SCHEDULED + 'secrets = { token = "${AIPULSE_TEST_TOKEN}" }\n')
     assert config.sources["azure_gpu"].spider_args() == {}
+
+
+def _fx_config(tmp_path: Path, text: str) -> AppConfig:
+    path = tmp_path / "aipulse.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def test_one_fx_table_converts_for_views_and_for_the_alerts(tmp_path: Path) -> None:
+    config = _fx_config(tmp_path, '[fx]\nbase = "CNY"\nrates = { USD = 7.10, HKD = 0.91 }\ndate = "2026-11-20"\n')
+    assert config.fx.convert(Decimal(1), "USD", "CNY") == Decimal("7.10")
+    assert config.alerts.fx_to_usd["CNY"] == Decimal(1) / Decimal("7.10")
+    assert config.alerts.fx_to_usd["HKD"] == Decimal("0.91") / Decimal("7.10")
+    assert config.alerts.fx_to_usd["EUR"] == Decimal("1.08")  # not configured: the rough table, for funding only
+
+
+def test_the_old_fx_keys_are_read_into_fx_with_a_deprecation_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = (
+        '[gpu]\nfx_base = "CNY"\nfx = { USD = 7.10 }\nfx_date = "2026-11-01"\n\n[alerts]\nfx_to_usd = { EUR = 1.10 }\n'
+    )
+    with caplog.at_level("WARNING", logger="core.config"):
+        config = _fx_config(tmp_path, text)
+    assert (config.fx.base, config.fx.rates["USD"], config.fx.date) == ("CNY", Decimal("7.10"), "2026-11-01")
+    assert config.fx.rates["EUR"] == Decimal("1.10") / Decimal("0.14")  # into CNY through the rough CNY rate
+    assert "[gpu] fx_base/fx/fx_date are deprecated" in caplog.text
+    assert "[alerts] fx_to_usd is deprecated" in caplog.text
+
+
+def test_gpu_section_without_fx_keys_is_still_an_unknown_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="gpu: unknown key"):
+        _fx_config(tmp_path, "[gpu]\nfoo = 1\n")
+
+
+def test_a_bad_old_fx_key_is_reported_where_it_now_lives(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"fx\.rates: 'yuan' is not an ISO 4217 currency code"):
+        _fx_config(tmp_path, "[alerts.fx_to_usd]\nyuan = 0.14\n")

@@ -47,7 +47,7 @@ CONFIG = AppConfig.model_validate(
             "indices": ["000300.SH"],
             "boards": ["BK0800"],
         },
-        "gpu": {"fx_base": "CNY", "fx": {"USD": "7.10"}},
+        "fx": {"base": "CNY", "rates": {"USD": "7.10"}},
     }
 )
 

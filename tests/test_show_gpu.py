@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.config.gpu import GpuConfig
+from core.config.fx import FxConfig
 from monitor.show_gpu import gpu_rows, render_gpu_table
 from spiders.items import GpuOffer
 from storage.db import session_factory
@@ -48,7 +48,7 @@ def test_table_is_cheapest_first_with_change_vs_a_week_ago_and_sold_out(sqlite_u
         sold_out = offer(NOW - timedelta(hours=2), **gpushare, gpu_model="A800-80G", price=None, available=False)
         write_gpu_offers(session, [sold_out])
     with sessions() as session:
-        rows = gpu_rows(session, GpuConfig(), NOW)
+        rows = gpu_rows(session, FxConfig(), NOW)
         text = render_gpu_table(rows)
     assert [r.offer.provider for r in rows] == ["gpushare", "aliyun"]
     a800, a100 = rows
@@ -64,10 +64,10 @@ def test_currency_view_converts_with_the_fx_table_only(sqlite_url: str) -> None:
         write_gpu_offers(
             session, [offer(NOW, source="azure_gpu", provider="azure", currency="USD", price=Decimal("3.673"))]
         )
-    fx = GpuConfig(fx={"USD": Decimal("7.10")})
+    fx = FxConfig(rates={"USD": Decimal("7.10")})
     with sessions() as session:
         [row] = gpu_rows(session, fx, NOW, currency="CNY")
-        [unconverted] = gpu_rows(session, GpuConfig(), NOW, currency="EUR")
+        [unconverted] = gpu_rows(session, FxConfig(), NOW, currency="EUR")
     assert (row.price, row.currency) == (Decimal("3.673") * Decimal("7.10"), "CNY")
     assert unconverted.price is None, "no rate: shown as missing, never as the unconverted number"
 
@@ -77,5 +77,5 @@ def test_filters_by_model_and_provider(sqlite_url: str) -> None:
     with sessions.begin() as session:
         write_gpu_offers(session, [offer(NOW), offer(NOW, instance_type="ecs.gn7-c12g1.3xlarge", gpu_model="A100-40G")])
     with sessions() as session:
-        assert [r.offer.gpu_model for r in gpu_rows(session, GpuConfig(), NOW, models=["A100-40G"])] == ["A100-40G"]
-        assert gpu_rows(session, GpuConfig(), NOW, providers=["tencent"]) == []
+        assert [r.offer.gpu_model for r in gpu_rows(session, FxConfig(), NOW, models=["A100-40G"])] == ["A100-40G"]
+        assert gpu_rows(session, FxConfig(), NOW, providers=["tencent"]) == []

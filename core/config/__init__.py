@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -16,13 +17,15 @@ from sqlalchemy.exc import ArgumentError
 
 from core.config.alerts import AlertsConfig
 from core.config.base import Duration, Strict, check_cron, check_timezone
-from core.config.gpu import GpuConfig
+from core.config.fx import FxConfig, migrate_old_keys
 from core.config.quotes import QuotesConfig
 from core.config.report import ReportConfig
 from core.config.traffic import TrafficConfig
 from core.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
+
+logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "AIPULSE_CONFIG"
 DATABASE_ENV = "AIPULSE_DATABASE_URL"
@@ -134,12 +137,18 @@ class AppConfig(Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     browser: BrowserConfig = Field(default_factory=BrowserConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
-    gpu: GpuConfig = Field(default_factory=GpuConfig)
+    fx: FxConfig = Field(default_factory=FxConfig)
     quotes: QuotesConfig = Field(default_factory=QuotesConfig)
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _alerts_compare_at_the_fx_table(self) -> AppConfig:
+        # One FX table: the alerts' USD comparisons read it instead of keeping their own.
+        alerts = self.alerts.model_copy(update={"fx_to_usd": self.fx.usd_rates()})
+        return self.model_copy(update={"alerts": alerts})
 
     @model_validator(mode="after")
     def _report_targets_exist(self) -> AppConfig:
@@ -228,6 +237,8 @@ def parse_config(data: bytes | str, path: Path) -> AppConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for message in migrate_old_keys(raw):
+        logger.warning("%s: %s (read as [fx] this time)", path, message)
     try:
         config = AppConfig.model_validate(raw)
     except ValidationError as exc:

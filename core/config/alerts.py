@@ -1,4 +1,4 @@
-"""The `[alerts]` section: named targets, message templates, delivery, the quality gate, FX rates and rules."""
+"""The `[alerts]` section: named targets, message templates, delivery, the quality gate and rules."""
 
 from __future__ import annotations
 
@@ -17,14 +17,8 @@ from core.config.alert_targets import (
     TargetUrl,
     url_environment_names,
 )
+from core.config.fx import ROUGH_USD_RATES
 from core.secrets import SecretRef
-
-#: Rough rates for `amount_usd_min`; override them in `[alerts] fx_to_usd`.
-DEFAULT_FX_TO_USD = {
-    "USD": Decimal("1"), "CNY": Decimal("0.14"), "HKD": Decimal("0.128"), "EUR": Decimal("1.08"),
-    "GBP": Decimal("1.27"), "JPY": Decimal("0.0067"), "KRW": Decimal("0.00072"), "SGD": Decimal("0.74"),
-    "INR": Decimal("0.012"),
-}  # fmt: skip
 
 
 class AlertsConfig(StrictModel):
@@ -35,7 +29,8 @@ class AlertsConfig(StrictModel):
     template_dir: str | None = None
     timezone: str = "Asia/Shanghai"
     default_notify: list[str] = Field(default_factory=list)
-    fx_to_usd: dict[str, Decimal] = Field(default_factory=lambda: dict(DEFAULT_FX_TO_USD))
+    #: not a setting: 1 unit of each currency in USD, derived from `[fx]` by AppConfig (for `amount_usd_min`)
+    fx_to_usd: dict[str, Decimal] = Field(default_factory=lambda: dict(ROUGH_USD_RATES), exclude=True)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     targets: dict[str, list[TargetUrl]] = Field(default_factory=dict)
@@ -49,14 +44,6 @@ class AlertsConfig(StrictModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as 'Asia/Shanghai')") from None
         return value
-
-    @field_validator("fx_to_usd")
-    @classmethod
-    def _fx(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        for code, rate in value.items():
-            if not re.fullmatch(r"[A-Z]{3}", code) or rate <= 0:
-                raise ValueError(f"{code} = {rate}: write ISO 4217 codes with a positive USD rate (CNY = 0.14)")
-        return {**DEFAULT_FX_TO_USD, **value}
 
     @field_validator("targets")
     @classmethod

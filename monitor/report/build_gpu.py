@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from core.config.gpu import GpuConfig
+from core.config.fx import FxConfig
 from monitor.report.build_runs import WeekRuns
 from monitor.report.model import GpuLine, GpuSection, GpuTrend, ReportWeek
 from monitor.report.week import TICK
@@ -32,7 +32,7 @@ def _key(offer: Any) -> tuple[Any, ...]:
     return tuple(getattr(offer, name) for name in SERIES["gpu"][1])
 
 
-def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Sequence[str], runs: WeekRuns) -> GpuSection:
+def gpu_section(session: Session, fx: FxConfig, week: ReportWeek, models: Sequence[str], runs: WeekRuns) -> GpuSection:
     """The week-end state of every offer (change vs a week earlier) and the 8-week price-per-GPU-hour trend."""
     filters: dict[str, Any] = {"gpu_model": list(models)} if models else {}
     at, week_before = week.end - TICK, week.start - TICK
@@ -72,7 +72,7 @@ def gpu_section(session: Session, fx: GpuConfig, week: ReportWeek, models: Seque
     first_day = week.monday - timedelta(days=7 * (TREND_WEEKS - 1))
     trend, unconverted = gpu_trend(session, fx, week, first_day, models)
     empty = None if lines else runs.why_empty(runs.of_kind("gpu"))
-    return GpuSection(lines, trend, fx.fx_base, first_day, unconverted, fx.fx_date, empty)
+    return GpuSection(lines, trend, fx.base, first_day, unconverted, fx.date, empty)
 
 
 def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
@@ -84,7 +84,7 @@ def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
 
 
 def gpu_trend(
-    session: Session, fx: GpuConfig, week: ReportWeek, first_day: date, models: Sequence[str]
+    session: Session, fx: FxConfig, week: ReportWeek, first_day: date, models: Sequence[str]
 ) -> tuple[list[GpuTrend], list[str]]:
     """Per model and provider, the cheapest price per GPU-hour in force on each day from `first_day` to the
     week's Sunday, converted to the fx base currency; also the currencies that had no rate.
@@ -109,7 +109,7 @@ def gpu_trend(
     cheapest: dict[tuple[str, str], dict[int, float]] = {}
     unconverted: set[str] = set()
     for model, provider, currency, first_index, last_index, value in session.execute(query):
-        rate = fx.convert(Decimal(1), currency, fx.fx_base)
+        rate = fx.convert(Decimal(1), currency, fx.base)
         if rate is None:
             unconverted.add(currency)
             continue

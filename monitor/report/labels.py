@@ -193,7 +193,7 @@ LABELS: dict[str, dict[str, str]] = {
         "note_gpu_change": "vs last week: price per GPU-hour against the one a week earlier; — when not comparable.",
         "note_trend": "Chart: cheapest price per GPU-hour per day and provider over the last 8 weeks, in {currency}.",
         "note_fx_date": "FX rates of {date}.",
-        "note_unconverted": "Left out of the chart for want of a [gpu] fx rate: {currencies}.",
+        "note_unconverted": "Left out of the chart for want of a [fx] rate: {currencies}.",
         "note_panels_capped": "The chart shows the first {n} models.",
         "chart_gpu_ylabel": "price per GPU-hour ({currency})",
         "alt_gpu": "Price per GPU-hour over the last 8 weeks, per model and provider",

@@ -96,7 +96,7 @@ class GpuSection:
     trend: list[GpuTrend]
     trend_currency: str
     trend_first_day: date
-    #: currencies left out of the trend for want of an [gpu] fx rate
+    #: currencies left out of the trend for want of an [fx] rate
     unconverted: list[str]
     fx_date: str | None
     empty: NoData | None = None
