@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from statistics import median
 from typing import Any
@@ -13,33 +12,9 @@ from alerts.scope import Scope
 from alerts.series import Finding, text
 from core.config.alert_rules import HealthRule
 from core.durations import format_duration
+from storage.health import source_health
 from storage.models import CrawlRun
 from storage.runs import recent_runs
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    """What "failing" and "stale" look at: failed runs in a row, the last success, the age of the data."""
-
-    failures: int
-    last_success: datetime | None
-    age: timedelta | None
-
-
-def source_health(runs: Sequence[CrawlRun], now: datetime) -> SourceHealth:
-    """A source's failures in a row and data age from its finished runs (newest first).
-
-    The age runs from the last success, or from the oldest run seen when none succeeded.
-    """
-    failures = 0
-    for run in runs:
-        if run.status == "succeeded":
-            break
-        failures += 1
-    success = next((r for r in runs if r.status == "succeeded"), None)
-    last_success = (success.finished_at or success.started_at) if success else None
-    reference = last_success or min((r.started_at for r in runs), default=None)
-    return SourceHealth(failures, last_success, now - reference if reference is not None else None)
 
 
 def find(rule: HealthRule, source: str, run: CrawlRun | None, scope: Scope) -> Finding:
@@ -48,26 +23,28 @@ def find(rule: HealthRule, source: str, run: CrawlRun | None, scope: Scope) -> F
     runs = [r for r in recent_runs(scope.session, source, limit=max(2 * rule.runs, 20))
             if r.status not in ("running", "cancelled")]  # fmt: skip
     last = runs[0] if runs else None
-    health = source_health(runs, scope.now)
+    # The one definition of failing and stale (storage.health); a rule brings its own `stale_after`.
+    health = source_health(runs, None, scope.now)
+    age = health.age(scope.now)
     context: dict[str, Any] = {
         "item": "runs", "label": source, "labels": {"source": source}, "source": source, "check": rule.check,
         "url": None, "observed_at": (last.finished_at or last.started_at) if last else None,
         "last_status": last.status if last else None, "last_error": last.error if last else None,
-        "last_success": health.last_success,
+        "last_success": health.last_success_at,
     }  # fmt: skip
     if last is None:
         return Finding(series, None, context)
     if rule.check == "failing":
-        context.update(failures=health.failures, runs=rule.runs)
-        return Finding(series, health.failures >= rule.runs, context)
+        context.update(failures=health.failures_in_row, runs=rule.runs)
+        return Finding(series, health.failures_in_row >= rule.runs, context)
     if rule.check == "blocked":
         return Finding(series, last.status == "blocked", context)
     if rule.check == "low_items":
         return _low_items(rule, run or last, runs, series, context)
-    assert rule.stale_after is not None and health.age is not None
-    context.update(age=format_duration(timedelta(seconds=int(health.age.total_seconds()))),
+    assert rule.stale_after is not None and age is not None
+    context.update(age=format_duration(timedelta(seconds=int(age.total_seconds()))),
                    stale_after=format_duration(rule.stale_after))  # fmt: skip
-    return Finding(series, health.age > rule.stale_after, context)
+    return Finding(series, age > rule.stale_after, context)
 
 
 def _low_items(
