@@ -13,6 +13,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import spiders
+
 #: the keys a fixture's meta.json `request` may hold. What was asked: method, path, query, body, headers, and
 #: the spider's step, meta and args (the parser's `Request`); how it was answered: content_type, status and
 #: response_headers (what the replay server sends back).
@@ -25,10 +27,10 @@ def fixtures_root() -> Path:
     """The folder of recorded cases, `<source_id>/<case>/{response.*, meta.json, expected.json}`.
 
     The one place that knows where the fixtures live: the demo, the replay routes, the fixture runner and
-    the tools all ask here. Today it is the checkout's `tests/fixtures`; when the cases move into a package,
-    only this function changes (to `importlib.resources.files(<package>)`).
+    the tools all ask here. They ship inside the `spiders` package (package data), so `aipulse demo` and
+    `aipulse verify` work from an installed wheel as well as from a checkout.
     """
-    return Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+    return Path(spiders.__file__).resolve().parent / "fixtures"
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from typing import Any
 from core.config.fx import FxConfig
 from core.plausibility import BoundsConfig, implausible
 from monitor.crawling import spider_classes
+from monitor.replay import fixtures_root
 from spiders.base import SourceSpider
 from spiders.cases import Case, CaseError, differences, items_to_json, load_case, parser_request
 from spiders.errors import BlockedError, ParseError
 
 #: where an object-shaped expected.json keeps its item list (the other keys are result facts, not compared here)
 ITEM_KEYS = ("items", "offers", "quotes", "rounds", "snapshots")
-SHIPPED_FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+SHIPPED_FIXTURES = fixtures_root()
 
 
 @dataclass

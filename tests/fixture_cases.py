@@ -67,7 +67,7 @@ def response_file(folder: Path) -> Path:
 
 
 def load_case(source_id: str, case: str) -> Case:
-    """Read `tests/fixtures/<source_id>/<case>/`; it must hold exactly one `response.*` file."""
+    """Read `spiders/fixtures/<source_id>/<case>/`; it must hold exactly one `response.*` file."""
     folder = FIXTURES_DIR / source_id / case
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if not isinstance(meta, dict) or "url" not in meta or "fetched_at" not in meta:

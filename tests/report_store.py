@@ -40,7 +40,7 @@ APRIL_TO_NOVEMBER = timedelta(weeks=30)
 FIXTURES = FIXTURES_DIR
 
 # CSI 300 daily closes for the two weeks and the Friday before. CONSTRUCTED: no real k-line capture of these
-# days exists; the body below follows the documented push2his format (tests/fixtures/eastmoney_klines/README.md)
+# days exists; the body below follows the documented push2his format (spiders/fixtures/eastmoney_klines/README.md)
 # and goes through the real parser. Chosen so the report week is Mon +2.00 %, Tue -1.00 %, Wed -1.50 %,
 # Thu +0.50 %, Fri +1.00 %, week +0.96 %.
 CSI300_CLOSES = [
