@@ -13,7 +13,7 @@ run: install ## install, initialise the SQLite database, start the daemon with t
 	exec $(VENV)/bin/aipulse --config $(CONFIG) run
 
 test: install test-deps lint ## install and run the whole suite (ruff, mypy, pytest)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,7 +15,8 @@ from storage.db import create_db_engine, masked, session_factory
 from storage.migrate import upgrade
 from storage.queries import latest
 
-#: source id -> the fixture cases the demo replays for it (routes from each case's recorded request)
+#: source id -> the fixture cases the demo replays for it (routes from each case's recorded request); a source
+#: not listed here replays every case it has (see demo_sources), so a new one-page source needs no entry
 DEMO_SOURCES: dict[str, tuple[str, ...]] = {
     "aliyun_gpu": ("version_page", "seed_rows_gn7_gn7e"),
     "aws_gpu": ("p4d_p4de_p5_g5",),
@@ -58,6 +59,17 @@ DEMO_ARGS: dict[str, dict[str, str]] = {
 }
 
 
+def demo_sources(root: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Every source the demo runs, with its cases: DEMO_SOURCES, then each other source with fixture cases."""
+    folder = root or fixtures_root()
+    found = dict(DEMO_SOURCES)
+    for source_id in sorted(spider_classes()):
+        cases = folder / source_id
+        if source_id not in found and cases.is_dir():
+            found[source_id] = tuple(sorted(p.name for p in cases.iterdir() if (p / "meta.json").is_file()))
+    return found
+
+
 def demo_extra_routes(root: Path) -> list[Route]:
     """What the demo serves besides fixture cases: gpushare's store page, which the browser loads first."""
     page = root / "gpushare_gpu" / "store_page.html"
@@ -68,7 +80,7 @@ def demo_config(server_url: str, database_url: str) -> str:
     """A configuration that points every demo source at the replay server (its default endpoint's path there)."""
     lines = ["[database]", f'url = "{database_url}"', "", "[daemon]", 'log_level = "WARNING"', ""]
     spiders = spider_classes()
-    for source_id in sorted(DEMO_SOURCES):
+    for source_id in sorted(demo_sources()):
         path = urlsplit(spiders[source_id].default_endpoint).path if source_id in spiders else ""
         lines += [f"[sources.{source_id}]", 'every = "1h"', f'endpoint = "{server_url}{path}"']
         extra = {k: v.replace("{server}", server_url) for k, v in DEMO_ARGS.get(source_id, {}).items()}
@@ -84,7 +96,8 @@ def run_demo(database_url: str | None, out: TextIO, fixtures: Path | None = None
     if not root.is_dir():
         print(f"aipulse demo needs the recorded fixtures in {root} (run it from a source checkout)", file=out)
         return 2
-    server = ReplayServer.from_fixtures(DEMO_SOURCES, root=root, extra=demo_extra_routes(root))
+    sources_cases = demo_sources(root)
+    server = ReplayServer.from_fixtures(sources_cases, root=root, extra=demo_extra_routes(root))
     with tempfile.TemporaryDirectory(prefix="aipulse-demo-") as tmp, server:
         url = database_url or f"sqlite:///{tmp}/demo.db"
         config_path = Path(tmp) / "aipulse.toml"
@@ -94,7 +107,7 @@ def run_demo(database_url: str | None, out: TextIO, fixtures: Path | None = None
         upgrade(engine)
         print(f"replaying recorded responses on {server.url}; database {masked(config.database_url())}", file=out)
         runner = CrawlRunner(config, engine)
-        sources = [source_id for source_id in sorted(DEMO_SOURCES) if source_id in spider_classes()]
+        sources = [source_id for source_id in sorted(sources_cases) if source_id in spider_classes()]
         results = [runner.run(source_id, "demo") for source_id in sources]
         for result in results:
             error = f" — {result.error}" if result.error else ""

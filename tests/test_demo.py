@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo import DEMO_SOURCES, demo_config
+from monitor.demo import demo_config, demo_sources
 from monitor.replay import ReplayServer, fixture_routes, fixtures_root
 
 AZURE = fixtures_root() / "azure_gpu"
@@ -86,4 +86,4 @@ def test_a_case_without_its_recorded_request_says_how_to_record_it(tmp_path: Pat
 def test_every_demo_source_points_at_its_default_endpoint_path_on_the_replay_server() -> None:
     config = demo_config("http://127.0.0.1:9", "sqlite://")
     assert 'endpoint = "http://127.0.0.1:9/api/retail/prices"' in config
-    assert config.count("endpoint = ") == len(DEMO_SOURCES)
+    assert config.count("endpoint = ") == len(demo_sources())

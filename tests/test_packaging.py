@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo import DEMO_SOURCES
+from monitor.demo import demo_sources
 from monitor.replay import fixtures_root
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,5 +28,5 @@ def test_the_wheel_ships_the_config_and_every_fixture(tmp_path: Path) -> None:
         p.relative_to(fixtures_root().parent.parent).as_posix() for p in fixtures_root().rglob("*") if p.is_file()
     }
     assert shipped <= names, sorted(shipped - names)[:5]
-    for source in DEMO_SOURCES:
+    for source in demo_sources():
         assert any(name.startswith(f"spiders/fixtures/{source}/") for name in names), source
