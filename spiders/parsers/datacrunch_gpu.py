@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from spiders.errors import ParseError
 from spiders.gpu_names import canonical_gpu
-from spiders.items import GpuOffer
+from spiders.items import GpuOffer, Item
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
@@ -28,7 +28,7 @@ def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | Non
     data = load_json(body)
     if not isinstance(data, list):
         raise ParseError(f"expected a JSON list of instance types, got {type(data).__name__}")
-    offers: list[GpuOffer] = []
+    offers: list[Item] = []
     skipped: list[str] = []
     unknown: list[str] = []
     for index, entry in enumerate(data):
