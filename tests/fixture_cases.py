@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.replay import REQUEST_KEYS, fixtures_root
+from spiders import cases
 from spiders.parsers.contract import Request
 
 FIXTURES_DIR = fixtures_root()
@@ -135,17 +136,8 @@ def validate_meta(path: Path) -> dict[str, Any]:
 
 
 def parser_request(meta: Mapping[str, Any]) -> Request:
-    """The contract `Request` a case replays: meta.json's `request` (method, body, headers, step, args, meta)."""
-    recorded = meta.get("request", {})
-    return Request(
-        method=str(recorded.get("method", "GET")),
-        body=str(recorded.get("body", "")).encode("utf-8"),
-        headers=dict(recorded.get("headers", {})),
-        step=recorded.get("step"),
-        args=dict(recorded.get("args", {})),
-        meta=dict(recorded.get("meta", {})),
-        url=str(meta["url"]),
-    )
+    """The contract `Request` a case replays: meta.json's `request` (the same reading as `aipulse verify`)."""
+    return cases.parser_request(meta.get("request", {}), str(meta["url"]))
 
 
 def offers_to_json(items: Iterable[object]) -> list[dict[str, Any]]:

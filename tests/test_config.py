@@ -443,3 +443,9 @@ def test_gpu_section_without_fx_keys_is_still_an_unknown_key(tmp_path: Path) -> 
 def test_a_bad_old_fx_key_is_reported_where_it_now_lives(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"fx\.rates: 'yuan' is not an ISO 4217 currency code"):
         _fx_config(tmp_path, "[alerts.fx_to_usd]\nyuan = 0.14\n")
+
+
+def test_a_config_built_in_code_compares_at_its_own_fx_table() -> None:
+    config = AppConfig.model_validate({"fx": {"base": "USD", "rates": {"CNY": "0.125"}}})
+    assert config.alerts.fx_to_usd["CNY"] == Decimal("0.125")
+    assert AppConfig().alerts.fx_to_usd["CNY"] == Decimal("0.14")

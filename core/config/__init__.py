@@ -147,8 +147,9 @@ class AppConfig(Strict):
     @model_validator(mode="after")
     def _alerts_compare_at_the_fx_table(self) -> AppConfig:
         # One FX table: the alerts' USD comparisons read it instead of keeping their own.
-        alerts = self.alerts.model_copy(update={"fx_to_usd": self.fx.usd_rates()})
-        return self.model_copy(update={"alerts": alerts})
+        # The models are frozen for their users; this is their construction, so set the derived field directly.
+        object.__setattr__(self, "alerts", self.alerts.model_copy(update={"fx_to_usd": self.fx.usd_rates()}))
+        return self
 
     @model_validator(mode="after")
     def _report_targets_exist(self) -> AppConfig:

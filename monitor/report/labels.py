@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "note_gpu_change": "周环比：每卡时价格与一周前相比；— 表示无法比较。",
         "note_trend": "走势图：近 8 周每天各平台最低每卡时价格，统一换算为 {currency}。",
         "note_fx_date": "换算汇率日期：{date}。",
-        "note_unconverted": "缺少 [gpu] 汇率、未计入走势图的币种：{currencies}。",
+        "note_unconverted": "缺少 [fx] 汇率、未计入走势图的币种：{currencies}。",
         "note_panels_capped": "走势图只显示前 {n} 个型号。",
         "chart_gpu_ylabel": "每卡时价格（{currency}）",
         "alt_gpu": "近 8 周各型号、各平台每卡时价格走势",
