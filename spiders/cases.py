@@ -24,11 +24,10 @@ __all__ = [
 ]  # fmt: skip
 
 META_REQUIRED = ("url", "fetched_at", "origin", "constructed")
-META_KEYS = frozenset({
-    *META_REQUIRED, "status", "request", "response_headers", "recorded", "redirected_from", "notes", "source",
-    "reviewed", "captured_at", "published_at",
-})  # fmt: skip
-REQUEST_KEYS = frozenset({"method", "path", "query", "content_type", "step", "meta", "args", "headers", "body"})
+META_KEYS = frozenset({*META_REQUIRED, "request", "recorded", "redirected_from"})
+REQUEST_KEYS = frozenset(
+    {"method", "path", "query", "content_type", "step", "meta", "args", "headers", "body", "status", "response_headers"}
+)
 
 
 class CaseError(ValueError):
@@ -201,7 +200,7 @@ def expected_draft(
     try:
         result = parser(body, url=url, fetched_at=fetched_at, request=parser_request(meta, url))
     except (ParseError, BlockedError) as exc:
-        return {"reviewed": False, "raises": type(exc).__name__, "message": str(exc)}
+        return {"reviewed": False, "raises": type(exc).__name__}
     return {"reviewed": False, "items": items_to_json(result.items), "skipped": list(result.skipped)}
 
 

@@ -99,18 +99,21 @@ class ResponseRecorder:
             "origin": f"recorded: `aipulse record {spider.name}` at {fetched_at.isoformat()}, "
             f"the answer to {request.method} {self._scrub_url(request.url)}",
             "constructed": False,
-            "status": response.status,
             "request": {
                 "method": request.method,
                 "path": split.path or "/",
+                "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip()
+                or "application/octet-stream",
                 "query": query,
                 "step": request.cb_kwargs.get("step"),
                 "meta": request.cb_kwargs.get("parser_meta") or {},
                 "args": {k: self._scrub(str(v)) for k, v in arguments.items()},
                 "headers": self._headers(request.headers.to_unicode_dict()),
                 "body": self._scrub(body.decode("utf-8", errors="replace")) if body else "",
+                # the answer's status and headers: the replay server serves them back
+                "status": response.status,
+                "response_headers": self._headers(response.headers.to_unicode_dict()),
             },
-            "response_headers": self._headers(response.headers.to_unicode_dict()),
             # a redirect chain is followed by Scrapy before the answer reaches us: keep where it started
             "redirected_from": [self._scrub_url(str(u)) for u in request.meta.get("redirect_urls", [])],
         }

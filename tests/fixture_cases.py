@@ -17,7 +17,8 @@ from spiders.parsers.contract import Request
 FIXTURES_DIR = fixtures_root()
 #: what every meta.json must say: where the body came from, when, how it was obtained, and whether it was made up
 META_REQUIRED = ("url", "fetched_at", "origin", "constructed")
-META_KEYS = frozenset({*META_REQUIRED, "request"})
+#: `recorded` and `redirected_from` are written by the recorder (spiders/recorder.py) for a live answer
+META_KEYS = frozenset({*META_REQUIRED, "request", "recorded", "redirected_from"})
 
 
 class FixtureError(ValueError):
