@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import json
 import logging
 import shutil
@@ -254,8 +255,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `aipulse` command."""
     parser = argparse.ArgumentParser(prog="aipulse", description="Monitor GPU prices, AI traffic, funding and quotes.")
-    parser.add_argument("--config", help="configuration file (default: $AIPULSE_CONFIG, then ./aipulse.toml)")
-    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    _add_global_options(parser, default=None)
+    parser.add_argument("--version", action="version", version=f"aipulse {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init", help="write a starter aipulse.toml if missing and migrate the database").set_defaults(
@@ -286,7 +287,32 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub).set_defaults(func=cmd_report)
     add_export_parser(sub).set_defaults(func=cmd_export)
     add_verify_parser(sub)
+    for subparser in _subparsers(parser):  # `aipulse init --config x.toml` as well as `aipulse --config x.toml init`
+        _add_global_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--config", default=default, help="configuration file (default: $AIPULSE_CONFIG, then ./aipulse.toml)"
+    )
+    parser.add_argument("--log-level", default=default, choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += [child, *_subparsers(child)]
+    return found
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("aipulse")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import tempfile
@@ -32,4 +33,6 @@ def main(repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description="What one azure_gpu crawl costs end to end, through CrawlRunner.")
+    parser.add_argument("--repeat", type=int, default=5, help="timed crawls (default 5)")
+    main(parser.parse_args().repeat)
