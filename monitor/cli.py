@@ -136,6 +136,35 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "succeeded" for r in results) else 1
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    """`aipulse record`: the real crawl of each source, every response kept as a fixture case (secrets removed)."""
+    config = _config(args)
+    setup_logging(args.log_level or "INFO")
+    unknown = [s for s in args.sources if s not in spider_classes()]
+    if unknown:
+        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
+    base = config.path.parent if config.path is not None and config.path != BUNDLED_CONFIG else Path.cwd()
+    out = Path(args.out) if args.out else base / "recordings"
+    secret_envs = sorted(
+        {ref.env for s in args.sources if s in config.sources for ref in config.sources[s].secrets.values()}
+    )
+    settings: dict[str, object] = {
+        "AIPULSE_RECORD_DIR": str(out.resolve()),
+        "AIPULSE_RECORD_SECRET_ENVS": ",".join(secret_envs),
+    }
+    runner = CrawlRunner(config, _database(config, migrate=True), extra_settings=settings)
+    extra = dict(_key_value(a) for a in args.arg or [])
+    results = [runner.run(source, "record", extra) for source in args.sources]
+    print(_results_table(results))
+    for source in args.sources:
+        folder = out / source
+        cases = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        print(
+            f"{source}: {len(cases)} case(s) in {folder} — check them with `aipulse verify {source} --fixtures {out}`"
+        )
+    return 0 if all(r.status == "succeeded" for r in results) else 1
+
+
 def _key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -268,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     crawl.add_argument("--json", action="store_true")
     crawl.set_defaults(func=cmd_crawl)
+    record = sub.add_parser("record", help="crawl sources for real and keep every response as a fixture case")
+    record.add_argument("sources", nargs="+", metavar="SOURCE")
+    record.add_argument("--out", metavar="DIR", help="where cases go (default: recordings/ beside the config)")
+    record.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
+    record.set_defaults(func=cmd_record)
     sources = sub.add_parser("sources", help="list sources: kind, schedule, last run, next run")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(func=cmd_sources)

@@ -96,9 +96,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class CrawlRunner:
     """Starts crawls as child processes, records each in crawl_runs, and stops them all on shutdown."""
 
-    def __init__(self, config: AppConfig, engine: Engine) -> None:
+    def __init__(self, config: AppConfig, engine: Engine, extra_settings: dict[str, object] | None = None) -> None:
         self.config = config
         self.engine = engine
+        #: more Scrapy settings for every crawl this runner starts (`aipulse record`: where responses go)
+        self.extra_settings = dict(extra_settings or {})
         self.sessions = session_factory(engine)
         self._children: dict[int, subprocess.Popen[str]] = {}
         self._lock = threading.Lock()
@@ -190,6 +192,7 @@ class CrawlRunner:
             crawl_settings.TRIGGER: trigger,
             "LOG_LEVEL": self.config.daemon.log_level,
             "CLOSESPIDER_TIMEOUT": max(1, int(timeout.total_seconds() * 0.95)),
+            **self.extra_settings,
         }
         for name, setting in settings.items():
             text = setting if isinstance(setting, str | int) else json.dumps(setting, ensure_ascii=False)

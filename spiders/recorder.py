@@ -107,7 +107,7 @@ class ResponseRecorder:
                 "query": query,
                 "step": request.cb_kwargs.get("step"),
                 "meta": request.cb_kwargs.get("parser_meta") or {},
-                "args": {k: self._scrub(str(v)) for k, v in arguments.items()},
+                "args": {k: self._scrub_arg(str(v)) for k, v in arguments.items()},
                 "headers": self._headers(request.headers.to_unicode_dict()),
                 "body": self._scrub(body.decode("utf-8", errors="replace")) if body else "",
                 # the answer's status and headers: the replay server serves them back
@@ -127,9 +127,15 @@ class ResponseRecorder:
                 text = text.replace(value, SECRET)
         return text
 
+    def _scrub_arg(self, value: str) -> str:
+        return self._scrub_url(value) if value.startswith(("http://", "https://")) else self._scrub(value)
+
     def _scrub_url(self, url: str) -> str:
         split = urlsplit(url)
-        query = [(k, SECRET if _SENSITIVE_QUERY.match(k) else v) for k, v in parse_qsl(split.query, True)]
+        pairs = parse_qsl(split.query, True)
+        if "@" not in split.netloc and not any(_SENSITIVE_QUERY.match(k) for k, _ in pairs):
+            return self._scrub(url)  # nothing to remove: keep the URL byte for byte (the parser saw this one)
+        query = [(k, SECRET if _SENSITIVE_QUERY.match(k) else v) for k, v in pairs]
         netloc = split.netloc.rsplit("@", 1)[-1]  # user:password@host never leaves the crawl
         return self._scrub(urlunsplit((split.scheme, netloc, split.path, urlencode(query), split.fragment)))
 

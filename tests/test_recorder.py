@@ -112,3 +112,18 @@ def test_a_redirect_chain_is_recorded_with_where_it_started(tmp_path: Path) -> N
     meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
     assert meta["redirected_from"] == [f"{server.url}/old"]
     assert meta["url"] == f"{server.url}{PATH}" and meta["recorded"]["passing"] is True
+
+
+def test_a_credential_in_the_query_is_masked_in_the_recorded_urls(tmp_path: Path) -> None:
+    out = tmp_path / "recordings"
+    with ReplayServer([Route(PATH, [Reply.file(PAGE, content_type="text/html")])]) as server:
+        endpoint = f"{server.url}{PATH}?token={TOKEN}&lang=en"
+        done = scrapy_crawl(
+            ["crawl", SOURCE, "-a", f"endpoint={endpoint}", "-s", f"AIPULSE_RECORD_DIR={out}"], tmp_path
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [case] = sorted((out / SOURCE).iterdir())
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    assert meta["url"] == f"{server.url}{PATH}?token=%2A%2A%2A&lang=en"
+    assert meta["request"]["query"] == {"token": "***", "lang": "en"}
+    assert TOKEN not in (case / "meta.json").read_text(encoding="utf-8")
