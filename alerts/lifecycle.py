@@ -48,8 +48,9 @@ def step(previous: Status, finding: Finding, now: datetime, rule: AnyRule, *, mu
         return previous, None
     context = finding.context
     if rule.is_event():
-        # Any verdict on an event rule with a stored status records the event (a `new` rule only once).
-        if previous.state == "done":
+        # Only an active verdict is an event (a `new` rule records it once). A change the rule does not watch
+        # (sold out, for `on = ["back_in_stock"]`) is no event: recording it sent "sold out" messages.
+        if previous.state == "done" or not finding.active:
             return previous, None
         return _record(previous, "event", "done" if rule.kind == "new" else "inactive", context, now, rule, muted)
     if finding.active:

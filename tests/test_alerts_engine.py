@@ -158,6 +158,20 @@ def test_sold_out_a800_back_in_stock_sends_one_message(sqlite_store: Store, hook
     ]
 
 
+def test_a_restock_rule_sends_each_restock_and_never_the_sell_out_between(
+    sqlite_store: Store, hook: HttpReceiver
+) -> None:
+    rule = {"name": "a800-restock", "kind": "availability", "item": "gpu", "select": {"gpu_model": "A800-80G"},
+            "on": ["back_in_stock"], "notify": ["ops"]}  # fmt: skip
+    cfg = hook_config(hook, rule)
+    for hours, available in enumerate([False, True, False, True]):
+        at = T0 + hours * HOUR
+        sqlite_store.cycle(cfg, "gpushare_gpu", "gpu", [gpushare_row(at, available=available)], at)
+
+    titles = hook.titles()
+    assert len(titles) == 2 and all("back in stock" in title for title in titles), titles
+
+
 def test_source_failing_three_runs_in_a_row_alerts_once_then_sends_one_recovery_notice(
     store: Store, hook: HttpReceiver
 ) -> None:

@@ -99,6 +99,8 @@ STEPS = [
      Status("done", notified_at=NOW), change("event", "inactive", "done", sent=True)),
     ("a round already announced is not announced again", rule("new"), Status("done", notified_at=NOW - HOUR), True,
      None, Status("done", notified_at=NOW - HOUR), None),
+    ("a change an event rule does not watch is no event", rule("availability"), Status(notified_at=NOW - HOUR),
+     False, None, Status(notified_at=NOW - HOUR), None),
     ("an event with no target is recorded only", rule("new"), Status(), True, "no target",
      Status("done"), change("event", "inactive", "done", sent=False, why="no target")),
 ]  # fmt: skip
