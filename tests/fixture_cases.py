@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,21 +140,5 @@ def parser_request(meta: Mapping[str, Any]) -> Request:
     return cases.parser_request(meta.get("request", {}), str(meta["url"]))
 
 
-def offers_to_json(items: Iterable[object]) -> list[dict[str, Any]]:
-    """Turn item dataclasses into JSON-ready dicts: Decimals as strings, dates and datetimes in ISO 8601."""
-    out: list[dict[str, Any]] = []
-    for item in items:
-        if not is_dataclass(item) or isinstance(item, type):
-            raise TypeError(f"not a dataclass instance: {item!r}")
-        out.append({f.name: _jsonable(getattr(item, f.name)) for f in fields(item)})
-    return out
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+#: items as JSON, exactly as recorded drafts and `aipulse verify` write them (one home: spiders.cases)
+offers_to_json = cases.items_to_json
