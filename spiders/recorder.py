@@ -53,7 +53,7 @@ class ResponseRecorder:
     def from_crawler(cls, crawler: Crawler) -> ResponseRecorder:
         root = crawler.settings.get("AIPULSE_RECORD_DIR")
         if not root:
-            raise NotConfigured("not recording (AIPULSE_RECORD_DIR is not set)")
+            raise NotConfigured  # no message: Scrapy would log a warning on every crawl that does not record
         secrets: dict[str, str] = {}
         for name in crawler.settings.getlist("AIPULSE_RECORD_SECRET_ENVS"):
             try:
