@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -14,13 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import spiders
+from spiders import cases
 
-#: the keys a fixture's meta.json `request` may hold. What was asked: method, path, query, body, headers, and
-#: the spider's step, meta and args (the parser's `Request`); how it was answered: content_type, status and
-#: response_headers (what the replay server sends back).
-REQUEST_KEYS = frozenset(
-    {"method", "path", "query", "body", "headers", "step", "meta", "args", "content_type", "status", "response_headers"}
-)
+#: the keys a fixture's meta.json `request` may hold (one definition: the case format in spiders.cases)
+REQUEST_KEYS = cases.REQUEST_KEYS
 
 
 def fixtures_root() -> Path:
@@ -37,7 +34,7 @@ def fixtures_root() -> Path:
 class Reply:
     """One recorded answer: status, headers, body; `delay_s` holds it back (to provoke timeouts)."""
 
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)
     status: int = 200
     content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -101,13 +98,12 @@ class _Recorded:
 
 def _recorded(root: Path, source: str, case: str) -> _Recorded:
     folder = root / source / case
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    request: dict[str, Any] | None = meta.get("request") if isinstance(meta, dict) else None
-    if not isinstance(request, dict) or not {"method", "path", "content_type"} <= set(request):
-        raise ValueError(
-            f"{folder}/meta.json has no `request` with method, path and content_type: "
-            "run `python -m tests.tools.record_requests`"
-        )
+    meta_path = folder / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise cases.CaseError(f"{meta_path}: not readable JSON ({exc})") from None
+    request: dict[str, Any] = cases.validate_meta(meta, meta_path)["request"]
     [response] = sorted(folder.glob("response.*"))
     reply = Reply.file(
         response, status=int(request.get("status", 200)), content_type=str(request["content_type"]),
@@ -140,6 +136,28 @@ def fixture_routes(cases: Mapping[str, Iterable[str]], root: Path | None = None)
                 raise ValueError(f"{names} all answer {method} {path}{dict(query)}: replay them on separate servers")
             routes.append(Route(path, [i.reply for i in same], dict(query), method=method))
     return routes
+
+
+def case_reply(source: str, case: str, *, root: Path | None = None, **overrides: Any) -> Reply:
+    """A recorded case's answer (body, status, content type, headers from meta.json), fields overridden.
+
+    For a test that needs the recorded body in another situation: `case_reply(s, c, delay_s=3)` for a
+    timeout, `case_reply(s, c, status=401)` for a refusal. The request side comes with `case_route`.
+    """
+    return replace(_recorded(root or fixtures_root(), source, case).reply, **overrides)
+
+
+def case_route(
+    source: str, case: str, *replies: Reply, root: Path | None = None, query: Mapping[str, str | None] | None = None
+) -> Route:
+    """A route on a recorded case's method and path, answering with `replies` (default: the recorded answer).
+
+    `query` narrows the route (e.g. one region of a per-region API); by default any query matches, as a
+    spider's volatile query keys (timestamps, cache busters) were recorded once and differ on every run.
+    """
+    recorded = _recorded(root or fixtures_root(), source, case)
+    answers = list(replies) or [recorded.reply]
+    return Route(recorded.path, answers, dict(query or {}), method=recorded.method)
 
 
 class ReplayServer:

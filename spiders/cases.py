@@ -20,7 +20,7 @@ from spiders.parsers.contract import Request
 
 __all__ = [
     "Case", "CaseError", "differences", "expected_draft", "extension_for", "items_to_json", "load_case",
-    "parser_request",
+    "parser_request", "validate_meta",
 ]  # fmt: skip
 
 META_REQUIRED = ("url", "fetched_at", "origin", "constructed")
@@ -67,6 +67,58 @@ class Case:
         return datetime.fromisoformat(self.meta["fetched_at"])
 
 
+def _check(ok: bool, path: Path, key: str, wants: str) -> None:
+    if not ok:
+        raise CaseError(f"{path}: key {key!r} {wants}")
+
+
+def _is_str_map(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def validate_meta(meta: object, path: Path) -> dict[str, Any]:
+    """`meta` (a case's meta.json, read from `path`) checked; CaseError names the file and the key.
+
+    The one reading of the format: the fixture runner, `aipulse verify`, the replay server and the tools all
+    come through here. Required: url (absolute), fetched_at (aware ISO 8601), origin, constructed, and the
+    `request` (method, path, content_type; optional query, headers, args, meta, step, body, status, headers).
+    """
+    if not isinstance(meta, dict):
+        raise CaseError(f"{path}: must be a JSON object, not {type(meta).__name__}")
+    for key in META_REQUIRED:
+        _check(key in meta, path, key, f"is missing (every meta.json says {', '.join(META_REQUIRED)})")
+    for key in sorted(set(meta) - META_KEYS):
+        _check(False, path, key, f"is not a meta.json key (known: {', '.join(sorted(META_KEYS))})")
+    _check(isinstance(meta["url"], str) and meta["url"].startswith(("http://", "https://")), path, "url",
+           "must be an absolute http(s) URL")  # fmt: skip
+    try:
+        aware = datetime.fromisoformat(str(meta["fetched_at"])).tzinfo is not None
+    except ValueError:
+        aware = False
+    _check(aware, path, "fetched_at", "must be an ISO 8601 time with a time zone, e.g. 2026-11-20T06:00:00+00:00")
+    _check(isinstance(meta["origin"], str) and bool(meta["origin"].strip()), path, "origin",
+           "must say where the response came from")  # fmt: skip
+    _check(isinstance(meta["constructed"], bool), path, "constructed", "must be true or false")
+    rerun = "(run `python -m tests.tools.record_requests` in a checkout to record it)"
+    _check("request" in meta, path, "request", f"is missing {rerun}")
+    request = meta["request"]
+    _check(isinstance(request, dict), path, "request", "must be an object")
+    for key in sorted(set(request) - REQUEST_KEYS):
+        _check(False, path, f"request.{key}", f"is not a request key (known: {', '.join(sorted(REQUEST_KEYS))})")
+    for key in ("method", "path", "content_type"):
+        _check(key in request, path, f"request.{key}", f"is missing {rerun}")
+    for key in ("method", "path", "body", "content_type"):
+        _check(isinstance(request.get(key, ""), str), path, f"request.{key}", "must be a string")
+    _check(str(request.get("path", "/")).startswith("/"), path, "request.path", "must start with '/'")
+    _check(request.get("step") is None or isinstance(request["step"], str), path, "request.step",
+           "must be a string or null")  # fmt: skip
+    for key in ("query", "headers", "args", "response_headers"):
+        _check(_is_str_map(request.get(key, {})), path, f"request.{key}", "must map strings to strings")
+    _check(isinstance(request.get("meta", {}), dict), path, "request.meta", "must be an object")
+    _check(isinstance(request.get("status", 200), int), path, "request.status", "must be an HTTP status number")
+    return meta
+
+
 def load_case(folder: Path) -> Case:
     """Read and check a case folder; CaseError names the file and the key that is wrong."""
     meta_path = folder / "meta.json"
@@ -74,28 +126,7 @@ def load_case(folder: Path) -> Case:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CaseError(f"{meta_path}: not readable JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise CaseError(f"{meta_path}: must be a JSON object, not {type(meta).__name__}")
-    for key in META_REQUIRED:
-        if key not in meta:
-            raise CaseError(f"{meta_path}: key {key!r} is missing (needs {', '.join(META_REQUIRED)})")
-    for key in meta:
-        if key not in META_KEYS:
-            raise CaseError(f"{meta_path}: key {key!r} is not a meta.json key (known: {', '.join(sorted(META_KEYS))})")
-    try:
-        fetched_at = datetime.fromisoformat(str(meta["fetched_at"]))
-    except ValueError:
-        raise CaseError(f"{meta_path}: key 'fetched_at': {meta['fetched_at']!r} is not an ISO 8601 time") from None
-    if fetched_at.tzinfo is None:
-        raise CaseError(f"{meta_path}: key 'fetched_at': {meta['fetched_at']!r} has no time zone")
-    request = meta.get("request", {})
-    if not isinstance(request, dict):
-        raise CaseError(f"{meta_path}: key 'request' must be an object")
-    for key in request:
-        if key not in REQUEST_KEYS:
-            raise CaseError(
-                f"{meta_path}: key 'request.{key}' is not a request key (known: {', '.join(sorted(REQUEST_KEYS))})"
-            )
+    validate_meta(meta, meta_path)
     responses = sorted(folder.glob("response.*"))
     if len(responses) > 1:
         raise CaseError(f"{folder}: holds {len(responses)} response.* files, a case has one")

@@ -9,15 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.replay import REQUEST_KEYS, fixtures_root
+from monitor.replay import fixtures_root
 from spiders import cases
 from spiders.parsers.contract import Request
 
 FIXTURES_DIR = fixtures_root()
-#: what every meta.json must say: where the body came from, when, how it was obtained, and whether it was made up
-META_REQUIRED = ("url", "fetched_at", "origin", "constructed")
-#: `recorded` and `redirected_from` are written by the recorder (spiders/recorder.py) for a live answer
-META_KEYS = frozenset({*META_REQUIRED, "request", "recorded", "redirected_from"})
 
 
 class FixtureError(ValueError):
@@ -70,9 +66,7 @@ def response_file(folder: Path) -> Path:
 def load_case(source_id: str, case: str) -> Case:
     """Read `spiders/fixtures/<source_id>/<case>/`; it must hold exactly one `response.*` file."""
     folder = FIXTURES_DIR / source_id / case
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    if not isinstance(meta, dict) or "url" not in meta or "fetched_at" not in meta:
-        raise ValueError(f"{folder}/meta.json needs at least 'url' and 'fetched_at'")
+    meta = validate_meta(folder / "meta.json")
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     return Case(response_file(folder).read_text(encoding="utf-8"), meta, expected)
 
@@ -87,52 +81,12 @@ def read_json(path: Path) -> Any:
         raise FixtureError(f"{path} is not JSON: {exc}") from exc
 
 
-def _check(ok: bool, path: Path, key: str, wants: str) -> None:
-    if not ok:
-        raise FixtureError(f"{path}: key {key!r} {wants}")
-
-
-def _is_str_map(value: object) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-
-
 def validate_meta(path: Path) -> dict[str, Any]:
-    """A case's meta.json, checked: required keys present and typed, `request` holding only known keys."""
-    meta = read_json(path)
-    if not isinstance(meta, dict):
-        raise FixtureError(f"{path} must hold a JSON object, not {type(meta).__name__}")
-    for key in META_REQUIRED:
-        _check(key in meta, path, key, "is missing (every meta.json says url, fetched_at, origin, constructed)")
-    for key in sorted(set(meta) - META_KEYS):
-        _check(False, path, key, f"is not a meta.json key (known: {', '.join(sorted(META_KEYS))})")
-    _check(isinstance(meta["url"], str) and meta["url"].startswith(("http://", "https://")), path, "url",
-           "must be an absolute http(s) URL")  # fmt: skip
+    """A case's meta.json, read and checked by the one reading of the format (`spiders.cases.validate_meta`)."""
     try:
-        aware = datetime.fromisoformat(str(meta["fetched_at"])).tzinfo is not None
-    except ValueError:
-        aware = False
-    _check(aware, path, "fetched_at", "must be an ISO 8601 time with a time zone, e.g. 2026-11-20T06:00:00+00:00")
-    _check(isinstance(meta["origin"], str) and bool(meta["origin"].strip()), path, "origin",
-           "must say where the response came from")  # fmt: skip
-    _check(isinstance(meta["constructed"], bool), path, "constructed", "must be true or false")
-    rerun = "(run `python -m tests.tools.record_requests` to record it)"
-    _check("request" in meta, path, "request", f"is missing {rerun}")
-    request = meta["request"]
-    _check(isinstance(request, dict), path, "request", "must be an object")
-    for key in sorted(set(request) - REQUEST_KEYS):
-        _check(False, path, f"request.{key}", f"is not a request key (known: {', '.join(sorted(REQUEST_KEYS))})")
-    for key in ("method", "path", "content_type"):
-        _check(key in request, path, f"request.{key}", f"is missing {rerun}")
-    for key in ("method", "path", "body", "content_type"):
-        _check(isinstance(request.get(key, ""), str), path, f"request.{key}", "must be a string")
-    _check(str(request.get("path", "/")).startswith("/"), path, "request.path", "must start with '/'")
-    _check(request.get("step") is None or isinstance(request["step"], str), path, "request.step",
-           "must be a string or null")  # fmt: skip
-    for key in ("query", "headers", "args", "response_headers"):
-        _check(_is_str_map(request.get(key, {})), path, f"request.{key}", "must map strings to strings")
-    _check(isinstance(request.get("meta", {}), dict), path, "request.meta", "must be an object")
-    _check(isinstance(request.get("status", 200), int), path, "request.status", "must be an HTTP status number")
-    return meta
+        return cases.validate_meta(read_json(path), path)
+    except cases.CaseError as exc:
+        raise FixtureError(str(exc)) from None
 
 
 def parser_request(meta: Mapping[str, Any]) -> Request:

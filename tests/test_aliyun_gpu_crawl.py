@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from tests.crawl_support import FAST_SETTINGS, FIXTURES, count_offers, migrated, runs, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow
@@ -19,20 +18,16 @@ PAGE_PATH = "/price/ecs/ecs-pricing/zh"
 CDN_PATH = "/aliyun/ecs-price-info"
 VERSION = "2.0.211"
 FILE_PATH = f"{CDN_PATH}/{VERSION}/price/download/instancePrice.json"
-CASES = FIXTURES / "aliyun_gpu"
+SOURCE = "aliyun_gpu"
+CASES = FIXTURES / SOURCE
 FAST_ARGS = [arg for name, value in FAST_SETTINGS.items() for arg in ("-s", f"{name}={value}")]
-
-
-def _reply(case: str, name: str = "response.json", **kwargs: Any) -> Reply:
-    content_type = "text/html; charset=utf-8" if name.endswith(".html") else "application/json"
-    return Reply.file(CASES / case / name, content_type=content_type, **kwargs)
 
 
 def aliyun_routes(price_case: str = "cny_derived_gpu_excerpt") -> list[Route]:
     """The constructed version page naming 2.0.211 and a price file served at that version's path."""
     return [
-        Route(PAGE_PATH, [_reply("version_page", "response.html")]),
-        Route(FILE_PATH, [_reply(price_case)]),
+        case_route(SOURCE, "version_page"),
+        case_route(SOURCE, price_case),
     ]
 
 
@@ -64,7 +59,9 @@ def test_seed_rows_are_stored_and_unknown_families_are_noted(tmp_path: Path, sql
 
 def test_a_pinned_version_skips_the_page_and_reads_that_file(tmp_path: Path, sqlite_url: str) -> None:
     pinned = "2.0.6"
-    routes = [Route(f"{CDN_PATH}/{pinned}/price/download/instancePrice.json", [_reply("cny_derived_gpu_excerpt")])]
+    routes = [
+        Route(f"{CDN_PATH}/{pinned}/price/download/instancePrice.json", [case_reply(SOURCE, "cny_derived_gpu_excerpt")])
+    ]
     result, server = _run(tmp_path, sqlite_url, routes, version=pinned)
     assert (result.status, result.items_stored) == ("succeeded", 16), result.error
     assert [r.path for r in server.requests] == [f"{CDN_PATH}/{pinned}/price/download/instancePrice.json"]
@@ -85,7 +82,7 @@ def _failed(tmp_path: Path, url: str, routes: list[Route]) -> tuple[str, str]:
 def test_version_page_without_the_url_pattern_is_a_failed_run_with_a_clear_reason(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    routes = [Route(PAGE_PATH, [_reply("version_page_without_url", "response.html")]), *aliyun_routes()[1:]]
+    routes = [case_route(SOURCE, "version_page_without_url"), *aliyun_routes()[1:]]
     status, error = _failed(tmp_path, sqlite_url, routes)
     assert status == "failed"
     assert "no g.alicdn.com/aliyun/ecs-price-info/<version>/ URL on the pricing page" in error
@@ -98,14 +95,14 @@ def test_version_page_without_the_url_pattern_is_a_failed_run_with_a_clear_reaso
         (Reply(b'{"currency": "CNY", "pricingInfo": {"cn-beijing::ecs.gn7'), "failed", "malformed JSON"),
         (Reply(b"<html>Access denied</html>", content_type="text/html"), "failed", "HTML instead"),
         (Reply(b"denied", status=403), "blocked", "HTTP 403"),
-        (Reply.file(CASES / "intl_2_0_7_no_gpu" / "response.json"), "failed", "no GPU offer in price file 2.0.211"),
-        (Reply.file(CASES / "no_pricing_info" / "response.json"), "failed", "no pricingInfo"),
+        (case_reply(SOURCE, "intl_2_0_7_no_gpu"), "failed", "no GPU offer in price file 2.0.211"),
+        (case_reply(SOURCE, "no_pricing_info"), "failed", "no pricingInfo"),
     ],
 )  # fmt: skip
 def test_a_bad_price_file_is_a_failed_run_with_its_reason(
     tmp_path: Path, sqlite_url: str, file_reply: Reply, status: str, reason: str
 ) -> None:
-    routes = [Route(PAGE_PATH, [_reply("version_page", "response.html")]), Route(FILE_PATH, [file_reply])]
+    routes = [case_route(SOURCE, "version_page"), Route(FILE_PATH, [file_reply])]
     got_status, error = _failed(tmp_path, sqlite_url, routes)
     assert got_status == status
     assert reason in error

@@ -10,7 +10,7 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from tests.crawl_support import FAST_SETTINGS, FIXTURES, count_offers, migrated, runs, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ FAST_ARGS = [arg for name, value in FAST_SETTINGS.items() for arg in ("-s", f"{n
 
 def aws_routes() -> list[Route]:
     """The constructed p4d/p4de/p5/g5 file (10 offers) as instances.json."""
-    return [Route(PATH, [Reply.file(CASES / "p4d_p4de_p5_g5" / "response.json")])]
+    return [case_route("aws_gpu", "p4d_p4de_p5_g5")]
 
 
 def _run(tmp_path: Path, url: str, routes: list[Route], **options: Any) -> tuple[CrawlResult, ReplayServer]:
@@ -41,7 +41,7 @@ def test_gpu_offers_on_demand_and_spot_are_stored(tmp_path: Path, db_url: str) -
 
 
 def test_unknown_accelerators_are_stored_and_noted(tmp_path: Path, sqlite_url: str) -> None:
-    routes = [Route(PATH, [Reply.file(CASES / "dl2q_real_record" / "response.json")])]
+    routes = [case_route("aws_gpu", "dl2q_real_record")]
     result, _ = _run(tmp_path, sqlite_url, routes)
     assert (result.status, result.items_stored) == ("succeeded", 4), result.error
     [run] = runs(migrated(sqlite_url))
@@ -89,7 +89,7 @@ def test_a_file_above_the_configured_size_limit_fails_the_run(tmp_path: Path, sq
     ("reply", "status", "reason"),
     [
         (Reply(b'[{"instance_type": "p4d.24xlarge", "GPU": 8, "pricing": {'), "failed", "malformed JSON"),
-        (Reply.file(CASES / "not_a_list" / "response.json"), "failed", "JSON array"),
+        (case_reply("aws_gpu", "not_a_list"), "failed", "JSON array"),
         (Reply(b"<html><body>Access Denied</body></html>", content_type="text/html"), "failed", "HTML instead"),
         (Reply(b"[]"), "failed", "no GPU offer in instances.json"),
         (Reply(b"oops", status=500), "failed", "HTTP 500"),

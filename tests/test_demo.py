@@ -79,7 +79,7 @@ def test_two_sources_answering_the_same_request_are_refused(tmp_path: Path) -> N
 
 def test_a_case_without_its_recorded_request_says_how_to_record_it(tmp_path: Path) -> None:
     _case(tmp_path, "a_gpu", "one", None)
-    with pytest.raises(ValueError, match=r"a_gpu/one/meta.json has no `request`.*tests.tools.record_requests"):
+    with pytest.raises(ValueError, match=r"a_gpu/one/meta.json: key .request. is missing.*tests.tools.record_requests"):
         fixture_routes({"a_gpu": ["one"]}, tmp_path)
 
 

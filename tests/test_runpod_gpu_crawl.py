@@ -10,10 +10,10 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route, SeenRequest
+from monitor.replay import ReplayServer, Reply, SeenRequest, case_reply, case_route
 from storage.db import session_factory
 from storage.queries import latest
-from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
+from tests.crawl_support import count_offers, migrated, runs, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +23,12 @@ PATH = "/graphql"
 
 def runpod_reply(case: str = "gpu_types_pricing_page_20250909") -> Reply:
     """A recorded GraphQL answer."""
-    return Reply.file(FIXTURES / SOURCE / case / "response.json")
+    return case_reply(SOURCE, case)
 
 
 def _crawl(tmp_path: Path, db_url: str, replies: list[Reply]) -> tuple[CrawlResult, list[SeenRequest]]:
     engine = migrated(db_url)
-    with ReplayServer([Route(PATH, replies, method="POST")]) as server:
+    with ReplayServer([case_route(SOURCE, "gpu_types_pricing_page_20250909", *replies)]) as server:
         config = load_config(write_config(tmp_path, db_url, {SOURCE: {"every": "1h", "endpoint": server.url + PATH}}))
         result = CrawlRunner(config, engine).run(SOURCE)
         seen = list(server.requests)

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from storage.db import session_factory
 from storage.queries import latest
 from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
@@ -24,11 +24,12 @@ REGIONS = ("ap-beijing", "ap-shanghai", "ap-guangzhou")
 
 
 def _reply(case: str) -> Reply:
-    return Reply.file(CASES / case / "response.json")
+    return case_reply("tencent_gpu", case)
 
 
 def _route(region: str, *replies: Reply) -> Route:
-    return Route(API_PATH, list(replies), {"region": region}, method="POST")
+    """The recorded purchase-API request for one region (the API path and POST from gt4_beijing's meta.json)."""
+    return case_route("tencent_gpu", "gt4_beijing", *replies, query={"region": region})
 
 
 def tencent_routes() -> list[Route]:
