@@ -11,7 +11,7 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route, SeenRequest
+from monitor.replay import ReplayServer, Reply, Route, SeenRequest, case_reply
 from storage.db import session_factory
 from storage.queries import latest
 from tests.crawl_support import FAST_SETTINGS, FIXTURES, count_offers, migrated, runs, scrapy_crawl, write_config
@@ -26,7 +26,7 @@ TOKEN = "eyJ.test-token.not-real"
 
 def autodl_page(case: str) -> Reply:
     """A recorded market-list answer."""
-    return Reply.file(FIXTURES / SOURCE / case / "response.json")
+    return case_reply(SOURCE, case)
 
 
 def two_pages() -> list[Reply]:
@@ -91,7 +91,7 @@ def test_without_a_token_the_public_list_is_used_and_the_market_api_is_not_asked
     tmp_path: Path, sqlite_url: str
 ) -> None:
     page = Reply.file(FIXTURES / SOURCE / "public_home_page.html", content_type="text/html; charset=utf-8")
-    chunk = Reply.file(FIXTURES / SOURCE / "public_list_constructed" / "response.js", content_type="text/javascript")
+    chunk = case_reply(SOURCE, "public_list_constructed", content_type="text/javascript")
     routes = [Route("/home", [page]), Route("/js/512.5d1c0e2a.js", [chunk])]
     result, seen = _crawl(tmp_path, sqlite_url, two_pages(), secret=False, more_routes=routes)
     assert (result.status, result.items_stored) == ("succeeded", 6), result.error

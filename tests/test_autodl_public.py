@@ -11,7 +11,7 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from spiders.errors import ParseError
 from spiders.parsers.autodl_public import REGION, find_price_objects, has_price_objects, join_texts, parse
 from spiders.parsers.contract import ParseResult, unknown_gpu_notes
@@ -169,9 +169,7 @@ def home_page(page: Reply | None = None, chunk: Reply | None = None) -> list[Rou
     """The constructed home page and the price chunk its script inserts (the way a webpack app loads a route)."""
     return [
         Route(HOME, [page or Reply.file(FIXTURES / SOURCE / "public_home_page.html", content_type=HTML)]),
-        Route(
-            CHUNK, [chunk or Reply.file(FIXTURES / SOURCE / "public_list_constructed" / "response.js", content_type=JS)]
-        ),
+        Route(CHUNK, [chunk or case_reply(SOURCE, "public_list_constructed", content_type=JS)]),
     ]
 
 
@@ -223,7 +221,7 @@ NO_SCRIPT_PAGE = Reply(b"<!doctype html><html><body><div id='app'>AutoDL</div></
 @pytest.mark.parametrize(
     ("routes", "status", "reason"),
     [
-        (home_page(chunk=Reply.file(FIXTURES / SOURCE / "public_bundle_without_prices" / "response.js",
+        (home_page(chunk=case_reply(SOURCE, "public_bundle_without_prices",
                                     content_type=JS)), "failed", "no price objects ('originalPrice' with a value)"),
         (home_page(page=NO_SCRIPT_PAGE), "failed", "or the 0 scripts and data calls it loaded within 2s"),
         (home_page(chunk=Reply(b"not found", status=404, content_type=JS)), "failed", "no price objects"),

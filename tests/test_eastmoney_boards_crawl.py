@@ -13,12 +13,12 @@ from sqlalchemy import Engine, func, select
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from spiders.items import Quote
 from storage.db import session_factory
 from storage.models import CrawlRun
 from storage.models import Quote as QuoteRow
-from tests.crawl_support import FAST_SETTINGS, FIXTURES, migrated, runs, scrapy_crawl, write_config
+from tests.crawl_support import FAST_SETTINGS, migrated, runs, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ MEMBERS = ["002230.SZ", "002368.SZ", "603918.SH", "688668.SH", "830799.BJ"]
 
 
 def _reply(case: str, **options: Any) -> Reply:
-    return Reply.file(FIXTURES / SOURCE / case / "response.json", **options)
+    return case_reply(SOURCE, case, **options)
 
 
 def _page(board: str, page: int, reply: Reply) -> Route:

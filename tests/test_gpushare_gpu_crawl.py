@@ -11,7 +11,7 @@ from scrapy.settings import Settings
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from spiders.sources.gpushare_gpu import GpushareGpuSpider
 from storage.db import session_factory
 from storage.queries import latest
@@ -30,7 +30,7 @@ def store_page() -> Reply:
 
 def gpushare_routes(api_reply: Reply | None = None, page: Reply | None = None) -> list[Route]:
     """The store page and the machine-list answer its JavaScript asks for."""
-    api = api_reply or Reply.file(FIXTURES / SOURCE / "store_machine_list" / "response.json")
+    api = api_reply or case_reply(SOURCE, "store_machine_list")
     return [Route(STORE, [page or store_page()]), Route(API, [api])]
 
 
@@ -79,7 +79,7 @@ NO_CALL_PAGE = Reply(b"<!doctype html><html><body><div id='app'>store</div></bod
     ("routes", "status", "reason"),
     [
         (gpushare_routes(Reply(b'{"code": 401, "msg": "unauthorized"}', status=401)), "blocked", "HTTP 401"),
-        (gpushare_routes(Reply.file(FIXTURES / SOURCE / "login_required" / "response.json")), "blocked", "login"),
+        (gpushare_routes(case_reply(SOURCE, "login_required")), "blocked", "login"),
         (gpushare_routes(Reply(b'{"data": {"list": [')), "failed", "malformed JSON"),
         (gpushare_routes(Reply(b'{"data": {"list": [], "total": 0}}')), "failed", "no priced GPU type"),
         (gpushare_routes(page=NO_CALL_PAGE), "failed", "made no /market/machine/list request within 2s"),

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from storage.db import session_factory
 from storage.models import CrawlRun
 from storage.models import TrafficSnapshot as StoredSnapshot
-from tests.crawl_support import FAST_SETTINGS, FIXTURES, migrated, scrapy_crawl, write_config
+from tests.crawl_support import FAST_SETTINGS, migrated, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ FAST_ARGS = [arg for name, value in FAST_SETTINGS.items() for arg in ("-s", f"{n
 
 
 def recorded(case: str) -> Reply:
-    return Reply.file(FIXTURES / SOURCE / case / "response.json")
+    return case_reply(SOURCE, case)
 
 
 def metric_route(domain: str, metric: str, *replies: Reply, **query: str) -> Route:
@@ -38,8 +38,8 @@ def metric_route(domain: str, metric: str, *replies: Reply, **query: str) -> Rou
 
 def chatgpt_weekly() -> list[Route]:
     return [
-        metric_route("chatgpt.com", "visits", recorded("weekly_visits_chatgpt_com"), granularity="weekly"),
-        metric_route("chatgpt.com", "average-visit-duration", recorded("weekly_duration_chatgpt_com")),
+        case_route(SOURCE, "weekly_visits_chatgpt_com", query={"api_key": KEY, "granularity": "weekly"}),
+        case_route(SOURCE, "weekly_duration_chatgpt_com", query={"api_key": KEY}),
     ]
 
 
@@ -145,7 +145,7 @@ def test_an_unset_key_variable_fails_naming_it(
 
 
 def test_a_refused_key_blocks_the_batch_with_the_api_message(tmp_path: Path, sqlite_url: str, api_key: str) -> None:
-    refused = Reply.file(FIXTURES / SOURCE / "error_invalid_api_key" / "response.json", status=401)
+    refused = case_reply(SOURCE, "error_invalid_api_key", status=401)
     routes = [metric_route("chatgpt.com", "visits", refused), *chatgpt_weekly()[1:]]
     result, server = crawl(tmp_path, sqlite_url, routes, "chatgpt.com,kimi.com")
     assert result.status == "blocked"
@@ -166,7 +166,7 @@ def test_a_plain_403_without_an_envelope_is_blocked(tmp_path: Path, sqlite_url: 
 def test_a_domain_without_data_stores_nothing_and_the_next_domain_goes_on(
     tmp_path: Path, sqlite_url: str, api_key: str
 ) -> None:
-    not_found = Reply.file(FIXTURES / SOURCE / "error_data_not_found" / "response.json", status=401)
+    not_found = case_reply(SOURCE, "error_data_not_found", status=401)
     routes = [metric_route("unknown-ai-app.example", "visits", not_found), *chatgpt_weekly()]
     result, server = crawl(tmp_path, sqlite_url, routes, "unknown-ai-app.example,chatgpt.com")
     assert (result.status, result.items_stored) == ("succeeded", 4)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.config import load_config
 from core.config.traffic import DEFAULT_APPS
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from spiders.items import TrafficSnapshot
 from storage.db import session_factory
 from storage.models import TrafficSnapshot as StoredSnapshot
@@ -32,7 +32,7 @@ CLOUDFRONT_HEADERS = {"Server": "CloudFront", "X-Cache": "Error from cloudfront"
 
 def recorded(case: str) -> Reply:
     """The recorded answer of one fixture case."""
-    return Reply.file(next((CASES / case).glob("response.*")))
+    return case_reply(SOURCE, case)
 
 
 def cloudfront_block() -> Reply:

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from storage.db import session_factory
 from storage.models import TrafficSnapshot
-from tests.crawl_support import FIXTURES, migrated, runs, write_config
+from tests.crawl_support import migrated, runs, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ PATH = "/api/ranks/domain"
 
 
 def recorded(case: str) -> Reply:
-    return Reply.file(FIXTURES / SOURCE / case / "response.json")
+    return case_reply(SOURCE, case)
 
 
 def crawl(tmp_path: Path, db: str, routes: list[Route], domains: str, **options: Any) -> tuple[CrawlResult, Any]:
@@ -41,8 +41,8 @@ def count(db: str) -> int:
 
 def test_daily_ranks_are_stored_and_an_unranked_subdomain_stores_nothing(tmp_path: Path, sqlite_url: str) -> None:
     routes = [
-        Route(f"{PATH}/chatgpt.com", [recorded("chatgpt_com_38_days")]),
-        Route(f"{PATH}/gemini.google.com", [recorded("gemini_google_com_not_ranked")]),
+        case_route(SOURCE, "chatgpt_com_38_days"),
+        case_route(SOURCE, "gemini_google_com_not_ranked"),
     ]
     result, server = crawl(tmp_path, sqlite_url, routes, "chatgpt.com,https://gemini.google.com/app")
     assert (result.status, result.items_stored) == ("succeeded", 38)
@@ -54,7 +54,7 @@ def test_daily_ranks_are_stored_and_an_unranked_subdomain_stores_nothing(tmp_pat
 
 
 def test_the_same_ranks_fetched_again_are_unchanged(tmp_path: Path, sqlite_url: str) -> None:
-    routes = [Route(f"{PATH}/chatgpt.com", [recorded("chatgpt_com_38_days")])]
+    routes = [case_route(SOURCE, "chatgpt_com_38_days")]
     crawl(tmp_path, sqlite_url, routes, "chatgpt.com")
     second, _ = crawl(tmp_path, sqlite_url, routes, "chatgpt.com")
     assert (second.status, second.items_stored, second.items_unchanged) == ("succeeded", 0, 38)
@@ -95,7 +95,7 @@ def test_bad_answer_is_a_failed_run_with_its_reason_and_nothing_stored(
 
 def test_one_failing_domain_keeps_the_ranks_of_the_others(tmp_path: Path, sqlite_url: str) -> None:
     routes = [
-        Route(f"{PATH}/chatgpt.com", [recorded("chatgpt_com_38_days")]),
+        case_route(SOURCE, "chatgpt_com_38_days"),
         Route(f"{PATH}/kimi.com", [Reply(b"oops", status=500)]),
     ]
     result, _ = crawl(tmp_path, sqlite_url, routes, "kimi.com,chatgpt.com")

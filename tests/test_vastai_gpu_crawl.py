@@ -11,10 +11,10 @@ import pytest
 
 from core.config import load_config
 from monitor.crawling import CrawlResult, CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, case_route
 from storage.db import session_factory
 from storage.queries import latest
-from tests.crawl_support import FIXTURES, count_offers, migrated, runs, write_config
+from tests.crawl_support import count_offers, migrated, runs, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ PATH = "/api/v0/bundles/"
 
 def vast_routes(case: str = "marketplace_mixed") -> list[Route]:
     """The recorded offers answer for the search POST."""
-    return [Route(PATH, [Reply.file(FIXTURES / SOURCE / case / "response.json")], method="POST")]
+    return [case_route(SOURCE, case)]
 
 
 def _crawl(tmp_path: Path, db_url: str, routes: list[Route], **section: Any) -> tuple[CrawlResult, list[Any]]:
@@ -73,7 +73,7 @@ def test_an_answer_of_gpu_shares_only_is_a_failed_run(tmp_path: Path, sqlite_url
     [
         (Reply(b'{"offers": [ {"id": 1,'), "failed", "malformed JSON"),
         (Reply(b"<html><body>502 Bad Gateway</body></html>", content_type="text/html"), "failed", "HTML"),
-        (Reply.file(FIXTURES / SOURCE / "error_body" / "response.json"), "failed", "error body"),
+        (case_reply(SOURCE, "error_body"), "failed", "error body"),
         (Reply(b'{"offers": []}'), "failed", "matched nothing"),
         (Reply(b'{"error": "auth_error", "msg": "invalid api key"}'), "blocked", "invalid api key"),
         (Reply(b"denied", status=403), "blocked", "HTTP 403"),
@@ -92,8 +92,6 @@ def test_bad_answer_is_a_failed_or_blocked_run_that_stores_nothing(
 
 def test_throttling_is_retried_then_stored(tmp_path: Path, sqlite_url: str) -> None:
     throttled = Reply(b"API requests too frequent", status=429, headers={"Retry-After": "0"})
-    routes = [
-        Route(PATH, [throttled, Reply.file(FIXTURES / SOURCE / "marketplace_mixed" / "response.json")], method="POST")
-    ]
+    routes = [case_route(SOURCE, "marketplace_mixed", throttled, case_reply(SOURCE, "marketplace_mixed"))]
     result, seen = _crawl(tmp_path, sqlite_url, routes)
     assert (result.status, result.items_stored, len(seen)) == ("succeeded", 7, 2)
