@@ -13,12 +13,12 @@ from sqlalchemy import Engine, func, select
 
 from core.config import AppConfig, load_config
 from monitor.crawling import CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply, fixture_routes
 from spiders.items import FundingRound
 from storage.db import session_factory
 from storage.models import FundingMention
 from storage.models import FundingRound as FundingRoundRow
-from tests.crawl_support import FAST_SETTINGS, FIXTURES, migrated, runs, scrapy_crawl, write_config
+from tests.crawl_support import FAST_SETTINGS, migrated, runs, scrapy_crawl, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -36,33 +36,24 @@ ENDPOINT_PATHS = {
 }
 
 
-def fixture(source: str, case: str, content_type: str = RSS) -> Reply:
-    """A recorded response of one of the funding fixtures."""
-    response = next((FIXTURES / source / case).glob("response.*"))
-    return Reply.file(response, content_type=content_type)
+#: source id -> the recorded cases one crawl of it is replayed from (routes from each case's meta.json)
+CRAWL_CASES = {
+    "techcrunch_funding": ["venture_feed_funding", "ai_feed_duplicates_and_undated"],
+    "crunchbase_funding": ["venture_feed_roundup"],
+    "googlenews_funding": ["ai_funding_query"],
+    "kr36_funding": ["gateway_funding_items", "article_feed_funding"],
+    "pedaily_funding": ["vcpeevent_list"],
+}
+
+
+def fixture(source: str, case: str) -> Reply:
+    """A recorded response of one of the funding fixtures, with its recorded content type."""
+    return case_reply(source, case)
 
 
 def funding_routes(source: str) -> list[Route]:
-    """The routes that replay a source's recorded answers (the same builders serve `aipulse demo`)."""
-    if source == "techcrunch_funding":
-        return [
-            Route("/category/venture/feed/", [fixture(source, "venture_feed_funding")]),
-            Route("/category/artificial-intelligence/feed/", [fixture(source, "ai_feed_duplicates_and_undated")]),
-        ]
-    if source == "crunchbase_funding":
-        return [Route("/sections/venture/feed/", [fixture(source, "venture_feed_roundup")])]
-    if source == "googlenews_funding":
-        return [Route("/rss/search", [fixture(source, "ai_funding_query")])]
-    if source == "kr36_funding":
-        return [
-            Route(
-                "/api/mis/nav/newsflash/flow",
-                [fixture(source, "gateway_funding_items", "application/json")],
-                method="POST",
-            ),
-            Route("/feed", [fixture(source, "article_feed_funding")]),
-        ]
-    return [Route("/vcpeevent/", [fixture(source, "vcpeevent_list", HTML)])]
+    """The routes that replay a source's recorded answers."""
+    return fixture_routes({source: CRAWL_CASES[source]})
 
 
 def funding_config(directory: Path, database_url: str, server_url: str, source: str, **options: Any) -> AppConfig:
@@ -212,23 +203,23 @@ AI_FEED = "/category/artificial-intelligence/feed/"
          [Route("/sections/venture/feed/", [Reply(b"<html><body>Maintenance</body></html>", content_type=HTML)])],
          "failed", "HTML page instead of a feed"),
         ("captcha_feed", "kr36_funding",
-         [Route("/api/mis/nav/newsflash/flow", [fixture("kr36_funding", "gateway_funding_items", "application/json")],
+         [Route("/api/mis/nav/newsflash/flow", [fixture("kr36_funding", "gateway_funding_items")],
                 method="POST"),
-          Route("/feed", [fixture("kr36_funding", "captcha_page", HTML)])],
+          Route("/feed", [fixture("kr36_funding", "captcha_page")])],
          "blocked", "captcha"),
         ("gateway_forbidden", "kr36_funding",
          [Route("/api/mis/nav/newsflash/flow", [Reply(b"denied", status=403)], method="POST"),
           Route("/feed", [fixture("kr36_funding", "article_feed_funding")])],
          "blocked", "HTTP 403"),
         ("gateway_error_code", "kr36_funding",
-         [Route("/api/mis/nav/newsflash/flow", [fixture("kr36_funding", "gateway_error_code", "application/json")],
+         [Route("/api/mis/nav/newsflash/flow", [fixture("kr36_funding", "gateway_error_code")],
                 method="POST"),
           Route("/feed", [fixture("kr36_funding", "article_feed_funding")])],
          "failed", "code 1"),
         ("layout_changed", "pedaily_funding",
-         [Route("/vcpeevent/", [fixture("pedaily_funding", "layout_changed", HTML)])], "failed", "newslist-all"),
+         [Route("/vcpeevent/", [fixture("pedaily_funding", "layout_changed")])], "failed", "newslist-all"),
         ("verification_page", "pedaily_funding",
-         [Route("/vcpeevent/", [fixture("pedaily_funding", "captcha_page", HTML)])], "blocked", "captcha page"),
+         [Route("/vcpeevent/", [fixture("pedaily_funding", "captcha_page")])], "blocked", "captcha page"),
         ("server_error", "googlenews_funding", [Route("/rss/search", [Reply(b"oops", status=500)])],
          "failed", "HTTP 500"),
     ],
