@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from core.numbers import decimal_or_none
 from storage.writes import company_key
 
 #: Descriptive columns added to a series' identity for labels and silence matchers.
@@ -71,9 +72,7 @@ def text(value: Decimal | int | None) -> str | None:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A stored number as a Decimal (None for missing values and booleans)."""
-    if value is None or isinstance(value, bool):
-        return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    return decimal_or_none(value)
 
 
 def value_of(row: Any, name: str) -> Decimal | None:

@@ -8,11 +8,12 @@ mapping of field values in, the broken bound as a sentence (or None) out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.numbers import decimal_or_none
 from core.symbols import SymbolError, parse_symbol
 
 __all__ = ["BoundsConfig", "implausible", "price_limit_pct"]
@@ -72,12 +73,7 @@ def implausible(
 
 
 def _number(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+    return decimal_or_none(value)
 
 
 def _gpu(values: Mapping[str, Any], bounds: BoundsConfig, usd_rates: Mapping[str, Decimal]) -> str | None:

@@ -198,7 +198,7 @@ def test_site_name_is_compared_without_case_or_www() -> None:
         (_wrtn(Engagments="n/a"), "not an object"),
         (_wrtn(Engagments=_engagement(Visits="lots")), "not a number"),
         (_wrtn(Engagments=_engagement(TimeOnSite="-5")), "non-negative"),
-        (_wrtn(Engagments=_engagement(Visits="NaN")), "non-negative"),
+        (_wrtn(Engagments=_engagement(Visits="NaN")), "is not a number"),
         (_wrtn(Engagments=_engagement(Visits=True)), "not a number"),  # type: ignore[arg-type]
         (_wrtn(EstimatedMonthlyVisits=[{"date": "2024-09-01", "visits": 1}]), "reshaped"),
         (_wrtn(EstimatedMonthlyVisits={"Sept 2024": 1}), "not a YYYY-MM-DD date"),

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.numbers import decimal_or_none
+
 __all__ = ["ROUGH_USD_RATES", "FxConfig", "migrate_old_keys"]
 
 #: Rough rates (1 unit in USD) used to compare funding amounts when `[fx]` lacks a currency; never for display.
@@ -109,7 +111,4 @@ def migrate_old_keys(raw: dict[str, Any]) -> list[str]:
 
 
 def _decimal(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value is not None else None
-    except ArithmeticError:
-        return None
+    return decimal_or_none(value)

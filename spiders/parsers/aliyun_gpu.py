@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from spiders.errors import ParseError
@@ -20,6 +20,7 @@ from spiders.parsers.aliyun_specs import (
     describe_instance_type,
 )
 from spiders.parsers.contract import FollowUp, ParseResult, Request
+from spiders.parsers.numbers import optional_json_decimal
 
 __all__ = [
     "ALIYUN_FAMILIES",
@@ -209,17 +210,9 @@ def _hourly_price(key: str, entry: object) -> Decimal | None:
     if not isinstance(hours, list) or not isinstance(hours[0], dict):
         raise ParseError(f"pricingInfo[{key!r}].hours is not a list of objects")
     raw = hours[0].get("price")
-    if raw is None or raw == "":
+    price = optional_json_decimal(raw, f"pricingInfo[{key!r}].hours[0].price", text=True)
+    if price is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise ParseError(f"pricingInfo[{key!r}].hours[0].price is {type(raw).__name__}")
-    try:
-        # str() first: Decimal(9.5326) would carry the binary float's digits.
-        price = Decimal(str(raw))
-    except InvalidOperation:
-        raise ParseError(f"pricingInfo[{key!r}].hours[0].price {raw!r} is not a number") from None
-    if not price.is_finite():
-        raise ParseError(f"pricingInfo[{key!r}].hours[0].price {raw!r} is not a number")
     return price if price > 0 else None
 
 

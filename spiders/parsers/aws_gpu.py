@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.numbers import decimal_or_none
 from spiders.errors import ParseError
 from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
@@ -161,6 +162,4 @@ def _optional_int(value: object) -> int | None:
 
 
 def _optional_decimal(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return Decimal(str(value))
+    return decimal_or_none(value) if isinstance(value, int | float) else None

@@ -13,6 +13,7 @@ from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import FollowUp, ParseResult, Request
+from spiders.parsers.numbers import json_decimal
 
 __all__ = [
     "API_VERSION",
@@ -197,12 +198,7 @@ def _text(item: dict[str, Any], name: str, index: int) -> str:
 
 
 def _number(item: dict[str, Any], name: str, index: int) -> Decimal:
-    value = item.get(name)
-    # bool is an int subclass; a true/false price is a broken body, not 1 or 0 dollars.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParseError(f"Items[{index}] has no numeric field {name!r}")
-    # str() first: Decimal(3.673) would carry the binary float's 50 digits.
-    return Decimal(str(value))
+    return json_decimal(item.get(name), f"Items[{index}].{name}")
 
 
 def _timestamp(value: str, index: int) -> datetime:

@@ -11,6 +11,7 @@ from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer, Item
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
+from spiders.parsers.numbers import json_decimal
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
 
@@ -61,7 +62,7 @@ def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | Non
                     gpu_count=Decimal(count),
                     billing=billing,
                     currency="USD",
-                    price=Decimal(str(entry[key])),
+                    price=json_decimal(entry[key], f"{name}.{key}"),
                     available=True,
                 )
             )

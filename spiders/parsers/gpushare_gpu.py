@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeGuard
 
 from spiders.errors import BlockedError, ParseError
@@ -12,6 +12,7 @@ from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
+from spiders.parsers.numbers import json_decimal
 
 __all__ = ["DEFAULT_ENDPOINT", "MACHINE_LIST_PATH", "SOURCE_ID", "parse"]
 
@@ -128,14 +129,8 @@ def _payg_price(skus: list[Any], where: str) -> Decimal | None:
     """The positive pay-as-you-go price of a machine; None when it has none (zero is no price)."""
     for sku in skus:
         if isinstance(sku, dict) and sku.get("skuName") == "payg":
-            value = sku.get("price")
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise ParseError(f"{where} payg price is not a number: {value!r}")
-            try:
-                price = Decimal(str(value).strip())
-            except InvalidOperation:
-                raise ParseError(f"{where} payg price is not a number: {value!r}") from None
-            return price if price.is_finite() and price > 0 else None
+            price = json_decimal(sku.get("price"), f"{where} payg price", text=True)
+            return price if price > 0 else None
     return None
 
 

@@ -11,6 +11,7 @@ from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
+from spiders.parsers.numbers import optional_json_decimal
 
 __all__ = ["DEFAULT_ENDPOINT", "GPU_TYPES_QUERY", "SOURCE_ID", "parse"]
 
@@ -140,9 +141,4 @@ def _text(item: dict[str, Any], name: str, index: int) -> str:
 def _price(item: dict[str, Any], name: str, index: int) -> Decimal | None:
     if name not in item:
         raise ParseError(f"gpuTypes[{index}] lacks {name!r} (the query asks for it)")
-    value = item[name]
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParseError(f"gpuTypes[{index}].{name} is not a number: {value!r}")
-    return Decimal(str(value))
+    return optional_json_decimal(item[name], f"gpuTypes[{index}].{name}")

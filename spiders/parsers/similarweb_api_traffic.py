@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -13,6 +13,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.items import Item, TrafficSnapshot
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import FollowUp, ParseResult, Request
+from spiders.parsers.numbers import optional_json_decimal
 
 __all__ = [
     "API_GRANULARITIES",
@@ -243,14 +244,4 @@ def _last_updated(value: object) -> date | None:
 
 
 def _number(value: object, where: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ParseError(f"{where} is {type(value).__name__}, not a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ParseError(f"{where} {value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise ParseError(f"{where} {value!r} is not a non-negative number")
-    return number
+    return optional_json_decimal(value, where, text=True, non_negative=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +12,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.items import Item, TrafficSnapshot
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.numbers import optional_json_decimal
 
 __all__ = ["BLOCK_MARKERS", "DEFAULT_ENDPOINT", "SOURCE_ID", "block_marker", "parse"]
 
@@ -133,17 +134,7 @@ def _requested_domain(url: str) -> str:
 
 def _number(value: object, where: str) -> Decimal | None:
     """A non-negative number given as int, float or text ("81953796787", "9.756941889301659E7"); None if absent."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ParseError(f"{where} is {type(value).__name__}, not a number")
-    try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(str(value))
-    except InvalidOperation:
-        raise ParseError(f"{where} {value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise ParseError(f"{where} {value!r} is not a non-negative number")
-    return number
+    return optional_json_decimal(value, where, text=True, non_negative=True)
 
 
 def _measure(engagement: dict[str, Any], name: str) -> Decimal | None:

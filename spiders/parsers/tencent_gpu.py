@@ -14,6 +14,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers.contract import ParseResult, Request
+from spiders.parsers.numbers import optional_json_decimal
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -275,9 +276,4 @@ def _optional_int(item: dict[str, Any], name: str, index: int) -> int | None:
 
 
 def _optional_decimal(item: dict[str, Any], name: str, index: int) -> Decimal | None:
-    value = item.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParseError(f"InstanceTypeQuotaSet[{index}].{name} {value!r} is not a number")
-    return Decimal(str(value))
+    return optional_json_decimal(item.get(name), f"InstanceTypeQuotaSet[{index}].{name}")

@@ -15,6 +15,7 @@ from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers.common import load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
+from spiders.parsers.numbers import json_decimal
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -178,8 +179,4 @@ def _summarise(members: list[_Offer], *, url: str, fetched_at: datetime) -> GpuO
 
 
 def _decimal(value: object, what: str) -> Decimal:
-    # bool is an int subclass; a true/false price is a broken body.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParseError(f"{what} is not a number: {value!r}")
-    # str() first: Decimal(0.2466) would carry the binary float's 50 digits.
-    return Decimal(str(value))
+    return json_decimal(value, what)
