@@ -12,6 +12,7 @@ from core.config import BUNDLED_CONFIG, AppConfig, SourceConfig
 from monitor.crawling import spider_classes
 from monitor.demo import DEMO_SOURCES, demo_sources
 from monitor.replay import fixtures_root
+from spiders.sources.declared import DeclaredSpider
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,7 +37,8 @@ def test_there_are_sources() -> None:
 def test_every_fixture_folder_names_a_spider(folder: str) -> None:
     assert folder in SOURCES, (
         f"{_fixture_path(folder)}/ names no spider: rename it to a source id ({', '.join(SOURCES)}) "
-        f"or add spiders/sources/{folder}.py with name = {folder!r}"
+        f"or declare the source: SOURCE = Source(kind=…, endpoint=…, description=…) in spiders/parsers/{folder}.py "
+        f"(a one-request source), or write spiders/sources/{folder}.py with name = {folder!r}"
     )
 
 
@@ -101,7 +103,8 @@ def test_every_source_has_a_readme_row(source_id: str) -> None:
 @pytest.mark.parametrize("source_id", SOURCES)
 def test_every_source_declares_its_kind_endpoint_and_description(source_id: str) -> None:
     spider = spider_classes()[source_id]
-    where = f"spiders/sources/{source_id}.py"
+    declared = issubclass(spider, DeclaredSpider)
+    where = f"spiders/parsers/{source_id}.py SOURCE" if declared else f"spiders/sources/{source_id}.py"
     assert spider.kind in ("gpu", "traffic", "funding", "quotes"), (
         f"{where}: set kind to gpu, traffic, funding or quotes"
     )

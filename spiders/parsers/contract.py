@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from spiders.items import Item
 
-__all__ = ["FollowUp", "ParseResult", "Parser", "Request", "unknown_gpu_notes"]
+__all__ = ["FollowUp", "ParseResult", "Parser", "Request", "Source", "unknown_gpu_notes"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,25 @@ class ParseResult:
     expect_items: bool = True
     #: why an empty answer is a failure, in the source's own words (used when expect_items and no items)
     empty_reason: str = "the answer held no item"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A one-request source declared beside its parser, as `SOURCE = Source(...)` in `spiders/parsers/<id>.py`.
+
+    The spider is generated from it (`spiders/sources/declared.py`): one request to the endpoint (the
+    config's `endpoint`, else `endpoint` here), the answer handed to this module's `parse`, follow-ups as
+    the parser asks. A source that needs more (several steps it decides itself, a browser, tokens in a
+    header) writes its own `spiders/sources/<id>.py` instead.
+    """
+
+    #: the item kind: gpu, traffic, funding or quotes
+    kind: str
+    #: the live https:// URL asked when the config names none
+    endpoint: str
+    #: one line saying what the source serves (shown by `aipulse sources` and the README)
+    description: str
+    method: str = "GET"
 
 
 class Parser(Protocol):

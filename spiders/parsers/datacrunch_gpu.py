@@ -10,13 +10,19 @@ from spiders.errors import ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer, Item
 from spiders.parsers.common import load_json
-from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
+from spiders.parsers.contract import ParseResult, Request, Source, unknown_gpu_notes
 from spiders.parsers.numbers import json_decimal
 
-__all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
+__all__ = ["DEFAULT_ENDPOINT", "SOURCE", "SOURCE_ID", "parse"]
 
 SOURCE_ID = "datacrunch_gpu"
 DEFAULT_ENDPOINT = "https://api.datacrunch.io/v1/instance-types"
+#: the whole spider: one GET to the endpoint, the answer to `parse` (see spiders/sources/declared.py)
+SOURCE = Source(
+    kind="gpu",
+    endpoint=DEFAULT_ENDPOINT,
+    description="DataCrunch (Verda) instance types: H100/A100 on-demand and spot, per instance-hour (USD)",
+)
 _COUNT = re.compile(r"^\s*\d+\s*x\s*", re.IGNORECASE)  # "8x H100 SXM5 80GB": the count is number_of_gpus
 
 
