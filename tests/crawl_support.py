@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from core.config import AppConfig, load_config
-from monitor.replay import Reply, Route, fixture_routes, fixtures_root
+from monitor.replay import Reply, Route, case_reply, fixture_routes, fixtures_root
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import CrawlRun, GpuOffer
@@ -32,7 +32,7 @@ AZURE_PATH = "/api/retail/prices"
 
 def azure_page(case: str) -> Reply:
     """A recorded Azure page as a reply."""
-    return Reply.file(FIXTURES / "azure_gpu" / case / "response.json")
+    return case_reply("azure_gpu", case)
 
 
 def azure_routes() -> list[Route]:

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 from monitor.crawling import CrawlRunner
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from spiders.items import GpuOffer
 from storage.db import session_factory
 from storage.queries import latest
 from tests.crawl_support import (
     AZURE_PATH,
     FAST_SETTINGS,
-    FIXTURES,
     azure_config,
     azure_page,
     azure_routes,
@@ -132,7 +131,7 @@ def test_forbidden_is_recorded_as_blocked(tmp_path: Path, sqlite_url: str) -> No
 
 
 def test_timeout_is_a_failed_run(tmp_path: Path, sqlite_url: str) -> None:
-    slow = Reply.file(FIXTURES / "azure_gpu" / "gpu_two_pages_page2" / "response.json", delay_s=3)
+    slow = case_reply("azure_gpu", "gpu_two_pages_page2", delay_s=3)
     status, error = _one_failed_run(
         tmp_path, sqlite_url, [Route(AZURE_PATH, [slow])], settings={"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
     )

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from monitor.replay import ReplayServer, Reply, Route
+from monitor.replay import ReplayServer, Reply, Route, case_reply
 from storage.models import CrawlRun
 from tests.crawl_support import (
     AZURE_PATH,
-    FIXTURES,
     azure_page,
     azure_routes,
     count_offers,
@@ -117,7 +116,7 @@ def test_unreachable_live_source_is_a_failed_run_with_a_clear_error(tmp_path: Pa
 
 def test_sigkill_mid_crawl_leaves_no_stuck_run_and_no_duplicates_after_restart(tmp_path: Path, sqlite_url: str) -> None:
     engine = migrated(sqlite_url)
-    slow_first_page = Reply.file(FIXTURES / "azure_gpu/gpu_two_pages_page1/response.json", delay_s=30)
+    slow_first_page = case_reply("azure_gpu", "gpu_two_pages_page1", delay_s=30)
     routes = [
         Route(AZURE_PATH, [slow_first_page, azure_page("gpu_two_pages_page1")], {"$skip": None}),
         Route(AZURE_PATH, [azure_page("gpu_two_pages_page2")], {"$skip": "1000"}),
