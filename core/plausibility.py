@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from core.numbers import decimal_or_none
+from core.strict import Strict
 from core.symbols import SymbolError, parse_symbol
 
 __all__ = ["BoundsConfig", "implausible", "price_limit_pct"]
@@ -23,10 +24,9 @@ _PER_MONTH = {"month": Decimal(1), "week": Decimal(7) / Decimal("30.44"), "day":
 _BAND_SLACK_PCT = Decimal("0.2")
 
 
-class BoundsConfig(BaseModel):
+class BoundsConfig(Strict):
     """`[alerts.quality.bounds]`: the plausible range of each kind (USD-equivalent at the `[fx]` table)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     enabled: bool = True
     gpu_usd_per_gpu_hour_min: Decimal = Field(default=Decimal("0.05"), gt=0)
     gpu_usd_per_gpu_hour_max: Decimal = Field(default=Decimal(200), gt=0)

@@ -7,7 +7,9 @@ import os
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
+
+from core.strict import Strict
 
 _REDACTED: set[str] = set()
 
@@ -16,10 +18,9 @@ class ConfigError(ValueError):
     """A configuration that cannot be used; the message names the file, the key and the reason."""
 
 
-class SecretRef(BaseModel):
+class SecretRef(Strict):
     """A secret given as a reference to an environment variable; its value never appears in repr or logs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
     def __repr__(self) -> str:

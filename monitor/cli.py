@@ -36,6 +36,7 @@ from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
 from monitor.verify import add_parser as add_verify_parser
+from spiders.settings_check import settings_problems
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
@@ -68,6 +69,9 @@ def _config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
     config = load_config(path or args.config)
     check_sources(config, spider_classes())
     check_target_urls(config.alerts, str(config.path or "configuration"))
+    for source_id, section in config.sources.items():
+        for problem in settings_problems(section.settings):
+            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
     return config
 
 

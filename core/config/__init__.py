@@ -77,6 +77,10 @@ class BrowserConfig(Strict):
     page_timeout: Duration = timedelta(seconds=60)
 
 
+#: the shortest `every` a source may have (a runaway `every = "1ms"` would flood the log and the site)
+MIN_CADENCE = timedelta(seconds=1)
+
+
 class SourceConfig(Strict):
     """One source's schedule and options; its spider gets `endpoint`, `args` and `secrets` as arguments."""
 
@@ -111,6 +115,13 @@ class SourceConfig(Strict):
     def _endpoint_is_http(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"endpoint {value!r} must be an http:// or https:// URL")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < MIN_CADENCE:
+            raise ValueError(f"every = {value.total_seconds():g}s is too often: the shortest cadence is 1s")
         return value
 
     @model_validator(mode="after")
@@ -233,7 +244,14 @@ def load_config(path: str | os.PathLike[str] | None = None, *, fallback_to_bundl
 
 def parse_config(data: bytes | str, path: Path) -> AppConfig:
     """Validate TOML text as an aipulse configuration."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1 if isinstance(data, bytes) else 0
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save the file as UTF-8"
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

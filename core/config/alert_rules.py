@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from core.config.alert_targets import Duration, StrictModel
+from core.config.alert_targets import StrictModel
+from core.strict import Duration
 
 ItemKind = Literal["gpu", "traffic", "funding", "quotes", "runs"]
 SelectorValue = str | int | float | bool | list[str]

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
-from core.durations import parse_duration
 from core.secrets import SecretRef, secret_reference
+from core.strict import Duration, Strict
 
 #: A `${NAME}` environment reference inside a target URL.
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -19,21 +19,8 @@ ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = frozenset({"pass", "password", "token", "secret", "apikey", "api_key", "key", "webhook"})
 
 
-def _duration(value: Any) -> Any:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("write durations as text like '30s', '15m', '1h30m' or '2d'")
-    return parse_duration(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
-
-
-class StrictModel(BaseModel):
-    """A frozen model that refuses unknown keys (a typo in the config fails at start)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: the name the alert models use for the shared base (core.strict)
+StrictModel = Strict
 
 
 def _target_url(value: Any) -> Any:

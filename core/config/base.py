@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
-
 from core.cron import crontab_trigger
-from core.durations import parse_duration
+from core.strict import Duration, Strict
 
 __all__ = ["Duration", "Strict", "check_cron", "check_timezone"]
-
-
-class Strict(BaseModel):
-    """A config model: unknown keys are errors (a typo fails at start), values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _duration(value: Any) -> Any:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("write durations as text like '30s', '15m', '1h30m' or '2d'")
-    return parse_duration(value)
-
-
-#: a duration written as text ("30s", "15m", "1h30m", "2d") in aipulse.toml
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
 def check_timezone(value: str) -> str:

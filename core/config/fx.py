@@ -12,9 +12,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from core.numbers import decimal_or_none
+from core.strict import Strict
 
 __all__ = ["ROUGH_USD_RATES", "FxConfig", "migrate_old_keys"]
 
@@ -27,10 +28,9 @@ ROUGH_USD_RATES: dict[str, Decimal] = {
 _CODE = re.compile(r"[A-Z]{3}")
 
 
-class FxConfig(BaseModel):
+class FxConfig(Strict):
     """`[fx]`: `base = "CNY"`, `rates = { USD = 7.10 }` (1 USD = 7.10 CNY), `date` the day they were taken."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     base: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     rates: dict[str, Decimal] = Field(default_factory=dict)
     date: str | None = None
