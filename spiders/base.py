@@ -10,15 +10,23 @@ from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import JsonRequest, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
+from spiders.limits import body_limits
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
 from spiders.parsers.contract import Request as ParserRequest
 
@@ -56,6 +64,14 @@ def browser_settings(executable_path: str | None, args: list[str], page_timeout_
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
         "CONCURRENT_REQUESTS": 2,
     }
+
+
+def _too_large(failure: Failure) -> bool:
+    """A download Scrapy cut off at DOWNLOAD_MAXSIZE (announced size, or the body or its inflation passing it)."""
+    message = failure.getErrorMessage()
+    return isinstance(failure.value, DownloadCancelledError | CancelledError | IgnoreRequest) and (
+        "max size" in message or "DOWNLOAD_MAXSIZE" in message
+    )
 
 
 class SourceSpider(scrapy.Spider):
@@ -97,6 +113,9 @@ class SourceSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
+        # body limits by kind first (also the decompressed size, so a gzip bomb is cut off); a spider's
+        # custom_settings and the source's `settings` in aipulse.toml come after and win
+        settings.setdict(body_limits(getattr(cls, "kind", "")), priority="project")
         super().update_settings(settings)
         crawl = CrawlSettings.from_settings(settings)
         if cls.needs_browser:
@@ -157,6 +176,14 @@ class SourceSpider(scrapy.Spider):
             self.fail(f"timed out fetching {where}")
         elif isinstance(error, CONNECTION_ERRORS):
             self.fail(f"cannot connect to {where}: {failure.getErrorMessage()}")
+        elif (
+            isinstance(error, DownloadCancelledError | CancelledError)
+            or "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
+        ):
+            limit = self.settings.getint("DOWNLOAD_MAXSIZE") if hasattr(self, "settings") else 0
+            size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+            self.fail(f"the answer from {where} is larger than the {size} limit "
+                      f"(DOWNLOAD_MAXSIZE; raise it in this source's settings if the size is expected)")  # fmt: skip
         else:
             self.fail(f"{type(error).__name__} fetching {where}: {failure.getErrorMessage()}")
 

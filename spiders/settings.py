@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from spiders.limits import MEMORY_LIMIT_MIB
+
 BOT_NAME = "aipulse"
 SPIDER_MODULES = ["spiders.sources"]
 NEWSPIDER_MODULE = "spiders.sources"
@@ -46,6 +48,11 @@ AIPULSE_RECORD_DIR = None
 AIPULSE_RECORD_SECRET_ENVS: list[str] = []
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Bodies are capped per source kind (spiders/limits.py, applied by SourceSpider); a crawl whose memory passes
+# the ceiling is closed by Scrapy and recorded as failed ("closed early: memusage_exceeded").
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = MEMORY_LIMIT_MIB
+MEMUSAGE_WARNING_MB = 1024
 LOG_LEVEL = "INFO"
 
 # aipulse's own settings (AIPULSE_SOURCES, AIPULSE_DATABASE_URL, …: spiders/crawl_settings.py) come from the

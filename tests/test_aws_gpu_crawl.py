@@ -81,7 +81,7 @@ def test_a_file_above_scrapys_warn_size_is_read_whole_without_a_size_warning(tmp
 def test_a_file_above_the_configured_size_limit_fails_the_run(tmp_path: Path, sqlite_url: str) -> None:
     result, _ = _run(tmp_path, sqlite_url, aws_routes(), settings={"DOWNLOAD_MAXSIZE": 1000, "RETRY_TIMES": 0})
     assert result.status == "failed"
-    assert "larger than download max size (1000)" in (result.error or "")
+    assert "larger than the 1000 bytes limit (DOWNLOAD_MAXSIZE" in (result.error or ""), result.error
     assert count_offers(migrated(sqlite_url)) == 0
 
 
