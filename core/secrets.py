@@ -6,6 +6,7 @@ import logging
 import os
 import re
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BeforeValidator, Field
 
@@ -31,7 +32,7 @@ class SecretRef(Strict):
         value = os.environ.get(self.env)
         if not value:
             raise ConfigError(f"environment variable {self.env} is not set (a secret this configuration refers to)")
-        _REDACTED.add(value)
+        remember_secret(value)
         return value
 
 
@@ -46,6 +47,32 @@ def secret_reference(value: Any) -> Any:
 
 
 Secret = Annotated[SecretRef, BeforeValidator(secret_reference)]
+
+
+#: a URL part shorter than this is not redacted on its own ("/", "api", a port): only the whole value is
+_MIN_PART = 8
+
+
+def remember_secret(value: str) -> None:
+    """Redact `value` from logs from now on, and when it is a URL its secret-bearing parts too.
+
+    Apprise and urllib3 log a webhook URL in pieces (`POST /hook/<token>`, `host:443`, the query), so the
+    whole value alone is not enough: its path, each long path segment, its query and each query value,
+    its user-info and password are redacted as well.
+    """
+    _REDACTED.add(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return
+    if not parts.scheme or not parts.netloc:
+        return
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    pieces = [userinfo, userinfo.partition(":")[2], parts.query, parts.path.rstrip("/")]
+    pieces += parts.path.split("/") + [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
+    if parts.scheme not in ("http", "https"):  # slack://TokenA/TokenB/TokenC: the "host" is a token too
+        pieces += [parts.netloc, f"{parts.netloc}{parts.path}"]
+    _REDACTED.update(piece for piece in pieces if len(piece) >= _MIN_PART)
 
 
 class RedactSecrets(logging.Filter):
@@ -64,6 +91,6 @@ class RedactSecrets(logging.Filter):
 
 def redact(text: str) -> str:
     """`text` with every resolved secret replaced by '***'."""
-    for secret in _REDACTED:
+    for secret in sorted(_REDACTED, key=len, reverse=True):  # the whole URL before its parts
         text = text.replace(secret, "***")
     return text

@@ -54,7 +54,28 @@ def literal_secret_problem(url: str) -> str | None:
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key.lower() in _SECRET_KEYS and value and not ENV_REF.fullmatch(value):
             return f"{_masked(url)}: `{key}=` is a secret: write it as {key}=${{NAME}} and set NAME in the environment"
+    scheme, host = parts.scheme.lower(), parts.netloc.rpartition("@")[2].lower()
+    in_path = scheme in _TOKEN_IN_PATH_SCHEMES or (scheme in ("http", "https") and host in _WEBHOOK_HOSTS)
+    if in_path and _literal_path(parts.netloc if scheme in _TOKEN_IN_PATH_SCHEMES else "", parts.path):
+        return (
+            f"{_masked(url)}: the tokens of a {scheme}:// URL are in its path: write the whole URL as ${{NAME}} "
+            "(or each token as ${NAME}) and set NAME in the environment"
+        )
     return None
+
+
+#: Apprise schemes whose "host" and path are the credentials (slack://TokenA/TokenB/TokenC, discord://id/token …)
+_TOKEN_IN_PATH_SCHEMES = frozenset({"slack", "discord", "tgram", "msteams", "pover", "gchat", "lark", "feishu",
+                                    "dingtalk", "wxteams", "wecombot"})  # fmt: skip
+#: chat services whose https:// webhook URL carries its token in the path
+_WEBHOOK_HOSTS = frozenset({"hooks.slack.com", "discord.com", "discordapp.com", "open.feishu.cn", "oapi.dingtalk.com",
+                            "qyapi.weixin.qq.com", "outlook.office.com"})  # fmt: skip
+
+
+def _literal_path(host: str, path: str) -> bool:
+    """True when a credential-bearing host or path segment is written in clear (not a ${NAME} reference)."""
+    segments = [host, *path.split("/")] if host else path.split("/")
+    return any(segment and not ENV_REF.fullmatch(segment) for segment in segments if len(segment) >= 4)
 
 
 def _masked(url: str) -> str:
