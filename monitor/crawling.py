@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
 from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment, redact
+from monitor.run_closing import PendingCloses, PendingRun
 from spiders import crawl_settings
 from spiders.base import SourceSpider
 from spiders.config_addon import scrapy_settings
@@ -107,16 +108,33 @@ class CrawlRunner:
         self._running_sources: set[str] = set()
         self._browser_slots = threading.BoundedSemaphore(config.daemon.max_browser_crawls)
         self.stopping = threading.Event()
+        #: outcomes the database could not take yet (written by `housekeeping`)
+        self.closes = PendingCloses(self.sessions)
+        self._inflight: set[int] = set()
 
     def close_orphans(self) -> list[int]:
-        """Mark runs left `running` by a dead process as aborted; returns their ids."""
+        """Mark runs left `running` by a dead process as aborted; returns their ids.
+
+        Runs this runner still has in flight (started, child not yet registered) or whose outcome waits
+        for the database are left alone.
+        """
+        with self._lock:
+            keep = self._inflight | self.closes.run_ids()
         with self.sessions.begin() as session:
             pids = session.scalars(select(CrawlRun.pid).where(CrawlRun.status == "running")).all()
             alive = [pid for pid in pids if pid is not None and pid_alive(pid)]
-            closed = abort_orphaned_runs(session, datetime.now(UTC), alive=alive)
+            closed = abort_orphaned_runs(session, datetime.now(UTC), alive=alive, keep=keep)
         if closed:
             logger.warning("closed %d run(s) left running by a killed process as aborted: %s", len(closed), closed)
         return closed
+
+    def housekeeping(self) -> None:
+        """The daemon's periodic tick: write outcomes kept while the database was away, reap orphans."""
+        self.closes.flush()
+        try:
+            self.close_orphans()
+        except SQLAlchemyError as exc:
+            logger.warning("cannot reap orphaned runs now: %s", str(exc).splitlines()[0])
 
     def run(self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None) -> CrawlResult:
         """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome."""
@@ -162,20 +180,25 @@ class CrawlRunner:
     def _run(self, source_id: str, trigger: str, args: dict[str, str]) -> CrawlResult:
         if self.stopping.is_set():
             return CrawlResult(source_id, None, "cancelled", error="daemon is stopping")
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         try:
             with self.sessions.begin() as session:
-                run_id = start_run(session, source_id, trigger, datetime.now(UTC), None).id
+                run_id = start_run(session, source_id, trigger, started_at, None).id
+                self._inflight.add(run_id)
         except SQLAlchemyError as exc:
             error = f"cannot record the run in {masked(str(self.engine.url))}: {str(exc).splitlines()[0]}"
             logger.error("%s: %s", source_id, error)
+            self.closes.close(PendingRun(source_id, None, trigger, "failed", error, started_at, datetime.now(UTC)))
             return CrawlResult(source_id, None, "failed", error=error)
         section = self.config.sources.get(source_id)
         timeout = (section.timeout if section and section.timeout else None) or self.config.daemon.crawl_timeout
         log = logging.getLogger(f"aipulse.crawl.{source_id}")
         log.info("run %s started (%s)", run_id, trigger)
-        tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
-        return self._finish(source_id, run_id, tail, time.monotonic() - started)
+        try:
+            tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
+            return self._finish(source_id, run_id, tail, time.monotonic() - started, (trigger, started_at))
+        finally:
+            self._inflight.discard(run_id)
 
     def _command(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta
@@ -205,17 +228,21 @@ class CrawlRunner:
         env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
         env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
         command = self._command(source_id, run_id, trigger, args, timeout)
-        child = subprocess.Popen(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        try:
+            child = subprocess.Popen(
+                command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        except OSError as exc:  # EMFILE, ENOMEM, a missing interpreter: the run fails, the daemon goes on
+            log.error("run %s: cannot start the crawl process: %s", run_id, exc)
+            return _Outcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
         with self._lock:
             self._children[run_id] = child
         if self.stopping.is_set():  # stop() may have run between the spawn and the registration above
@@ -242,7 +269,9 @@ class CrawlRunner:
             self._children.pop(run_id, None)
         return _Outcome(child.returncode, timed_out, list(tail), timeout)
 
-    def _finish(self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float) -> CrawlResult:
+    def _finish(
+        self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float, started: tuple[str, datetime]
+    ) -> CrawlResult:
         try:
             with self.sessions.begin() as session:
                 run = session.get(CrawlRun, run_id)
@@ -255,8 +284,12 @@ class CrawlRunner:
                     run.error, round(duration_s, 2), run.details,
                 )  # fmt: skip
         except SQLAlchemyError as exc:
-            error = f"cannot read the run's outcome: {str(exc).splitlines()[0]}"
-            return CrawlResult(source_id, run_id, "failed", error=error, duration_s=duration_s)
+            status, error = outcome.describe(self.stopping.is_set())
+            if outcome.returncode == 0:
+                error = f"the database failed as the run ended: {str(exc).splitlines()[0]}"
+            pending = PendingRun(source_id, run_id, started[0], status, error, started[1], datetime.now(UTC))
+            self.closes.close(pending)
+            return CrawlResult(source_id, run_id, status, error=error, duration_s=duration_s)
         level = logging.INFO if result.status == "succeeded" else logging.WARNING
         logging.getLogger(f"aipulse.crawl.{source_id}").log(
             level, "run %s %s in %.1fs: %d new, %d unchanged, %d dropped%s",
@@ -286,8 +319,11 @@ class _Outcome:
     timed_out: bool
     tail: list[str]
     timeout: timedelta
+    spawn_error: str | None = None
 
     def describe(self, stopping: bool) -> tuple[str, str]:
+        if self.spawn_error is not None:
+            return "failed", self.spawn_error
         if self.timed_out:
             return "failed", f"timed out after {self.timeout}"
         if stopping:

@@ -25,6 +25,10 @@ from spiders.market_hours import poll_due
 logger = logging.getLogger(__name__)
 
 
+#: how often the daemon writes run outcomes kept while the database was away and reaps orphaned runs
+HOUSEKEEPING_EVERY_S = 60
+
+
 def trigger_for(section: SourceConfig) -> BaseTrigger:
     """The APScheduler trigger of a source section (`every` or `cron`, with jitter and time zone)."""
     jitter = int(section.jitter.total_seconds()) if section.jitter else None
@@ -66,6 +70,7 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             "default": ThreadPoolExecutor(config.daemon.max_concurrent_crawls),
             "alerts": ThreadPoolExecutor(1),
             "report": ThreadPoolExecutor(1),
+            "housekeeping": ThreadPoolExecutor(1),
         },
         job_defaults={
             # The library defaults drop runs (misfire_grace_time=1s) and allow overlaps only by accident.
@@ -90,6 +95,14 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             name=f"crawl {source_id}",
             **options,
         )
+    # Outcomes kept while the database was away are written, and orphaned `running` rows reaped, every minute.
+    scheduler.add_job(
+        runner.housekeeping,
+        IntervalTrigger(seconds=HOUSEKEEPING_EVERY_S, timezone="UTC"),
+        id="housekeeping",
+        name="runs: write kept outcomes, reap orphans",
+        executor="housekeeping",
+    )
     if config.alerts.enabled:
         # Time-driven alert transitions (`for`, repeats, staleness) and outbox retries, on their own thread.
         scheduler.add_job(

@@ -38,7 +38,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(f"cannot create the folder for {masked(url)}: {exc}") from None
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        if "timeout" not in parsed.query:  # `sqlite:///x.db?timeout=5` sets the busy timeout in seconds
+            kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -58,12 +58,14 @@ def finish_run(
     return run
 
 
-def abort_orphaned_runs(session: Session, now: datetime, *, alive: Iterable[int] = ()) -> list[int]:
-    """Close as `aborted` every `running` row whose process is gone (its pid not in `alive`)."""
-    alive_pids = set(alive)
+def abort_orphaned_runs(
+    session: Session, now: datetime, *, alive: Iterable[int] = (), keep: Iterable[int] = ()
+) -> list[int]:
+    """Close as `aborted` every `running` row whose process is gone (its pid not in `alive`), but not `keep`'s."""
+    alive_pids, kept = set(alive), set(keep)
     closed: list[int] = []
     for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
-        if run.pid is not None and run.pid in alive_pids:
+        if (run.pid is not None and run.pid in alive_pids) or run.id in kept:
             continue
         run.status, run.finished_at = "aborted", now
         run.error = "the process running this crawl ended without closing it (killed or crashed)"
