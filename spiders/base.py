@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
 from spiders.limits import body_limits
+from spiders.parsers.blocks import detect_block
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
 from spiders.parsers.contract import Request as ParserRequest
 
@@ -89,6 +90,9 @@ class SourceSpider(scrapy.Spider):
     atomic: ClassVar[bool] = True
     #: the module under spiders/parsers/ whose `parse` reads this source's answers (default: the spider's name)
     parser_module: ClassVar[str | None] = None
+    #: the kind of answer the parser reads (json, html, xml, text; None: several, by step): any other kind is a
+    #: failed run before the parser sees it, and a block page or an auth failure a blocked one (parsers/blocks.py)
+    expects: ClassVar[str | None] = None
     #: set: a finished run whose answers together held no item fails with this reason, formatted with
     #: `spider=self` (for sources where one answer may rightly be empty, e.g. a region without GPUs)
     empty_run_reason: ClassVar[str | None] = None
@@ -252,9 +256,27 @@ class SourceSpider(scrapy.Spider):
         parser = self.source_parser()
         fetched_at = self.now()
         info = self.parser_request(response, step, parser_meta or {})
-        result = self.parsed(
-            response, lambda: parser(response.body, url=response.url, fetched_at=fetched_at, request=info)
-        )
+
+        def read() -> ParseResult:
+            # The parser reads first: its own reading of a refusal is the most precise. When it refuses the
+            # body, crashes on it or finds nothing, the shared detector says whether it was a block page, an
+            # auth failure or an answer of another kind (parsers/blocks.py).
+            what = f"the {self.name} answer"
+            try:
+                result = parser(response.body, url=response.url, fetched_at=fetched_at, request=info)
+            except BlockedError:
+                raise
+            except ParseError:
+                detect_block(response.body, what=what)
+                raise
+            except Exception:
+                detect_block(response.body, expects=self.expects, what=what)
+                raise
+            if not result.items and not result.follow and result.expect_items:
+                detect_block(response.body, expects=self.expects, what=what)
+            return result
+
+        result = self.parsed(response, read)
         if result is None:
             return
         yield from self.handle_result(result, response)

@@ -93,7 +93,7 @@ def test_version_page_without_the_url_pattern_is_a_failed_run_with_a_clear_reaso
     [
         (Reply(b"not found", status=404), "failed", "HTTP 404"),
         (Reply(b'{"currency": "CNY", "pricingInfo": {"cn-beijing::ecs.gn7'), "failed", "malformed JSON"),
-        (Reply(b"<html>Access denied</html>", content_type="text/html"), "failed", "HTML instead"),
+        (Reply(b"<html>Access denied</html>", content_type="text/html"), "blocked", "captcha page"),
         (Reply(b"denied", status=403), "blocked", "HTTP 403"),
         (case_reply(SOURCE, "intl_2_0_7_no_gpu"), "failed", "no GPU offer in price file 2.0.211"),
         (case_reply(SOURCE, "no_pricing_info"), "failed", "no pricingInfo"),

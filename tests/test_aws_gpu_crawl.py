@@ -90,7 +90,7 @@ def test_a_file_above_the_configured_size_limit_fails_the_run(tmp_path: Path, sq
     [
         (Reply(b'[{"instance_type": "p4d.24xlarge", "GPU": 8, "pricing": {'), "failed", "malformed JSON"),
         (case_reply("aws_gpu", "not_a_list"), "failed", "JSON array"),
-        (Reply(b"<html><body>Access Denied</body></html>", content_type="text/html"), "failed", "HTML instead"),
+        (Reply(b"<html><body>Access Denied</body></html>", content_type="text/html"), "blocked", "captcha page"),
         (Reply(b"[]"), "failed", "no GPU offer in instances.json"),
         (Reply(b"oops", status=500), "failed", "HTTP 500"),
         (Reply(b"denied", status=403), "blocked", "HTTP 403"),

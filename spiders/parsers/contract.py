@@ -89,6 +89,8 @@ class Source:
     #: one line saying what the source serves (shown by `aipulse sources` and the README)
     description: str
     method: str = "GET"
+    #: the kind of answer `parse` reads: json, html, xml or text (any other kind fails before the parser)
+    expects: str | None = "json"
 
 
 class Parser(Protocol):

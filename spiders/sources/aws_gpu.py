@@ -15,6 +15,7 @@ class AwsGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "EC2 GPU instances (p4d A100, p5 H100 …) via instances.vantage.sh: on-demand and spot (USD per hour)"
+    expects = "json"
     # instances.json describes every EC2 type (tens of MB; the GPU records alone are 3.8 MB, 2025-11), and
     # DOWNLOAD_MAXSIZE also caps the decompressed size: allow it for this spider only, without the 32 MiB
     # size warning, and give the download time.

@@ -19,6 +19,7 @@ class AzureGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Azure Retail Prices API: A100/H100/H200 VMs, on-demand and spot, per region (USD per VM-hour)"
+    expects = "json"
     # Azure throttles bursts with 429; one request at a time is plenty for ~10 pages.
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1}  # noqa: RUF012 - Scrapy declares it an instance attribute
 

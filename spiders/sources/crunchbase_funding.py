@@ -10,3 +10,4 @@ class CrunchbaseFundingSpider(FundingFeedSpider):
     name = "crunchbase_funding"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Crunchbase News venture RSS: funding stories and weekly biggest-rounds lists -> rounds"
+    expects = "xml"

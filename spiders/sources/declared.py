@@ -61,6 +61,7 @@ def _spider_class(source_id: str, declaration: Source) -> type[DeclaredSpider]:
         "default_endpoint": declaration.endpoint,
         "description": declaration.description,
         "declaration": declaration,
+        "expects": declaration.expects,
     }
     return type(class_name, (DeclaredSpider,), attributes)
 

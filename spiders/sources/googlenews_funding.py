@@ -15,6 +15,7 @@ class GoogleNewsFundingSpider(FundingFeedSpider):
     name = "googlenews_funding"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Google News RSS search (configurable queries): funding headlines from many outlets -> rounds"
+    expects = "xml"
 
     def __init__(self, *args: Any, queries: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

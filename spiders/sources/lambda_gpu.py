@@ -15,6 +15,7 @@ class LambdaGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Lambda GPU Cloud pricing table: on-demand instances, priced per GPU-hour (USD, before sales tax)"
+    expects = "html"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.request(self.endpoint)

@@ -10,3 +10,4 @@ class PedailyFundingSpider(FundingFeedSpider):
     name = "pedaily_funding"
     default_endpoint = DEFAULT_ENDPOINT
     description = "投资界 vcpeevent list (static HTML): 逐笔投资事件 headlines -> rounds"
+    expects = "html"

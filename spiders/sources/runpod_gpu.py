@@ -15,6 +15,7 @@ class RunpodGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "RunPod GraphQL gpuTypes: secure (on-demand), community and spot prices per GPU-hour (USD)"
+    expects = "json"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.request(self.endpoint, json={"operationName": "GpuTypes", "query": GPU_TYPES_QUERY, "variables": {}})

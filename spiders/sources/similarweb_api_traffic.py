@@ -57,6 +57,7 @@ class SimilarwebApiTrafficSpider(SourceSpider):
     kind = "traffic"
     default_endpoint = DEFAULT_ENDPOINT
     description = "SimilarWeb REST API (paid key): visits and average visit duration per week, day or month"
+    expects = "json"
     # Each domain is its own series: keep the domains fetched before a failure.
     atomic = False
     # 10 requests/s per account is the documented limit; one at a time, 0.2 s apart stays well below it.

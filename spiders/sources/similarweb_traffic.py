@@ -61,6 +61,7 @@ class SimilarwebTrafficSpider(SourceSpider):
         "SimilarWeb free extension endpoint: last month's visits, visit duration, pages/visit, bounce rate, "
         "global rank, plus 3 months of visits (monthly)"
     )
+    expects = "json"
     # Domains fetched before a block are good data: keep them when the run ends blocked.
     atomic = False
     # One request at a time, >= 30 s apart, one retry (429/5xx), no cookies or Referer: the endpoint is

@@ -14,6 +14,7 @@ class SinaQuotesSpider(QuoteSpider):
     name = "sina_quotes"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Sina hq.sinajs.cn: A-share, index and HK quotes, batched, change % computed (fallback)"
+    expects = "text"
     # US lines (gb_) have an unverified layout (stocks.md §3, L): Yahoo and Tencent cover US.
     exchanges = frozenset({"SH", "SZ", "BJ", "HK"})
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1}  # noqa: RUF012 - Scrapy declares it an instance attribute

@@ -11,3 +11,4 @@ class TechCrunchFundingSpider(FundingFeedSpider):
     default_endpoint = DEFAULT_ENDPOINT
     extra_feeds = EXTRA_FEEDS
     description = "TechCrunch venture + AI category RSS: funding headlines -> rounds (company, round, amount, leads)"
+    expects = "xml"

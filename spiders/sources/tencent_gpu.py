@@ -20,6 +20,7 @@ class TencentGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Tencent Cloud purchase-page API: GPU instances (GT4 A100 …), hourly list price and stock (CNY)"
+    expects = "json"
     # A region may sell no GPU; a run that read every region and found none is a changed API, not a quiet market.
     empty_run_reason = "no GPU offer in any of {spider.regions} (filters or field names changed?)"
     # An undocumented console endpoint: one request at a time, a second apart (gpu.md §7).

@@ -14,6 +14,7 @@ class TencentQuotesSpider(QuoteSpider):
     name = "tencent_quotes"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Tencent qt.gtimg.cn: A-share, index, HK and US quotes, batched (primary for A-shares and HK)"
+    expects = "text"
     # No key or header needed; a few batched requests a minute is far below what public clients send.
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 2}  # noqa: RUF012 - Scrapy declares it an instance attribute
 

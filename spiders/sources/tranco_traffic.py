@@ -18,6 +18,7 @@ class TrancoTrafficSpider(SourceSpider):
     kind = "traffic"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Tranco research ranking: daily global rank per domain (30-day aggregate; ranks only, no visits)"
+    expects = "json"
     # Each domain is its own series: a domain that failed does not make the others' ranks wrong.
     atomic = False
     # Tranco answers 429 (with an HTML body) beyond one query a second (traffic.md §3.1): 1.1 s apart, in order.

@@ -16,6 +16,7 @@ class VastaiGpuSpider(SourceSpider):
     kind = "gpu"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Vast.ai marketplace: on-demand offers per GPU, count and country (median USD per offer-hour)"
+    expects = "json"
     # Vast answers bursts with 429 "API requests too frequent" (thresholds undisclosed): one request per run.
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1}  # noqa: RUF012 - Scrapy declares it an instance attribute
 

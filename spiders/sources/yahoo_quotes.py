@@ -14,6 +14,7 @@ class YahooQuotesSpider(QuoteSpider):
     name = "yahoo_quotes"
     default_endpoint = DEFAULT_ENDPOINT
     description = "Yahoo Finance v8 chart: US and HK quotes (A-shares too), previous close from the daily bars"
+    expects = "json"
     # CSI-only indices are not on Yahoo; Beijing (.BJ) coverage is unverified (stocks.md §13).
     exchanges = frozenset({"SH", "SZ", "BJ", "HK", "US"})
     # 429s are common since 2025: one request at a time, spaced out.
