@@ -72,12 +72,8 @@ def implausible(
     return None
 
 
-def _number(value: Any) -> Decimal | None:
-    return decimal_or_none(value)
-
-
 def _gpu(values: Mapping[str, Any], bounds: BoundsConfig, usd_rates: Mapping[str, Decimal]) -> str | None:
-    per_gpu = _number(values.get("price_per_gpu_hour"))
+    per_gpu = decimal_or_none(values.get("price_per_gpu_hour"))
     rate = usd_rates.get(str(values.get("currency") or ""))
     if per_gpu is None or rate is None:
         return None
@@ -90,7 +86,7 @@ def _gpu(values: Mapping[str, Any], bounds: BoundsConfig, usd_rates: Mapping[str
 
 
 def _quote(values: Mapping[str, Any], bounds: BoundsConfig) -> str | None:
-    change = _number(values.get("change_pct"))
+    change = decimal_or_none(values.get("change_pct"))
     if not bounds.quote_limit_bands or change is None:
         return None
     band = price_limit_pct(str(values.get("symbol") or ""), values.get("name"))
@@ -100,7 +96,7 @@ def _quote(values: Mapping[str, Any], bounds: BoundsConfig) -> str | None:
 
 
 def _traffic(values: Mapping[str, Any], bounds: BoundsConfig) -> str | None:
-    visits = _number(values.get("visits"))
+    visits = decimal_or_none(values.get("visits"))
     share = _PER_MONTH.get(str(values.get("granularity") or "month"))
     if visits is None or share is None:
         return None
@@ -111,7 +107,7 @@ def _traffic(values: Mapping[str, Any], bounds: BoundsConfig) -> str | None:
 
 
 def _funding(values: Mapping[str, Any], bounds: BoundsConfig, usd_rates: Mapping[str, Decimal]) -> str | None:
-    amount = _number(values.get("amount_max")) or _number(values.get("amount_min"))
+    amount = decimal_or_none(values.get("amount_max")) or decimal_or_none(values.get("amount_min"))
     rate = usd_rates.get(str(values.get("currency") or ""))
     if amount is None or rate is None:
         return None

@@ -13,6 +13,8 @@ from pydantic import BeforeValidator, Field
 from core.strict import Strict
 
 _REDACTED: set[str] = set()
+#: _REDACTED longest first (a whole URL is replaced before its parts), rebuilt when a secret is remembered
+_ORDERED: tuple[str, ...] = ()
 
 
 class ConfigError(ValueError):
@@ -64,8 +66,9 @@ def remember_secret(value: str) -> None:
     try:
         parts = urlsplit(value)
     except ValueError:
-        return
-    if not parts.scheme or not parts.netloc:
+        parts = None
+    if parts is None or not parts.scheme or not parts.netloc:
+        _order()
         return
     userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
     pieces = [userinfo, userinfo.partition(":")[2], parts.query, parts.path.rstrip("/")]
@@ -73,6 +76,12 @@ def remember_secret(value: str) -> None:
     if parts.scheme not in ("http", "https"):  # slack://TokenA/TokenB/TokenC: the "host" is a token too
         pieces += [parts.netloc, f"{parts.netloc}{parts.path}"]
     _REDACTED.update(piece for piece in pieces if len(piece) >= _MIN_PART)
+    _order()
+
+
+def _order() -> None:
+    global _ORDERED
+    _ORDERED = tuple(sorted(_REDACTED, key=len, reverse=True))
 
 
 class RedactSecrets(logging.Filter):
@@ -91,6 +100,6 @@ class RedactSecrets(logging.Filter):
 
 def redact(text: str) -> str:
     """`text` with every resolved secret replaced by '***'."""
-    for secret in sorted(_REDACTED, key=len, reverse=True):  # the whole URL before its parts
+    for secret in _ORDERED:  # the whole URL before its parts
         text = text.replace(secret, "***")
     return text

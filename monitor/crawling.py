@@ -184,7 +184,8 @@ class CrawlRunner:
         try:
             with self.sessions.begin() as session:
                 run_id = start_run(session, source_id, trigger, started_at, None).id
-                self._inflight.add(run_id)
+                with self._lock:
+                    self._inflight.add(run_id)
         except SQLAlchemyError as exc:
             error = f"cannot record the run in {masked(str(self.engine.url))}: {str(exc).splitlines()[0]}"
             logger.error("%s: %s", source_id, error)
@@ -198,7 +199,8 @@ class CrawlRunner:
             tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
             return self._finish(source_id, run_id, tail, time.monotonic() - started, (trigger, started_at))
         finally:
-            self._inflight.discard(run_id)
+            with self._lock:
+                self._inflight.discard(run_id)
 
     def _command(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta

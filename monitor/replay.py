@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -97,16 +96,12 @@ class _Recorded:
 
 
 def _recorded(root: Path, source: str, case: str) -> _Recorded:
-    folder = root / source / case
-    meta_path = folder / "meta.json"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise cases.CaseError(f"{meta_path}: not readable JSON ({exc})") from None
-    request: dict[str, Any] = cases.validate_meta(meta, meta_path)["request"]
-    [response] = sorted(folder.glob("response.*"))
-    reply = Reply.file(
-        response, status=int(request.get("status", 200)), content_type=str(request["content_type"]),
+    recorded = cases.load_case(root / source / case)  # the one reading of a case folder; CaseError names the key
+    if recorded.body is None:
+        raise cases.CaseError(f"{recorded.folder}: no response.* file to replay")
+    request: dict[str, Any] = recorded.meta["request"]
+    reply = Reply(
+        recorded.body, status=int(request.get("status", 200)), content_type=str(request["content_type"]),
         headers=dict(request.get("response_headers", {})),
     )  # fmt: skip
     query = {str(k): str(v) for k, v in dict(request.get("query", {})).items()}

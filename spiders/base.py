@@ -180,10 +180,7 @@ class SourceSpider(scrapy.Spider):
             self.fail(f"timed out fetching {where}")
         elif isinstance(error, CONNECTION_ERRORS):
             self.fail(f"cannot connect to {where}: {failure.getErrorMessage()}")
-        elif (
-            isinstance(error, DownloadCancelledError | CancelledError)
-            or "DOWNLOAD_MAXSIZE" in failure.getErrorMessage()
-        ):
+        elif _too_large(failure):
             limit = self.settings.getint("DOWNLOAD_MAXSIZE") if hasattr(self, "settings") else 0
             size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
             self.fail(f"the answer from {where} is larger than the {size} limit "

@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from core.config.alert_targets import StrictModel
-from core.strict import Duration
+from core.strict import Duration, Strict
 
 ItemKind = Literal["gpu", "traffic", "funding", "quotes", "runs"]
 SelectorValue = str | int | float | bool | list[str]
@@ -37,7 +36,7 @@ NUMERIC: dict[str, frozenset[str]] = {
 DEFAULT_FIELD = {"gpu": "price_per_gpu_hour", "traffic": "visits", "quotes": "price", "funding": "amount_min"}
 
 
-class _RuleBase(StrictModel):
+class _RuleBase(Strict):
     name: str = Field(pattern=r"^[\w.:\-]{1,128}$")
     item: ItemKind
     select: dict[str, SelectorValue] = Field(default_factory=dict)

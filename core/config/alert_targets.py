@@ -19,10 +19,6 @@ ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = frozenset({"pass", "password", "token", "secret", "apikey", "api_key", "key", "webhook"})
 
 
-#: the name the alert models use for the shared base (core.strict)
-StrictModel = Strict
-
-
 def _target_url(value: Any) -> Any:
     """`"${NAME}"` or `{ env = "NAME" }`: the whole URL lives in the environment; any other text is a literal URL."""
     if isinstance(value, dict) or (isinstance(value, str) and ENV_REF.fullmatch(value.strip())):
@@ -87,7 +83,7 @@ def url_environment_names(url: SecretRef | str) -> list[str]:
     return [url.env] if isinstance(url, SecretRef) else ENV_REF.findall(url)
 
 
-class DeliveryConfig(StrictModel):
+class DeliveryConfig(Strict):
     """How the outbox retries: exponential backoff from `retry_base` up to `retry_max`, giving up after a while."""
 
     retry_base: Duration = timedelta(seconds=30)
@@ -99,7 +95,7 @@ class DeliveryConfig(StrictModel):
     batch: int = Field(default=200, ge=1, le=10_000)
 
 
-class QualityConfig(StrictModel):
+class QualityConfig(Strict):
     """The data-quality gate: a point this far from the series' last accepted one is quarantined, not alerted on."""
 
     enabled: bool = True

@@ -13,15 +13,15 @@ from core.config.alert_rules import AnyRule, Rule
 from core.config.alert_targets import (
     DeliveryConfig,
     QualityConfig,
-    StrictModel,
     TargetUrl,
     url_environment_names,
 )
 from core.config.fx import ROUGH_USD_RATES
 from core.secrets import SecretRef
+from core.strict import Strict
 
 
-class AlertsConfig(StrictModel):
+class AlertsConfig(Strict):
     """The `[alerts]` section: named targets (groups of Apprise URLs), message templates, delivery and rules."""
 
     enabled: bool = True

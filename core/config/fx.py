@@ -96,9 +96,9 @@ def migrate_old_keys(raw: dict[str, Any]) -> list[str]:
         messages.append("[alerts] fx_to_usd is deprecated: write the rates once in [fx] (1 unit in [fx] base)")
         if isinstance(to_usd, dict):
             base = str(fx.get("base", "CNY"))
-            base_in_usd = Decimal(1) if base == "USD" else _decimal(to_usd.get(base, ROUGH_USD_RATES.get(base)))
+            base_in_usd = Decimal(1) if base == "USD" else decimal_or_none(to_usd.get(base, ROUGH_USD_RATES.get(base)))
             for code, rate in to_usd.items():
-                value = _decimal(rate)
+                value = decimal_or_none(rate)
                 if code != base and value is not None and base_in_usd:
                     rates.setdefault(code, value / base_in_usd)
                 elif value is None or value <= 0:
@@ -108,7 +108,3 @@ def migrate_old_keys(raw: dict[str, Any]) -> list[str]:
     if fx or "fx" in raw:
         raw["fx"] = fx
     return messages
-
-
-def _decimal(value: Any) -> Decimal | None:
-    return decimal_or_none(value)
