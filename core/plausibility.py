@@ -121,10 +121,14 @@ def _gpu(values: Mapping[str, Any], bounds: BoundsConfig, usd_rates: Mapping[str
     field = "price_per_gpu_hour"
     if usd < bounds.gpu_usd_per_gpu_hour_min:
         low = bounds.gpu_usd_per_gpu_hour_min
-        return _named(f"price per GPU-hour {usd:.4f} USD is below the plausible {low} USD", field, "gpu_usd_per_gpu_hour_min")
+        return _named(
+            f"price per GPU-hour {usd:.4f} USD is below the plausible {low} USD", field, "gpu_usd_per_gpu_hour_min"
+        )
     if usd > bounds.gpu_usd_per_gpu_hour_max:
         high = bounds.gpu_usd_per_gpu_hour_max
-        return _named(f"price per GPU-hour {usd:.2f} USD is above the plausible {high} USD", field, "gpu_usd_per_gpu_hour_max")
+        return _named(
+            f"price per GPU-hour {usd:.2f} USD is above the plausible {high} USD", field, "gpu_usd_per_gpu_hour_max"
+        )
     return None
 
 

@@ -79,9 +79,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     roots = args.fixtures or [SHIPPED_FIXTURES, Path("recordings")]
     # the bounds the quality gate uses: [alerts.quality.bounds] at the [fx] rates of the configuration in force
     config = load_config(getattr(args, "config", None))
-    reports = verify(
-        args.sources or sorted(known), roots, known, bounds=config.alerts.quality.bounds, fx=config.fx
-    )
+    reports = verify(args.sources or sorted(known), roots, known, bounds=config.alerts.quality.bounds, fx=config.fx)
     if args.json:
         print(json.dumps([{**asdict(r), "ok": r.ok} for r in reports], ensure_ascii=False, indent=2))
     else:

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
+from spiders.fingerprint import FingerprintBuilder
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
 from spiders.parsers.contract import Request as ParserRequest
 
@@ -91,6 +92,8 @@ class SourceSpider(scrapy.Spider):
         self.notes: list[str] = []
         #: facts about this run kept in crawl_runs.details (e.g. the price-file version a source served)
         self.details: dict[str, Any] = {}
+        #: the structural fingerprint of the answers the parser accepted (kept in crawl_runs.details)
+        self.shapes = FingerprintBuilder()
         #: aipulse's settings for this run and this source's section (set by `from_crawler`)
         self.crawl_settings = CrawlSettings()
         self.source_settings = SourceSettings()
@@ -218,6 +221,12 @@ class SourceSpider(scrapy.Spider):
         parser: Parser = module.parse
         return parser
 
+    @classmethod
+    def parser_selectors(cls) -> tuple[str, ...]:
+        """The CSS selectors the parser reads HTML answers with (its module's `SELECTORS`), for the fingerprint."""
+        module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
+        return tuple(getattr(module, "SELECTORS", ()))
+
     def parse_response(
         self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
     ) -> Iterator[Any]:
@@ -230,6 +239,7 @@ class SourceSpider(scrapy.Spider):
         )
         if result is None:
             return
+        self.shapes.add(step, response.body, self.parser_selectors())
         yield from self.handle_result(result, response)
 
     def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:

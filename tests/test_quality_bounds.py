@@ -191,4 +191,6 @@ def test_verify_applies_the_configured_bounds(tmp_path: Path, capsys: pytest.Cap
     assert main(["verify", "lambda_gpu", *fixtures, "--config", str(config)]) == 1
 
     out = capsys.readouterr().out
-    assert "out of bounds:" in out and "above the plausible 1 USD (alerts.quality.bounds.gpu_usd_per_gpu_hour_max)" in out
+    assert (
+        "out of bounds:" in out and "above the plausible 1 USD (alerts.quality.bounds.gpu_usd_per_gpu_hour_max)" in out
+    )

@@ -108,7 +108,5 @@ class QualityConfig(StrictModel):
     @classmethod
     def _moved_keys(cls, data: Any) -> Any:
         if isinstance(data, dict) and "max_amount_usd" in data:
-            raise ValueError(
-                "max_amount_usd: moved to [alerts.quality.bounds] funding_usd_max (default 200e9 USD)"
-            )
+            raise ValueError("max_amount_usd: moved to [alerts.quality.bounds] funding_usd_max (default 200e9 USD)")
         return data
