@@ -118,6 +118,7 @@ def _html_shape(text: str, selectors: Sequence[str]) -> Shape:
 
 def shape_of(body: bytes, selectors: Sequence[str] = ()) -> tuple[str, Shape] | None:
     """The format and shape of one response body; None when it has none aipulse fingerprints."""
+    body = body.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as some Chinese APIs send
     head = body[:2048].lstrip()
     if head[:1] in (b"{", b"["):
         shape = _json_shape(body)
