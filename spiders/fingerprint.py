@@ -31,6 +31,8 @@ _IDENTIFIER = re.compile(r"[^\W\d][\w$@\-]*")
 _MAX_KEYS = 64  # an object with more keys than this is a table keyed by data, not a record
 _MAX_DEPTH = 16
 _MAX_PATHS = 2000  # a fingerprint stays small enough for a JSON column, whatever the source sends
+# The first elements of a list are enough to know its shape; a 4 MB page of 6000 items takes 0.36 s in full.
+_MAX_ELEMENTS = 1000
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 
 
@@ -73,12 +75,12 @@ def _merge_type(old: str | None, new: str) -> str:
 
 
 def _walk(value: Any, path: str, shape: Shape, depth: int) -> None:
-    if path:
+    if path and (path in shape or len(shape) < _MAX_PATHS):
         shape[path] = _merge_type(shape.get(path), _type(value))
-    if depth >= _MAX_DEPTH or len(shape) >= _MAX_PATHS:
+    if depth >= _MAX_DEPTH:
         return
     if isinstance(value, list):
-        for element in value:
+        for element in value[:_MAX_ELEMENTS]:
             _walk(element, f"{path}[]", shape, depth + 1)
     elif isinstance(value, dict):
         keys = [str(k) for k in value]

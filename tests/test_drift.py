@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 PAGES = ("gpu_two_pages_page1", "gpu_two_pages_page2")
 ALERTS = """
 [alerts]
-language = "en"
+language = "{language}"
 
 [alerts.targets]
 ops = ["{hook}"]
@@ -67,10 +67,12 @@ class Scenario:
     def __init__(self, tmp_path: Path, url: str, hook: HttpReceiver) -> None:
         self.tmp_path, self.url, self.hook = tmp_path, url, hook
         self.engine = migrated(url)
+        self.language = "en"
 
     def config_path(self, endpoint: str) -> Path:
         path = write_config(self.tmp_path, self.url, {"azure_gpu": {"every": "1h", "endpoint": endpoint}})
-        path.write_text(path.read_text(encoding="utf-8") + ALERTS.format(hook=self.hook.url()), encoding="utf-8")
+        alerts = ALERTS.format(hook=self.hook.url(), language=self.language)
+        path.write_text(path.read_text(encoding="utf-8") + alerts, encoding="utf-8")
         return path
 
     def crawl(self, renamed: dict[str, str] | None = None) -> CrawlResult:
@@ -138,6 +140,16 @@ def test_accept_drift_resolves_the_alert_and_the_new_shape_is_the_reference(
         "[RESOLVED] azure_gpu: answers in the accepted shape again",
     ]
     assert "drift" not in scenario.details(after.run_id)
+
+
+def test_the_chinese_message_carries_the_diff_too(scenario: Scenario, hook: HttpReceiver) -> None:
+    scenario.language = "zh"
+    scenario.crawl()
+    scenario.crawl(RENAMED)
+
+    [message] = hook.messages
+    assert message.title == "【数据源】azure_gpu：返回数据结构变化（新增 1，删除 1，类型变化 0）"
+    assert "+ Items[].meterGuid: str" in message.body and "accept-drift azure_gpu" in message.body
 
 
 def test_the_old_shape_coming_back_resolves_the_alert_without_accepting(scenario: Scenario, hook: HttpReceiver) -> None:

@@ -93,8 +93,10 @@ def test_html_without_declared_selectors_and_plain_text_have_no_shape() -> None:
 
 
 def test_feed_shape_is_the_item_fields_present() -> None:
-    feed = (b"<?xml version='1.0'?><rss xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><title>t</title>"
-            b"<item><title>a</title><dc:creator>b</dc:creator></item><item><link>c</link></item></channel></rss>")  # fmt: skip
+    feed = (
+        b"<?xml version='1.0'?><rss xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><title>t</title>"
+        b"<item><title>a</title><dc:creator>b</dc:creator></item><item><link>c</link></item></channel></rss>"
+    )
     assert shape_of(feed) == (
         "feed", {"item": "arr", "item[].title": "field", "item[].dc:creator": "field", "item[].link": "field"}
     )  # fmt: skip
@@ -103,7 +105,7 @@ def test_feed_shape_is_the_item_fields_present() -> None:
 def test_a_huge_answer_gives_a_bounded_fingerprint() -> None:
     body = {f"field_{i}": {f"sub_{j}": j for j in range(50)} for i in range(60)}
     shape = _fingerprint(body)["main"]["shape"]
-    assert len(shape) <= 2001
+    assert 1900 < len(shape) <= 2001  # 2000 paths and the root type
 
 
 def test_captures_of_one_real_shape_do_not_drift() -> None:
