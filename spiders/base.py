@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
-from spiders.fingerprint import FingerprintBuilder
+from spiders.fingerprint import FingerprintBuilder, LineShape
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
 from spiders.parsers.contract import Request as ParserRequest
 
@@ -227,6 +227,13 @@ class SourceSpider(scrapy.Spider):
         module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
         return tuple(getattr(module, "SELECTORS", ()))
 
+    @classmethod
+    def parser_line_shape(cls) -> LineShape | None:
+        """The parser module's `shape(body)` for a line format of its own (quote lines), None when it has none."""
+        module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
+        found: LineShape | None = getattr(module, "shape", None)
+        return found
+
     def parse_response(
         self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
     ) -> Iterator[Any]:
@@ -239,7 +246,7 @@ class SourceSpider(scrapy.Spider):
         )
         if result is None:
             return
-        self.shapes.add(step, response.body, self.parser_selectors())
+        self.shapes.add(step, response.body, self.parser_selectors(), self.parser_line_shape())
         yield from self.handle_result(result, response)
 
     def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:

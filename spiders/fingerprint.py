@@ -8,14 +8,16 @@ a `{path: type}` map out.
   and an object whose keys are data (dates, SKUs, `region::instance` keys) or too many is merged under `*`.
 - HTML: the CSS selectors the source's parser relies on (its module's `SELECTORS`) and whether each matched.
 - Feeds (RSS, Atom): the item fields present (`item[].pubDate: field`).
-- Anything else (delimited quote lines, a script bundle): no fingerprint, so no drift either.
+- Lines (Sina's and Tencent's `v_code="f1~f2~…"`): what the parser's module `shape(body)` says, the field count
+  per market.
+- Anything else (a script bundle, HTML without declared selectors): no fingerprint, so no drift either.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,11 @@ __all__ = ["FingerprintBuilder", "ShapeDiff", "diff_fingerprints", "shape_of"]
 
 #: a shape: path -> type (num, str, bool, null, obj, arr; obj0/arr0 for an empty one; matched/missing; field)
 Shape = dict[str, str]
+#: a parser's `shape(body)` for a format of its own (quote lines): `{"sh line": "88 fields"}`
+LineShape = Callable[[bytes], Shape]
+# Formats whose paths follow what was asked for (a market's line only when its codes were requested):
+# only a path both runs saw can drift.
+_PARTIAL = frozenset({"lines"})
 # Types below which nothing is known: an empty list holds no element paths, a null object no keys.
 _OPAQUE = frozenset({"null", "arr0", "obj0"})
 _IDENTIFIER = re.compile(r"[^\W\d][\w$@\-]*")
@@ -139,9 +146,12 @@ class FingerprintBuilder:
 
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, step: str | None, body: bytes, selectors: Sequence[str] = ()) -> None:
-        """Merge one response's shape into its step's."""
+    def add(self, step: str | None, body: bytes, selectors: Sequence[str] = (), lines: LineShape | None = None) -> None:
+        """Merge one response's shape into its step's (`lines`: the parser's own reading of a line format)."""
         found = shape_of(body, selectors)
+        if found is None and lines is not None:
+            line_shape = lines(body)
+            found = ("lines", line_shape) if line_shape else None
         if found is None:
             return
         fmt, shape = found
@@ -187,13 +197,13 @@ def _compatible(old: str, new: str) -> bool:
     return not old_parts or not new_parts or bool(old_parts & new_parts)
 
 
-def _step_diff(step: str, old: Mapping[str, str], new: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+def _step_diff(step: str, old: Mapping[str, str], new: Mapping[str, str], partial: bool) -> Iterable[tuple[str, str]]:
     prefix = "" if step == "main" else f"{step}: "
     for path in sorted(set(new) - set(old)):
-        if not _under_opaque(path, old):
+        if not partial and not _under_opaque(path, old):
             yield "added", f"{prefix}{path}: {new[path]}"
     for path in sorted(set(old) - set(new)):
-        if not _under_opaque(path, new):
+        if not partial and not _under_opaque(path, new):
             yield "removed", f"{prefix}{path}: {old[path]}"
     for path in sorted(set(old) & set(new)):
         if not _compatible(old[path], new[path]):
@@ -209,6 +219,7 @@ def diff_fingerprints(reference: Mapping[str, Any], current: Mapping[str, Any]) 
             if isinstance(old, Mapping) and isinstance(new, Mapping):
                 found["changed"].append(f"{step}: format {old.get('format')} → {new.get('format')}")
             continue
-        for what, line in _step_diff(step, old.get("shape") or {}, new.get("shape") or {}):
+        partial = old.get("format") in _PARTIAL
+        for what, line in _step_diff(step, old.get("shape") or {}, new.get("shape") or {}, partial):
             found[what].append(line)
     return ShapeDiff(found["added"], found["removed"], found["changed"])

@@ -11,6 +11,7 @@ from monitor.crawling import spider_classes
 from monitor.replay import fixtures_root
 from spiders.cases import load_case
 from spiders.fingerprint import FingerprintBuilder, diff_fingerprints, shape_of
+from spiders.parsers import tencent_quotes
 
 
 def _fingerprint(*bodies: Any, step: str | None = None, selectors: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -131,3 +132,26 @@ def test_html_parsers_declare_selectors_that_match_their_passing_cases(source: s
         assert found is not None and set(found[1].values()) == {"matched"}, (folder.name, found)
         checked += 1
     assert checked
+
+
+def _tencent(body: bytes) -> dict[str, Any]:
+    builder = FingerprintBuilder()
+    builder.add(None, body, (), tencent_quotes.shape)
+    return builder.fingerprint()
+
+
+def test_quote_lines_are_fingerprinted_by_their_parser_as_fields_per_market() -> None:
+    body = (fixtures_root() / "tencent_quotes" / "a_shares_gbk" / "response.txt").read_bytes()
+    reference = _tencent(body)
+    assert reference["main"] == {"format": "lines", "shape": {"sh line": "88 fields", "sz line": "88 fields"}}
+
+    one_more = body.replace(b'";', b'~new";')
+    assert diff_fingerprints(reference, _tencent(one_more)).lines() == [
+        "~ sh line: 88 fields → 89 fields", "~ sz line: 88 fields → 89 fields",
+    ]  # fmt: skip
+
+
+def test_a_market_only_one_run_asked_for_is_not_a_quote_line_drift() -> None:
+    a_shares = (fixtures_root() / "tencent_quotes" / "a_shares_gbk" / "response.txt").read_bytes()
+    hong_kong = (fixtures_root() / "tencent_quotes" / "hk_two_codes" / "response.txt").read_bytes()
+    assert not diff_fingerprints(_tencent(a_shares), _tencent(hong_kong))
