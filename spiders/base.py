@@ -241,12 +241,13 @@ class SourceSpider(scrapy.Spider):
         parser = self.source_parser()
         fetched_at = self.now()
         info = self.parser_request(response, step, parser_meta or {})
+        # every answer the parser is shown counts, also one it rejects: a failed run's drift explains its failure
+        self.shapes.add(step, response.body, self.parser_selectors(), self.parser_line_shape())
         result = self.parsed(
             response, lambda: parser(response.body, url=response.url, fetched_at=fetched_at, request=info)
         )
         if result is None:
             return
-        self.shapes.add(step, response.body, self.parser_selectors(), self.parser_line_shape())
         yield from self.handle_result(result, response)
 
     def handle_result(self, result: ParseResult, response: Response) -> Iterator[Any]:

@@ -150,7 +150,10 @@ class FingerprintBuilder:
         """Merge one response's shape into its step's (`lines`: the parser's own reading of a line format)."""
         found = shape_of(body, selectors)
         if found is None and lines is not None:
-            line_shape = lines(body)
+            try:
+                line_shape = lines(body)
+            except ValueError:  # a body the parser will reject too (ParseError is a ValueError): no shape
+                line_shape = {}
             found = ("lines", line_shape) if line_shape else None
         if found is None:
             return

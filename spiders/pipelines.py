@@ -12,15 +12,15 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from spiders.crawl_settings import CrawlSettings
-from spiders.fingerprint import FingerprintBuilder, diff_fingerprints
+from spiders.drift import run_drift
+from spiders.fingerprint import FingerprintBuilder
 from spiders.items import ITEM_KINDS, Item
 from spiders.validation import problems
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current
-from storage.runs import finish_run, shape_reference, start_run
+from storage.runs import finish_run, start_run
 from storage.writes import WriteStats, write_items
 
 logger = logging.getLogger(__name__)
@@ -112,13 +112,12 @@ class StoragePipeline:
             details["fingerprint"] = fingerprint
         try:
             with self.sessions.begin() as session:
-                if status == "succeeded" and fingerprint:
-                    drift = _drift(session, spider.name, self.run_id, fingerprint)
-                    if drift is not None:
-                        details["drift"] = drift
-                        lines = [*drift["added"], *drift["removed"], *drift["changed"]]
-                        logger.warning("run %s of %s: the answers changed shape against run %s: %s", self.run_id,
-                                       spider.name, drift["against_run"], "; ".join(lines[:10]))  # fmt: skip
+                drift = run_drift(session, spider.name, self.run_id, status, fingerprint, datetime.now(UTC))
+                if drift is not None:
+                    details["drift"] = drift
+                    lines = [*drift["added"], *drift["removed"], *drift["changed"]]
+                    logger.warning("run %s of %s: the answers changed shape against run %s: %s", self.run_id,
+                                   spider.name, drift["against_run"], "; ".join(lines[:10]))  # fmt: skip
                 if keep:
                     for kind, rows in self.rows.items():
                         written += write_items(session, kind, rows, self.run_id, dict(self.settings.fx_to_usd))
@@ -147,18 +146,6 @@ class StoragePipeline:
             self.run_id, spider.name, status, written.stored, written.unchanged,
             int(stats.get_value("item_dropped_count", 0)), f" ({error})" if error else "",
         )  # fmt: skip
-
-
-def _drift(session: Session, source: str, run_id: int, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
-    """How this run's fingerprint differs from the source's reference shape; None when it does not (or no reference)."""
-    reference = shape_reference(session, source, run_id)
-    if reference is None:
-        return None
-    diff = diff_fingerprints((reference.details or {}).get("fingerprint") or {}, fingerprint)
-    if not diff:
-        return None
-    return {"against_run": reference.id, "added": diff.added[:100], "removed": diff.removed[:100],
-            "changed": diff.changed[:100]}  # fmt: skip
 
 
 def run_outcome(spider: Spider, reason: str) -> tuple[str, str | None]:

@@ -75,8 +75,8 @@ class Scenario:
         path.write_text(path.read_text(encoding="utf-8") + alerts, encoding="utf-8")
         return path
 
-    def crawl(self, renamed: dict[str, str] | None = None) -> CrawlResult:
-        with ReplayServer(azure_routes(renamed)) as server:
+    def crawl(self, renamed: dict[str, str] | None = None, routes: list[Route] | None = None) -> CrawlResult:
+        with ReplayServer(routes or azure_routes(renamed)) as server:
             config: AppConfig = load_config(self.config_path(server.url + AZURE_PATH))
             return CrawlRunner(config, self.engine).run("azure_gpu", "schedule")
 
@@ -161,11 +161,32 @@ def test_the_old_shape_coming_back_resolves_the_alert_without_accepting(scenario
     assert [m.title.split(":")[0] for m in hook.messages] == ["[HEALTH] azure_gpu", "[RESOLVED] azure_gpu"]
 
 
-def test_a_drift_that_breaks_the_parser_is_one_failing_alert_not_two(scenario: Scenario, hook: HttpReceiver) -> None:
+def test_a_drift_that_breaks_the_parser_is_one_failing_alert_with_the_diff(
+    scenario: Scenario, hook: HttpReceiver
+) -> None:
     scenario.crawl()
     broken = scenario.crawl({"armSkuName": "skuArmName"})
 
     assert broken.status == "failed"
+    [message] = hook.messages
+    assert message.title == "[HEALTH] azure_gpu: 1 failed runs in a row (last: failed)"
+    assert "+ Items[].skuArmName: str\n- Items[].armSkuName: str" in message.body
+
+
+def test_a_success_on_the_shape_the_run_before_failed_on_is_accepted_without_a_second_alert(
+    scenario: Scenario, hook: HttpReceiver
+) -> None:
+    scenario.crawl()
+    first_page = azure_routes(RENAMED)[0]
+    failed = scenario.crawl(RENAMED, routes=[first_page, Route(AZURE_PATH, [Reply(b"bad gateway", status=502)],
+                                                               {"$skip": "1000"})])  # fmt: skip
+    coped = scenario.crawl(RENAMED)
+    later = scenario.crawl(RENAMED)
+
+    assert (failed.status, coped.status) == ("failed", "succeeded")
+    assert scenario.details(failed.run_id)["drift"]["added"] == ["Items[].meterGuid: str"]
+    assert "accepted_at" in scenario.details(coped.run_id)["drift"]
+    assert "drift" not in scenario.details(later.run_id)
     assert [m.title for m in hook.messages] == ["[HEALTH] azure_gpu: 1 failed runs in a row (last: failed)"]
 
 

@@ -39,6 +39,9 @@ def find(rule: HealthRule, source: str, run: CrawlRun | None, scope: Scope) -> F
         return Finding(series, None, context)
     if rule.check == "failing":
         context.update(failures=health.failures_in_row, runs=rule.runs)
+        recorded = (last.details or {}).get("drift")
+        if last.status == "failed" and isinstance(recorded, dict):  # the answers changed shape and broke the parser
+            context.update(_drift_context(recorded, last))
         return Finding(series, health.failures_in_row >= rule.runs, context)
     if rule.check == "blocked":
         return Finding(series, last.status == "blocked", context)
@@ -77,14 +80,19 @@ def _drift(last: CrawlRun, series: dict[str, Any], context: dict[str, Any]) -> F
     drift = open_drift(last)
     if drift is None:
         return Finding(series, False, context)
+    context.update(_drift_context(drift, last))
+    return Finding(series, True, context)
+
+
+def _drift_context(drift: dict[str, Any], run: CrawlRun) -> dict[str, Any]:
+    """A recorded drift as message context: counts, the diff lines (`+`, `-`, `~`), the runs compared."""
     added, removed, changed = (list(drift.get(key) or []) for key in ("added", "removed", "changed"))
     lines = [f"+ {p}" for p in added] + [f"- {p}" for p in removed] + [f"~ {p}" for p in changed]
     shown = lines[:DRIFT_LINES_SHOWN] + (
         [f"… and {len(lines) - DRIFT_LINES_SHOWN} more"] if len(lines) > DRIFT_LINES_SHOWN else []
     )
-    context.update(drift_added=len(added), drift_removed=len(removed), drift_changed=len(changed),
-                   drift_diff="\n".join(shown), against_run=drift.get("against_run"), drift_run=last.id)  # fmt: skip
-    return Finding(series, True, context)
+    return {"drift_added": len(added), "drift_removed": len(removed), "drift_changed": len(changed),
+            "drift_diff": "\n".join(shown), "against_run": drift.get("against_run"), "drift_run": run.id}  # fmt: skip
 
 
 def _fetched(run: CrawlRun) -> int:
