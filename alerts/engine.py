@@ -86,6 +86,25 @@ def tick(session: Session, config: AlertsConfig, now: datetime) -> list[Transiti
     return states.transitions
 
 
+def reevaluate_drift(session: Session, config: AlertsConfig, source: str, now: datetime) -> list[Transition]:
+    """Judge the `drift` rules on `source`'s newest run again (after `aipulse sources accept-drift`).
+
+    An accepted shape resolves the open drift alert now (its resolved notice queued), not at the next run.
+    """
+    if not config.enabled or not config.rules:
+        return []
+    run = last_runs(session).get(source)
+    if run is None:
+        return []
+    scope = Scope(session, config, now, None)
+    states = AlertStates(scope)
+    labels = {"source": source, "trigger": run.trigger}
+    for rule in config.rules:
+        if isinstance(rule, HealthRule) and rule.check == "drift" and matches(labels, rule.select):
+            states.apply(rule, health_finding(rule, source, None, scope), stamp=False)
+    return states.transitions
+
+
 def _tick(states: AlertStates) -> None:
     scope = states.scope
     open_states = scope.session.scalars(

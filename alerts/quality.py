@@ -9,6 +9,7 @@ from typing import Any
 
 from alerts.scope import Scope
 from alerts.series import Finding, Observation, base_context, jsonable, text, unit_of, value_of
+from core.plausibility import breach
 from storage.alert_models import QuarantinedObservation
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,7 @@ def quality_problem(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]
         low, high = value_of(row, "amount_min"), value_of(row, "amount_max")
         if low is not None and high is not None and low > high:
             return f"amount_min {text(low)} above amount_max {text(high)}", {"field": "amount_min"}
-        usd = scope.usd(row)
-        if usd is not None and usd > quality.max_amount_usd:
-            return f"amount ≈ USD {text(usd)} is beyond belief", {"field": "amount_min", "new": text(low)}
-        return None
+        return _out_of_bounds(scope, obs)
     if obs.kind == "traffic":
         rate = value_of(row, "bounce_rate")
         if rate is not None and not 0 <= rate <= 1:
@@ -50,6 +48,9 @@ def quality_problem(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]
     unit = unit_of(obs.kind, row, name)
     if value < 0 or (value == 0 and obs.kind != "traffic"):
         return f"{name} {text(value)} is not positive", {"field": name, "new": text(value), "unit": unit}
+    bounded = _out_of_bounds(scope, obs)
+    if bounded is not None:
+        return bounded
     limit = quality.traffic_max_ratio if obs.kind == "traffic" else quality.max_ratio
     previous = history.accepted_before(obs.kind, obs.series, obs.at, name)
     reference = value_of(previous, name) if previous is not None else None
@@ -69,6 +70,17 @@ def quality_problem(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]
     shown = f"×{text(ratio.quantize(Decimal('0.01')))}"
     context = {"field": name, "old": text(reference), "new": text(value), "unit": unit, "ratio": shown}
     return f"{name} {text(reference)} → {text(value)} ({shown}) in one observation", context
+
+
+def _out_of_bounds(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]] | None:
+    """The kind's plausibility bound (core.plausibility, `[alerts.quality.bounds]`) the row breaks, if any."""
+    values = {column.key: getattr(obs.row, column.key) for column in obs.row.__table__.columns}
+    broken = breach(obs.kind, values, scope.config.quality.bounds, scope.config.fx_to_usd)
+    if broken is None:
+        return None
+    value = value_of(obs.row, broken.field)
+    context = {"field": broken.field, "new": text(value), "unit": unit_of(obs.kind, obs.row, broken.field)}
+    return broken.reason, {**context, "bound": f"alerts.quality.bounds.{broken.bound}"}
 
 
 def gate(scope: Scope, obs: Observation) -> Quarantine | None:

@@ -20,6 +20,8 @@ from alerts.apprise_adapter import check_target_urls
 from alerts.cli import AlertsCliError
 from alerts.cli import add_parser as add_alerts_parser
 from alerts.cli import run as run_alerts
+from alerts.engine import reevaluate_drift
+from alerts.service import flush
 from core.config import (
     BUNDLED_CONFIG,
     DEFAULT_CONFIG_NAME,
@@ -40,6 +42,7 @@ from spiders.settings_check import settings_problems
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
+from storage.runs import accept_drift
 
 logger = logging.getLogger("aipulse")
 
@@ -204,6 +207,27 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accept_drift(args: argparse.Namespace) -> int:
+    """`aipulse sources accept-drift SOURCE`: the newest run's shape becomes the reference; drift alerts resolve."""
+    config = _config(args)
+    if args.source not in spider_classes():
+        raise CliError(f"unknown source {args.source!r} (known: {', '.join(sorted(spider_classes()))})")
+    engine = _database(config, migrate=False)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        accepted = accept_drift(session, args.source, now)
+        if accepted is None:
+            print(f"{args.source}: no drift to accept (the newest successful run has the reference shape)")
+            return 0
+        transitions = reevaluate_drift(session, config.alerts, args.source, now)
+        print(f"{args.source}: the shape of run {accepted.id} is now the reference")
+    if transitions:
+        flush(sessions, config.alerts, now=now)
+        print(f"{args.source}: " + ", ".join(f"{t.rule} {t.transition}" for t in transitions))
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
@@ -309,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     sources = sub.add_parser("sources", help="list sources: kind, schedule, last run, next run")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(func=cmd_sources)
+    sources_sub = sources.add_subparsers(dest="sources_command", metavar="COMMAND")
+    accept = sources_sub.add_parser(
+        "accept-drift", help="accept the new shape of a source's answers as the reference (resolves its drift alert)"
+    )
+    accept.add_argument("source", metavar="SOURCE")
+    accept.set_defaults(func=cmd_accept_drift)
     status = sub.add_parser("status", help="health at a glance (exit 1 when a source fails or is stale)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

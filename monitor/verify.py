@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.config import load_config
 from core.config.fx import FxConfig
 from core.plausibility import BoundsConfig, implausible
 from monitor.crawling import spider_classes
@@ -65,14 +66,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """The `aipulse verify` command: print the findings per source; 1 when any reviewed case differs."""
+    """The `aipulse verify` command: print the findings per source; 1 when any reviewed case differs.
+
+    Values are judged against the configuration's `[alerts.quality.bounds]` and `[fx]` (the bundled defaults when
+    there is no configuration file), the same bounds the quality gate applies to stored data.
+    """
     known = spider_classes()
     unknown = [name for name in args.sources if name not in known]
     if unknown:
         print(f"aipulse verify: unknown source {unknown[0]!r} (known: {', '.join(sorted(known))})")
         return 2
     roots = args.fixtures or [SHIPPED_FIXTURES, Path("recordings")]
-    reports = verify(args.sources or sorted(known), roots, known)
+    # the bounds the quality gate uses: [alerts.quality.bounds] at the [fx] rates of the configuration in force
+    config = load_config(getattr(args, "config", None))
+    reports = verify(args.sources or sorted(known), roots, known, bounds=config.alerts.quality.bounds, fx=config.fx)
     if args.json:
         print(json.dumps([{**asdict(r), "ok": r.ok} for r in reports], ensure_ascii=False, indent=2))
     else:

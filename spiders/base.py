@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
+from spiders.fingerprint import FingerprintBuilder, LineShape
 from spiders.limits import body_limits
 from spiders.parsers.blocks import detect_block
 from spiders.parsers.contract import FollowUp, Parser, ParseResult
@@ -111,6 +112,8 @@ class SourceSpider(scrapy.Spider):
         self.notes: list[str] = []
         #: facts about this run kept in crawl_runs.details (e.g. the price-file version a source served)
         self.details: dict[str, Any] = {}
+        #: the structural fingerprint of the answers the parser accepted (kept in crawl_runs.details)
+        self.shapes = FingerprintBuilder()
         #: aipulse's settings for this run and this source's section (set by `from_crawler`)
         self.crawl_settings = CrawlSettings()
         self.source_settings = SourceSettings()
@@ -246,6 +249,19 @@ class SourceSpider(scrapy.Spider):
         parser: Parser = module.parse
         return parser
 
+    @classmethod
+    def parser_selectors(cls) -> tuple[str, ...]:
+        """The CSS selectors the parser reads HTML answers with (its module's `SELECTORS`), for the fingerprint."""
+        module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
+        return tuple(getattr(module, "SELECTORS", ()))
+
+    @classmethod
+    def parser_line_shape(cls) -> LineShape | None:
+        """The parser module's `shape(body)` for a line format of its own (quote lines), None when it has none."""
+        module = importlib.import_module(f"spiders.parsers.{cls.parser_module or cls.name}")
+        found: LineShape | None = getattr(module, "shape", None)
+        return found
+
     def parse_response(
         self, response: Response, step: str | None = None, parser_meta: dict[str, Any] | None = None
     ) -> Iterator[Any]:
@@ -253,6 +269,9 @@ class SourceSpider(scrapy.Spider):
         parser = self.source_parser()
         fetched_at = self.now()
         info = self.parser_request(response, step, parser_meta or {})
+
+        # every answer the parser is shown counts, also one it rejects: a failed run's drift explains its failure
+        self.shapes.add(step, response.body, self.parser_selectors(), self.parser_line_shape())
 
         def read() -> ParseResult:
             # The parser reads first: its own reading of a refusal is the most precise. When it refuses the

@@ -14,6 +14,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.crawl_settings import CrawlSettings
+from spiders.drift import run_drift
+from spiders.fingerprint import FingerprintBuilder
 from spiders.items import ITEM_KINDS, Item
 from spiders.validation import problems
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
@@ -104,8 +106,18 @@ class StoragePipeline:
             details["notes"] = notes[:50]
         if not keep and fetched:
             details["items_discarded"] = fetched
+        shapes = getattr(spider, "shapes", None)
+        fingerprint = shapes.fingerprint() if isinstance(shapes, FingerprintBuilder) else {}
+        if fingerprint:
+            details["fingerprint"] = fingerprint
         try:
             with self.sessions.begin() as session:
+                drift = run_drift(session, spider.name, self.run_id, status, fingerprint, datetime.now(UTC))
+                if drift is not None:
+                    details["drift"] = drift
+                    lines = [*drift["added"], *drift["removed"], *drift["changed"]]
+                    logger.warning("run %s of %s: the answers changed shape against run %s: %s", self.run_id,
+                                   spider.name, drift["against_run"], "; ".join(lines[:10]))  # fmt: skip
                 if keep:
                     for kind, rows in self.rows.items():
                         written += write_items(session, kind, rows, self.run_id, dict(self.settings.fx_to_usd))

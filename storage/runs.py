@@ -14,10 +14,14 @@ from storage.models import CrawlRun
 __all__ = [
     "RUN_STATUSES",
     "abort_orphaned_runs",
+    "accept_drift",
     "finish_run",
     "last_runs",
+    "newest_fingerprinted_run",
+    "open_drift",
     "recent_runs",
     "recent_runs_with_details",
+    "shape_reference",
     "start_run",
 ]
 
@@ -92,3 +96,45 @@ def last_runs(session: Session) -> dict[str, CrawlRun]:
     newest = select(CrawlRun.source, func.max(CrawlRun.id).label("newest")).group_by(CrawlRun.source).subquery()
     query = select(CrawlRun).join(newest, CrawlRun.id == newest.c.newest)
     return {run.source: run for run in session.scalars(query)}
+
+
+def newest_fingerprinted_run(session: Session, source: str, before_id: int | None = None) -> CrawlRun | None:
+    """The newest successful run of `source` (before run `before_id`) that stored a response fingerprint."""
+    query = select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status == "succeeded")
+    if before_id is not None:
+        query = query.where(CrawlRun.id < before_id)
+    for run in session.scalars(query.order_by(CrawlRun.id.desc()).limit(50)):
+        if isinstance(run.details, dict) and run.details.get("fingerprint"):
+            return run
+    return None
+
+
+def open_drift(run: CrawlRun) -> dict[str, Any] | None:
+    """The run's recorded drift while nobody accepted it (`aipulse sources accept-drift`), else None."""
+    drift = (run.details or {}).get("drift")
+    return drift if isinstance(drift, dict) and not drift.get("accepted_at") else None
+
+
+def shape_reference(session: Session, source: str, before_id: int) -> CrawlRun | None:
+    """The run whose fingerprint is `source`'s accepted shape, for comparing run `before_id` with.
+
+    That is the newest fingerprinted success, unless it drifted unaccepted: then the run its drift was measured
+    against, so a drift stays a drift run after run until the old shape returns or the new one is accepted.
+    """
+    newest = newest_fingerprinted_run(session, source, before_id)
+    drift = open_drift(newest) if newest is not None else None
+    if drift is not None and isinstance(drift.get("against_run"), int):
+        return session.get(CrawlRun, drift["against_run"])
+    return newest
+
+
+def accept_drift(session: Session, source: str, accepted_at: datetime) -> CrawlRun | None:
+    """Accept the shape of `source`'s newest fingerprinted run as the new reference; None when nothing drifted."""
+    newest = newest_fingerprinted_run(session, source)
+    drift = open_drift(newest) if newest is not None else None
+    if newest is None or drift is None:
+        return None
+    details = dict(newest.details or {})
+    details["drift"] = {**drift, "accepted_at": accepted_at.isoformat()}
+    newest.details = details  # a new dict: the JSON column sees the change
+    return newest

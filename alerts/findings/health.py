@@ -1,4 +1,4 @@
-"""Health rules: a source failing runs in a row, blocked, bringing far fewer items than usual, or stale."""
+"""Health rules: a source failing runs in a row, blocked, bringing far fewer items than usual, stale, or drifted."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from core.config.alert_rules import HealthRule
 from core.durations import format_duration
 from storage.health import source_health
 from storage.models import CrawlRun
-from storage.runs import recent_runs
+from storage.runs import open_drift, recent_runs
+
+#: the most diff lines a drift message shows (the run's details keep up to 100 of each)
+DRIFT_LINES_SHOWN = 30
 
 
 def find(rule: HealthRule, source: str, run: CrawlRun | None, scope: Scope) -> Finding:
@@ -36,11 +39,16 @@ def find(rule: HealthRule, source: str, run: CrawlRun | None, scope: Scope) -> F
         return Finding(series, None, context)
     if rule.check == "failing":
         context.update(failures=health.failures_in_row, runs=rule.runs)
+        recorded = (last.details or {}).get("drift")
+        if last.status == "failed" and isinstance(recorded, dict):  # the answers changed shape and broke the parser
+            context.update(_drift_context(recorded, last))
         return Finding(series, health.failures_in_row >= rule.runs, context)
     if rule.check == "blocked":
         return Finding(series, last.status == "blocked", context)
     if rule.check == "low_items":
         return _low_items(rule, run or last, runs, series, context)
+    if rule.check == "drift":
+        return _drift(last, series, context)
     assert rule.stale_after is not None and age is not None
     context.update(age=format_duration(timedelta(seconds=int(age.total_seconds()))),
                    stale_after=format_duration(rule.stale_after))  # fmt: skip
@@ -60,6 +68,31 @@ def _low_items(
     usual = Decimal(median(earlier))
     context.update(usual_items=text(usual), ratio=text(rule.ratio))
     return Finding(series, usual > 0 and items < rule.ratio * usual, context)
+
+
+def _drift(last: CrawlRun, series: dict[str, Any], context: dict[str, Any]) -> Finding:
+    """Drifted while the newest run succeeded on answers of an unaccepted new shape.
+
+    A run that failed gives no verdict: when the new shape also broke the parser, the `failing` rule speaks.
+    """
+    if last.status != "succeeded":
+        return Finding(series, None, context)
+    drift = open_drift(last)
+    if drift is None:
+        return Finding(series, False, context)
+    context.update(_drift_context(drift, last))
+    return Finding(series, True, context)
+
+
+def _drift_context(drift: dict[str, Any], run: CrawlRun) -> dict[str, Any]:
+    """A recorded drift as message context: counts, the diff lines (`+`, `-`, `~`), the runs compared."""
+    added, removed, changed = (list(drift.get(key) or []) for key in ("added", "removed", "changed"))
+    lines = [f"+ {p}" for p in added] + [f"- {p}" for p in removed] + [f"~ {p}" for p in changed]
+    shown = lines[:DRIFT_LINES_SHOWN] + (
+        [f"… and {len(lines) - DRIFT_LINES_SHOWN} more"] if len(lines) > DRIFT_LINES_SHOWN else []
+    )
+    return {"drift_added": len(added), "drift_removed": len(removed), "drift_changed": len(changed),
+            "drift_diff": "\n".join(shown), "against_run": drift.get("against_run"), "drift_run": run.id}  # fmt: skip
 
 
 def _fetched(run: CrawlRun) -> int:

@@ -208,11 +208,12 @@ class AvailabilityRule(_RuleBase):
 
 
 class HealthRule(_RuleBase):
-    """A source's health: failing runs in a row, blocked, far fewer items than usual, stale, or quarantined data."""
+    """A source's health: failing runs in a row, blocked, far fewer items than usual, stale, quarantined data,
+    or answers whose structure drifted from the accepted shape (`drift`)."""
 
     kind: Literal["health"]
     item: ItemKind = "runs"
-    check: Literal["failing", "blocked", "low_items", "stale", "quality"]
+    check: Literal["failing", "blocked", "low_items", "stale", "quality", "drift"]
     runs: int = Field(default=3, ge=1, le=100)
     ratio: Decimal = Field(default=Decimal("0.5"), gt=0, lt=1)
     stale_after: Duration | None = None

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
+from core.plausibility import BoundsConfig
 from core.secrets import SecretRef, secret_reference
 from core.strict import Duration, Strict
 
@@ -96,11 +97,20 @@ class DeliveryConfig(Strict):
 
 
 class QualityConfig(Strict):
-    """The data-quality gate: a point this far from the series' last accepted one is quarantined, not alerted on."""
+    """The data-quality gate: a point outside its kind's bounds, or this far from the series' last accepted one,
+    is quarantined, not alerted on."""
 
     enabled: bool = True
     max_ratio: Decimal = Field(default=Decimal(10), gt=1)
     traffic_max_ratio: Decimal = Field(default=Decimal(100), gt=1)
-    max_amount_usd: Decimal = Field(default=Decimal("1e12"), gt=0)
     # A new level seen twice in a row (within this fraction) is real: the second point is accepted.
     confirm_tolerance: Decimal = Field(default=Decimal("0.2"), ge=0, lt=1)
+    #: `[alerts.quality.bounds]`: values no real source publishes (also applied by `aipulse verify`)
+    bounds: BoundsConfig = Field(default_factory=BoundsConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "max_amount_usd" in data:
+            raise ValueError("max_amount_usd: moved to [alerts.quality.bounds] funding_usd_max (default 200e9 USD)")
+        return data

@@ -29,6 +29,10 @@ _COLUMNS = 6  # GPU, VRAM/GPU, vCPUs, RAM, storage, price/GPU/hr
 _CHALLENGE_MARKERS = ("<title>Just a moment...</title>", "_cf_chl_opt", "/cdn-cgi/challenge-platform/")
 
 
+#: the selectors parse() reads the pricing table with (the run's fingerprint checks each one matched)
+SELECTORS = ("tr", "tr td")
+
+
 def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """Parse the pricing page into per-instance offers (price = per-GPU price × GPU count).
 

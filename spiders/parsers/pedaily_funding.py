@@ -24,6 +24,15 @@ SOURCE_ID = "pedaily_funding"
 DEFAULT_ENDPOINT = "https://www.pedaily.cn/vcpeevent/"
 
 
+#: the selectors parse() reads the list with, from the page root (the run's fingerprint checks each one matched)
+SELECTORS = (
+    "ul#newslist-all",
+    "ul#newslist-all li.h-news",
+    "li.h-news div.txt > h3 > a",
+    "li.h-news div.info > span.date",
+)
+
+
 def parse_list_date(label: str, *, fetched_at: datetime) -> datetime | None:
     """`2026-06-01 11:40` (Beijing) or a relative label (`3分钟前`, `昨天 15:20`, seen on mobile copies) -> UTC.
 

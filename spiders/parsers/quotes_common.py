@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -18,6 +19,7 @@ __all__ = [
     "PCT_PLACES",
     "build_quote",
     "decode_gbk",
+    "line_shape",
     "load_json_unique",
     "number",
     "percent_change",
@@ -184,3 +186,22 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ParseError(f"key {key!r} appears twice with different values ({found[key]!r}, {value!r})")
         found[key] = value
     return found
+
+
+def line_shape(text: str, line: re.Pattern[str], separator: str) -> dict[str, str]:
+    """The structure of `var code="f1,f2,…";` quote lines for drift detection: the field count per market prefix.
+
+    `sh600519` and `sz002230` are `sh`/`sz`, `hk00700` is `hk`, `gb_nvda` is `gb_`: a provider adding or dropping
+    a field shows as `hk line: 75 fields → 76 fields`, whatever codes were asked for.
+    """
+    shape: dict[str, str] = {}
+    for match in line.finditer(text):
+        code, value = match.group(1), match.group(2)
+        prefix = re.match(r"[A-Za-z_]*?(?=[0-9]|$)", code)
+        market = (prefix.group(0) if prefix else "") or code
+        if not value:
+            continue  # an unknown code answers with an empty line
+        count = f"{len(value.split(separator))} fields"
+        known = shape.get(f"{market} line")
+        shape[f"{market} line"] = count if known in (None, count) else "|".join(sorted({*known.split("|"), count}))
+    return shape

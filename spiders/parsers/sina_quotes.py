@@ -13,7 +13,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.contract import ParseResult, Request
-from spiders.parsers.quotes_common import build_quote, decode_gbk, number, quote_result
+from spiders.parsers.quotes_common import build_quote, decode_gbk, line_shape, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "REFERER", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -38,6 +38,11 @@ def requested_codes(url: str) -> list[str]:
     """The Sina codes a request URL asked for (`/list=a,b`)."""
     last = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return [code for code in last.removeprefix("list=").split(",") if code] if last.startswith("list=") else []
+
+
+def shape(body: bytes) -> dict[str, str]:
+    """The answer's structure for drift detection: the number of `,`-separated fields per market's lines."""
+    return line_shape(decode_gbk(body), _LINE, ",")
 
 
 def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:

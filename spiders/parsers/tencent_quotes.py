@@ -13,7 +13,7 @@ from spiders.errors import ParseError
 from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.contract import ParseResult, Request
-from spiders.parsers.quotes_common import build_quote, decode_gbk, number, quote_result
+from spiders.parsers.quotes_common import build_quote, decode_gbk, line_shape, number, quote_result
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -44,6 +44,11 @@ def requested_codes(url: str) -> list[str]:
     last = unquote(split.path.rsplit("/", 1)[-1])
     raw = last[2:] if last.startswith("q=") else ",".join(parse_qs(split.query).get("q", []))
     return [code for code in raw.split(",") if code]
+
+
+def shape(body: bytes) -> dict[str, str]:
+    """The answer's structure for drift detection: the number of `~`-separated fields per market's lines."""
+    return line_shape(decode_gbk(body), _LINE, "~")
 
 
 def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
