@@ -158,15 +158,17 @@ def score(items: Iterable[Item], *, keep_misses: bool = False) -> Score:
 
 
 def main() -> None:
-    """Print both halves' scores and the dev half's misses (never the held-out half's)."""
+    """Print the dev half's misses and score; with `--heldout` also the held-out score (never its misses)."""
     import sys
 
     dev = score(load("dev"), keep_misses=True)
-    heldout = score(load("heldout"))
     out = sys.stdout
     for miss in dev.misses:
         out.write(f"dev miss {miss}\n")
-    out.write("\n".join([*dev.lines("dev"), *heldout.lines("held-out")]) + "\n")
+    lines = dev.lines("dev")
+    if "--heldout" in sys.argv:
+        lines += score(load("heldout")).lines("held-out")
+    out.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,16 @@ import re
 from dataclasses import dataclass
 
 from spiders.funding_extract.text import ZH_STOP, clean_title, first_sentence, normalise_text
-from spiders.funding_extract.triggers import EN_POSITIVE, PREVIOUS, ZH_POSITIVE, find_trigger
+from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.triggers import (
+    EN_INVESTOR_FIRST,
+    EN_POSITIVE,
+    PREVIOUS,
+    ZH_BARE_AMOUNT,
+    ZH_INVESTOR_FIRST,
+    ZH_POSITIVE,
+    find_trigger,
+)
 
 #: a digest or round-up headline (创投日报, "Week's 10 Biggest Funding Rounds")
 DIGEST = re.compile(
@@ -69,6 +78,39 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("registered-capital change", re.compile(r"增资至|注册资本")),
+    (
+        "listed company's offering, dividend or buyback",
+        re.compile(
+            r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
+            r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
+            r"|\b(?:senior|convertible|secured|unsecured) notes\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights) offering\b"
+            r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "analyst price target or rating",
+        re.compile(r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
+                   r"|\b(?:upgrades?|downgrades?)\b|目标价|评级", re.IGNORECASE),  # fmt: skip
+    ),
+    (
+        "a VC firm's own raise",
+        re.compile(r"\b(?:VC|venture capital|venture|investment|private equity|PE) firms?\b[^.;]{0,50}\braise",
+                   re.IGNORECASE),  # fmt: skip
+    ),
+)
+#: orders, contracts and grants: not a round unless the title also says funding (`拿下订单，…完成Pre-A轮融资`)
+_SOFT_NEGATIVE = re.compile(
+    r"订单|合同|定点|中标|采购|补贴|租赁|担保|\b(?:contracts?|orders?|purchase agreements?|incentives?|subsid(?:y|ies)"
+    r"|tax credits?|grants?|awards?|deal with|compute deal|cloud deal|lease|guarantee)\b",
+    re.IGNORECASE,
+)
+_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
+#: places and projects an `X to invest Rs N cr in …` headline names instead of a company
+_NOT_A_COMPANY = re.compile(
+    r"^(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
+    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu)$"
 )
 _MERGER = re.compile(
     r"收购|并购|买下|合并|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
@@ -103,20 +145,37 @@ def classify(title: str, summary: str = "") -> Verdict:
     for reason, pattern in _HARD_NEGATIVES:
         if pattern.search(text):
             return Verdict(False, reason)
+    if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
+        return Verdict(False, "order, contract or grant")
     trigger = find_trigger(text)
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
             return Verdict(False, "acquisition or merger")
+        if trigger.re is EN_INVESTOR_FIRST and not _en_investment_in_company(trigger, text):
+            return Verdict(False, "investment in a project or a place")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
     lead = first_sentence(normalise_text(summary))
     if lead and not PREVIOUS.search(lead) and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
-        found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead)
+        found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
+        investor_first = find_trigger(lead)
+        if investor_first is not None and investor_first.re is ZH_INVESTOR_FIRST and find_amounts(lead):
+            return Verdict(True, "investor-first trigger with an amount in the summary's first sentence")
     return Verdict(False, "no funding trigger")
+
+
+def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
+    """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
+    if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
+        return True
+    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or _NOT_A_COMPANY.match(trigger.group("co")):
+        return False
+    after = title[trigger.end() :]
+    return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
 
 
 def is_ai_related(*texts: str) -> bool:

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import re
 
-from spiders.funding_extract.text import EN_SENTENCE_CHAR, ZH_STOP, first_sentence
+from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, ZH_STOP, first_sentence
 
 _ZH_TRIGGER = (
-    r"(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家)|斩获|拿下|再获|连获|迎来|筹得|融得"
-    r"|募得|敲定)"
+    r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
+    r"|迎来|筹得|融得|募得|敲定)"
 )
 _ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
 #: company first: `X获…融资`
 ZH_POSITIVE = re.compile(_ZH_TRIGGER + ZH_STOP + r"{0,40}?" + _ZH_NOUN)
-_ZH_INTENT_WORDS = r"(?:拟|计划|正洽谈|正在洽谈|洽谈|寻求|筹划|筹备|启动|开启|正在进行|正在募集|将获|有望获)"
-#: a round in the making: `X拟…融资`
-ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?融资")
+_ZH_INTENT_WORDS = (
+    r"(?:拟|计划|正洽谈|正在洽谈|洽谈|商讨|磋商|谈判|寻求|筹划|筹备|启动|开启|重启|正在进行|正在募集|将获|有望获)"
+)
+#: a round in the making: `X拟…融资`, `X拟募资15亿`
+ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|募资)")
+_ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
+#: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
+ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
 #: investor first: `Y投资X` (groups `inv` and `verb`)
 ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
-    r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注)"
-    r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热)"
+    r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
+    r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
+    r"|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|者|逻辑|中国)"
+)
+#: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
+_ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
+#: what an investor-first target must not start with: a time, a modal or a topic
+_ZH_NOT_TARGET = re.compile(r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道)")
+_ZH_INVESTOR_SUFFIX = re.compile(
+    r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
+    r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
 )
 _ZH_RUMOUR = re.compile(r"据报道|消息称|知情人士|据传|传闻|传出|被曝|曝出|据外媒|或将")
 _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
@@ -29,19 +43,27 @@ _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|completes?|completed|announces?"
-    r"|announced|unveils?|unveiled|emerges? from stealth with|comes? out of stealth with|debuts? with)\b"
+    r"|announced|unveils?|unveiled|emerges? from stealth with|emerged from stealth with|comes? out of stealth with"
+    r"|came out of stealth with|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
-    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b)"
+    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
 EN_POSITIVE = re.compile(_EN_VERB + EN_SENTENCE_CHAR + r"{0,80}?" + _EN_MONEY_OR_ROUND, re.IGNORECASE)
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
-    r"(?P<verb>(?i:invests?|invested|backs|leads|puts|pours|injects))\b(?P<mid>[^;]{0,60}?)\bin(?:to)?\s+"
+    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|co-leads|puts|pours|injects))\b(?P<mid>[^;]{0,60}?)"
+    r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
+)
+#: `Krafton leads Cashfree's $53M funding`: the company is the possessive after the lead's verb
+EN_LEADS_POSSESSIVE = re.compile(
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:leads|led|co-leads|co-led|backs))\s+"
+    r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})'s\s+" + EN_SENTENCE_CHAR + r"{0,40}?"
+    r"(?i:round|funding|raise|seed|series|financing|investment)"
 )
 _EN_RUMOUR = re.compile(
     r"\b(?:reportedly|sources say|people familiar|according to (?:people|sources|a report|reports)|rumou?red"
@@ -72,15 +94,38 @@ def find_trigger(text: str) -> re.Match[str] | None:
     (`Plaud获头部大厂投资` is company-first).
     """
     found: list[tuple[int, re.Match[str]]] = []
-    for pattern in (ZH_POSITIVE, ZH_PLANNED, EN_POSITIVE):
+    for pattern in (ZH_POSITIVE, ZH_PLANNED, EN_POSITIVE, ZH_BARE_AMOUNT):
         match = pattern.search(text)
         if match is not None:
             found.append((match.start(), match))
-    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST):
-        match = pattern.search(text)
-        if match is not None and not re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE):
+        for match in pattern.finditer(text):
+            if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+                continue
+            if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
+                continue
             found.append((match.start("verb"), match))
+            break
     return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
+    """`Y投资X` names an investment only when Y reads as an investor and X as a target, with a deal signal.
+
+    `全球AI投资今年将突破…`, `投资机遇`, `交易员押注欧元` are topics; 押注/加注/参投 and a plain 投资 also need an
+    amount, a round word or a quoted target, unless the investor's name reads as an investor's (资本, 基金, 腾讯).
+    """
+    investor = match.group("inv").strip()
+    target = text[match.end() :]
+    if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
+        return False
+    if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
+        return True
+    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}[亿万元]", text)
+    if match.group("verb") in ("押注", "加注", "参投"):
+        return signal is not None
+    tail = re.split(r"等|旗下", investor)[0].strip()
+    return signal is not None or bool(_ZH_INVESTOR_SUFFIX.search(tail))
 
 
 def round_status(title: str, summary: str, trigger: re.Match[str] | None, investor_first: bool) -> str:
