@@ -788,7 +788,8 @@ CASES: list[Case] = [
         "trap_en_reportedly",
         "Acme reportedly raises $30M Series A",
         CONSTRUCTED,
-        [r("Acme", "A", raw="Series A", status="planned", amount=("30000000", "30000000", "USD", "$30M"))],
+        # issue 13: "reportedly" says where the news came from; the round it reports is completed
+        [r("Acme", "A", raw="Series A", status="completed", amount=("30000000", "30000000", "USD", "$30M"))],
         strict=True,
     ),
     Case(
@@ -977,7 +978,8 @@ CASES: list[Case] = [
         "trap_zh_rumour",
         "据报道，「阶跃星辰」完成新一轮5亿美元融资",
         CONSTRUCTED,
-        [r("阶跃星辰", raw="新一轮", status="planned", amount=("500000000", "500000000", "USD", "5亿美元"))],
+        # issue 13: 据报道 is the source of a completed round, not a sign of a planned one
+        [r("阶跃星辰", raw="新一轮", status="completed", amount=("500000000", "500000000", "USD", "5亿美元"))],
         strict=True,
     ),
 ]

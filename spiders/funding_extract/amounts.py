@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from spiders.cn_amounts import Amount, find_amounts
+from spiders.cn_amounts import APPROX, EXACT, MAGNITUDE, NEAR, OVER, UNKNOWN_CURRENCY, Amount, find_amounts
 
 # 估值已超过独角兽(10亿美金): up to a dozen words may sit between 估值 and its figure
 _VALUATION_BEFORE = re.compile(r"(?:估值|valuation of|valued at|valuing (?:it|the company|\w+) at|post-money of)"
@@ -36,7 +36,7 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
             continue
         if _OTHER_BEFORE.search(before) or _OTHER_AFTER.search(after):
             continue
-        if amount.low is None and amount.high is None:
+        if amount.low is None and amount.high is None and amount.qualifier != UNKNOWN_CURRENCY:
             continue
         rounds.append(amount)
     return rounds, valuations
@@ -45,6 +45,21 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
 def first_of(*candidates: list[Amount]) -> Amount | None:
     """The first amount of the first non-empty list (the title's before the summary's)."""
     return next((found[0] for found in candidates if found), None)
+
+
+def exact_within(amount: Amount | None, summary_amounts: list[Amount]) -> Amount | None:
+    """A headline's order of magnitude or lower bound (数亿元, 超亿元) replaced by the summary's exact figure inside it.
+
+    The headline's words stay the `amount_text` (what the title said); the numbers become the exact ones.
+    """
+    if amount is None or amount.qualifier not in (MAGNITUDE, OVER, NEAR, APPROX):
+        return amount
+    for found in summary_amounts:
+        if found.qualifier != EXACT or found.currency != amount.currency or found.low is None or amount.low is None:
+            continue
+        if amount.low <= found.low and (amount.high is None or found.low <= amount.high):
+            return Amount(found.low, found.high, found.currency, EXACT, amount.text, amount.start, amount.end)
+    return amount
 
 
 def original_currency(amount: Amount | None, summary: str) -> Amount | None:

@@ -45,7 +45,9 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "loan or debt",
         re.compile(
             r"贷款|授信|银团|债券|发债|债权融资|低息融资|融资租赁|可转债|信贷|借款"
-            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed)\b",
+            r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
+            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed"
+            r"|project financ\w+)\b",
             re.IGNORECASE,
         ),
     ),
@@ -68,7 +70,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
             + ZH_STOP
             + r"{0,12}(?:融资|投资)"
-            r"|\d+(?:家|起|笔)" + ZH_STOP + r"{0,8}(?:融资|获投)|融资(?:总额|金额)|赛道" + ZH_STOP + r"{0,8}融资"
+            r"|\d+(?:家|起|笔)" + ZH_STOP + r"{0,8}(?:融资|获投)|(?<!累计)(?<!本轮)融资(?:总额|金额)|赛道" + ZH_STOP
+            + r"{0,8}融资"
             r"|(?:融资|投资)事件"
             r"|\b(?:startups|founders|companies|unicorns)\s+(?:raise|raised|have raised|are raising)\b"
             r"|\b(?:vc|venture|startup) funding (?:fell|rose|hit|dropped|surged|declined|reached|totaled|totalled)\b"
@@ -113,7 +116,7 @@ _NOT_A_COMPANY = re.compile(
     r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu)$"
 )
 _MERGER = re.compile(
-    r"收购|并购|买下|合并|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
+    r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
     r"|takes? over)\b",
     re.IGNORECASE,
 )
@@ -154,11 +157,13 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, "acquisition or merger")
         if trigger.re is EN_INVESTOR_FIRST and not _en_investment_in_company(trigger, text):
             return Verdict(False, "investment in a project or a place")
+        if merger is not None and trigger.re is ZH_INVESTOR_FIRST:
+            return Verdict(False, "a stake taken inside an acquisition or a sale")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
-    lead = first_sentence(normalise_text(summary))
-    if lead and not PREVIOUS.search(lead) and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
+    lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
+    if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
         found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")

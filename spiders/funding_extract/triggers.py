@@ -43,8 +43,8 @@ _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|completes?|completed|announces?"
-    r"|announced|unveils?|unveiled|emerges? from stealth with|emerged from stealth with|comes? out of stealth with"
-    r"|came out of stealth with|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
+    r"|announced|unveils?|unveiled|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
+    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
@@ -58,6 +58,11 @@ EN_INVESTOR_FIRST = re.compile(
     r"(?P<verb>(?i:invests?|invested|investing|backs|leads|co-leads|puts|pours|injects))\b(?P<mid>[^;]{0,60}?)"
     r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
+)
+#: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
+ZH_DONE_INVESTMENT = re.compile(
+    r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)(?:的)?"
+    + ZH_STOP + r"{0,20}?(?:投资|注资|入股)"
 )
 #: `Krafton leads Cashfree's $53M funding`: the company is the possessive after the lead's verb
 EN_LEADS_POSSESSIVE = re.compile(
@@ -73,7 +78,7 @@ _EN_RUMOUR = re.compile(
 _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
-    r"|weighing|explores?|exploring|in the process of raising)\b",
+    r"|weighing|explores?|exploring|in the process of raising|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
 #: words of a commitment not yet closed (`signs`, `will invest`)
@@ -98,6 +103,9 @@ def find_trigger(text: str) -> re.Match[str] | None:
         match = pattern.search(text)
         if match is not None:
             found.append((match.start(), match))
+    done = ZH_DONE_INVESTMENT.search(text)
+    if done is not None and not _ZH_NOT_INVESTOR.search(done.group("inv")):
+        found.append((done.start("verb") - 1, done))  # before the 完成 it shares with the company-first pattern
     for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE):
         for match in pattern.finditer(text):
             if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
@@ -131,15 +139,19 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
 def round_status(title: str, summary: str, trigger: re.Match[str] | None, investor_first: bool) -> str:
     """`planned` for rumours and intentions, `announced` for commitments not yet closed, else `completed`."""
     lead_sentence = first_sentence(summary)
-    if _ZH_RUMOUR.search(title) or _EN_RUMOUR.search(title) or _ZH_RUMOUR.search(lead_sentence):
-        return "planned"
-    if _EN_RUMOUR.search(lead_sentence):
-        return "planned"
+    # 据报道 / according to people familiar is where the news came from, not a sign the round is still open
+    # (issue 13): only talks, intentions and targets make a round planned.
     if trigger is not None and trigger.re is ZH_PLANNED:
         return "planned"
     for intent in (_ZH_INTENT.search(title), _EN_INTENT.search(title)):
         if intent is not None and (trigger is None or intent.start() <= trigger.end()):
             return "planned"
+    if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
+        # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
+        done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
+        if done and not re.search(r"宣布|将|拟|签署|计划|同意|承诺", title[: trigger.start("verb")]):
+            return "completed"
+        return "announced"
     if investor_first or (EN_ANNOUNCED.search(title) and trigger is not None and trigger.re is EN_INVESTOR_FIRST):
         return "announced"
     if re.search(r"宣布(?!完成)" + ZH_STOP + r"{0,10}(?:战略投资|投资|入股|注资)", title):
