@@ -8,7 +8,7 @@ from spiders.cn_amounts import APPROX, EXACT, MAGNITUDE, NEAR, OVER, UNKNOWN_CUR
 
 # 估值已超过独角兽(10亿美金): up to a dozen words may sit between 估值 and its figure
 _VALUATION_BEFORE = re.compile(r"(?:估值|valuation of|valued at|valuing (?:it|the company|\w+) at|post-money of)"
-                               r"\D{0,12}$",
+                               r"[^,;。亿万$]{0,12}$",
                                re.IGNORECASE)  # fmt: skip
 _VALUATION_AFTER = re.compile(r"^\s*(?:的)?(?:估值|(?:pre|post)-money|valuation)", re.IGNORECASE)
 _OTHER_BEFORE = re.compile(

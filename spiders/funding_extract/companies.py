@@ -113,6 +113,7 @@ def zh_company(prefix: str) -> Company:
     alias = re.search(r"\(以下简称[“\"「]?([^”\"」)]+)[”\"」]?\)", text)
     text = _ZH_DATES.sub("", text)
     chunks = [_ZH_TRAILING_WORDS.sub("", c.strip()).strip() for c in re.split(r"[,;:!?。|丨\n]", text)]
+    chunks = [re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次)", "", c) for c in chunks]
     chunks = [c for c in chunks if c]
     if not chunks:
         return Company(None)

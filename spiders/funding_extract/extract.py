@@ -140,14 +140,27 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     deal.leads = unique([*deal.leads, *leads])
     deal.investors = [n for n in unique([*deal.investors, *others]) if n not in deal.leads]
     if not deal.leads and not deal.investors:
-        named = sole_investors(title, lang) or sole_investors(current, lang)
-        # A sole named investor counts as the lead; several with no lead named are plain investors (§4.8).
-        if len(named) == 1:
+        named, more = sole_investors(title, lang)
+        if not named:
+            named, more = sole_investors(current, lang)
+        if not named:
+            named, more = _summary_investor_first(current)
+        # A sole named investor counts as the lead; several, or `Y等`, with no lead named are plain investors (§4.8).
+        if len(named) == 1 and not more:
             deal.leads = named
         else:
             deal.investors = named
     deal.status = round_status(title, summary, trigger, investor_first)
     return deal
+
+
+def _summary_investor_first(current: str) -> tuple[list[str], bool]:
+    """`英伟达50亿美元投资SSI。` in the summary: its investor, and whether it is one of several (`Y等`)."""
+    trigger = find_trigger(current)
+    if trigger is None or trigger.re is not ZH_INVESTOR_FIRST:
+        return [], False
+    names = split_names(re.split(r"[,;。]", trigger.group("inv"))[-1], "zh")
+    return names, "等" in trigger.group("inv")
 
 
 def _current_clauses(summary: str) -> str:
@@ -199,7 +212,9 @@ def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
         investors, target = investors.rsplit("向", 1)
     else:
         target = re.split(
-            r"[,;。]|(?=" + ZH_LABEL + r"\s*轮)|(?=[\d数近超逾约亿千百])|的(?=" + ZH_STOP + r"*轮)|(?=新一轮|融资)",
+            r"[,;。]|(?=" + ZH_LABEL + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约](?:\d|数)|亿|[千百]万)|的(?="
+            + ZH_STOP
+            + r"*轮)|(?=新一轮|融资)",
             title[trigger.end() :],
         )[0]
     company = zh_company(target) if target.strip() else Company(None)

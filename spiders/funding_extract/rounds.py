@@ -15,15 +15,19 @@ _ZH_ROUND = re.compile(
 _EN_ROUND = re.compile(
     r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
-    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b",
+    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding)\b"
+    r"|\bsecondary (?:sale|shares|round|transaction|share sale)\b|\btender offer\b",
     re.IGNORECASE,
 )
 
 
 def find_round(text: str, language: str) -> str | None:
     """The round as written in `text`, the text's own language tried first (`B+轮`, `Series A extension`)."""
-    pattern = _ZH_ROUND if language == "zh" else _EN_ROUND
-    match = pattern.search(text) or (_EN_ROUND.search(text) if language == "zh" else _ZH_ROUND.search(text))
+    own, other = (_ZH_ROUND, _EN_ROUND) if language == "zh" else (_EN_ROUND, _ZH_ROUND)
+    found = list(own.finditer(text)) or list(other.finditer(text))
+    # `新一轮(A++轮)`, `新一轮近亿元战略融资`: the first label that names a round beats a bare 新一轮
+    specific = [m for m in found if normalise_round(m.group(0)) != "Undisclosed"]
+    match = (specific or found or [None])[0]
     return match.group(0).strip() if match else None
 
 
@@ -38,7 +42,7 @@ def normalise_round(raw: str | None) -> str:
     extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
         r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
-        r"|天使\+*|种子\+*|Pre-?IPO|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel",
+        r"|天使\+*|种子\+*|Pre-?IPO|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel|secondary|tender",
         text,
         re.IGNORECASE,
     )
@@ -68,6 +72,8 @@ def normalise_round(raw: str | None) -> str:
         name = "Growth"
     elif lowered == "bridge":
         name = "Bridge"
+    elif lowered in ("secondary", "tender"):
+        name = "Secondary"
     else:
         match = re.fullmatch(r"(pre-?)?(?:series\s+)?(pre-?)?(?:series\s+)?([a-h])-?(\d?)", lowered)
         if match is None:

@@ -61,8 +61,8 @@ EN_INVESTOR_FIRST = re.compile(
 )
 #: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
 ZH_DONE_INVESTMENT = re.compile(
-    r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)(?:的)?"
-    + ZH_STOP + r"{0,20}?(?:投资|注资|入股)"
+    r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)"
+    r"(?:的|总计|合计|共计|(?=\d|数[十百千万亿]|[约超近逾]))" + ZH_STOP + r"{0,20}?(?:投资|注资|入股)"
 )
 #: `Krafton leads Cashfree's $53M funding`: the company is the possessive after the lead's verb
 EN_LEADS_POSSESSIVE = re.compile(
@@ -127,6 +127,13 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
     target = text[match.end() :]
     if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
         return False
+    clause = re.split(r"[,;。!?]", target)[0]
+    if "向" in investor:
+        return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
+    if re.match(_ZH_AMOUNT_START + r"|接近|约", clause) and re.search(r"建设|项目|产业园|基地|工厂|产线|扩产|用于", clause):
+        return False  # `拟投资22亿元建设光伏项目`: capital spending, not an investment in a company
+    if re.match(r"接近|约|超|近|逾|\d", clause) or re.search(r"(?:之?后|时)$", clause):
+        return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
     if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
         return True
     signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}[亿万元]", text)
