@@ -28,7 +28,8 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
     valuations: list[Amount] = []
     for amount in find_amounts(text, default_currency="CNY" if language == "zh" else None):
         before, after = text[max(0, amount.start - 24) : amount.start], text[amount.end : amount.end + 24]
-        if amount.qualifier == "converted" or re.search(r"约合\s*$", before):
+        if amount.qualifier == "converted" or re.search(r"约合\s*$|\(\s*(?:约合|折合|合|约|即|approx\.?|about)?\s*(?:人民币)?\s*$",
+                                                      before, re.IGNORECASE):  # fmt: skip
             continue
         if _VALUATION_BEFORE.search(before) or _VALUATION_AFTER.search(after):
             if not re.search(r"此前|上一轮|前一轮|上轮|previous|prior|up from|last valued", before, re.IGNORECASE):

@@ -168,7 +168,13 @@ def classify(title: str, summary: str = "") -> Verdict:
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
         investor_first = find_trigger(lead)
-        if investor_first is not None and investor_first.re is ZH_INVESTOR_FIRST and find_amounts(lead):
+        if (
+            investor_first is not None
+            and investor_first.re is ZH_INVESTOR_FIRST
+            and investor_first.group("verb") in ("投资", "领投", "注资", "入股", "战略投资")
+            and find_amounts(lead)
+            and not re.search(r"[?？]", lead)
+        ):
             return Verdict(True, "investor-first trigger with an amount in the summary's first sentence")
     return Verdict(False, "no funding trigger")
 

@@ -13,7 +13,7 @@ from spiders.funding_extract.text import EN_SENTENCE_CHAR
 FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advisor|advised by|adviser", re.IGNORECASE)
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
-    r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|^香港财团$|财团$|资方$|平台$"
+    r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
     r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$"
     r"|^(?:existing|other|new) (?:investors|backers)|^others$|^investors$|^angels?$",
     re.IGNORECASE,
@@ -43,7 +43,7 @@ _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
 _EN_LEAD = re.compile(
     r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
-    r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;—]+?)\s*(?:—[^—]+—\s*)?(?:leading|co-leading)\b"
+    r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
     r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
     r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b",
     re.IGNORECASE,
@@ -73,8 +73,9 @@ def split_names(text: str, language: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        for amount in reversed(find_amounts(part)):
-            part = (part[: amount.start] + part[amount.end :]).strip()  # `前海母基金数亿元押注`: the name stays
+        # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
+        part = re.sub(r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?",
+                      "", part).strip()  # fmt: skip
         part = re.sub(r"(?:独家|新一轮|本轮|据悉|拟|将|已|正|为|计划|宣布)+$", "", part).strip()
         if not part or re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part):
             continue  # `获10亿战略投资`: an amount, not an investor

@@ -10,6 +10,7 @@ from spiders.funding_extract.text import normalise_text
 ZH_LABEL = r"(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre-?IPO|战略|首|新一|Pre-?天使)"
 _ZH_ROUND = re.compile(
     rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
+    rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"
     r"|{_x}".replace("{_x}", r"战略融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
 )
 _EN_ROUND = re.compile(

@@ -31,7 +31,9 @@ ZH_INVESTOR_FIRST = re.compile(
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
 _ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
 #: what an investor-first target must not start with: a time, a modal or a topic
-_ZH_NOT_TARGET = re.compile(r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道)")
+_ZH_NOT_TARGET = re.compile(
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d)"
+)
 _ZH_INVESTOR_SUFFIX = re.compile(
     r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
     r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
@@ -125,11 +127,11 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
     """
     investor = match.group("inv").strip()
     target = text[match.end() :]
+    if "向" in investor and not _ZH_NOT_INVESTOR.search(investor.split("向")[0]):
+        return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
     if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
         return False
     clause = re.split(r"[,;。!?]", target)[0]
-    if "向" in investor:
-        return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
     if re.match(_ZH_AMOUNT_START + r"|接近|约", clause) and re.search(r"建设|项目|产业园|基地|工厂|产线|扩产|用于", clause):
         return False  # `拟投资22亿元建设光伏项目`: capital spending, not an investment in a company
     if re.match(r"接近|约|超|近|逾|\d", clause) or re.search(r"(?:之?后|时)$", clause):
