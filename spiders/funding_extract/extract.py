@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from spiders.cn_amounts import Amount
 from spiders.funding_extract.amounts import amount_roles, exact_within, first_of, original_currency
 from spiders.funding_extract.classification import classify
 from spiders.funding_extract.companies import (
@@ -134,7 +135,8 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     summary_rounds, summary_valuations = amount_roles(current, lang)
     if trigger is not None:
         title_rounds = sorted(title_rounds, key=lambda a: not _same_clause(title, a.start, trigger.start()))
-    deal.amount = original_currency(exact_within(first_of(title_rounds, summary_rounds), summary_rounds), summary)
+    exact = [a for a in summary_rounds if _money_of_this_round(current, a)]
+    deal.amount = original_currency(exact_within(first_of(title_rounds, summary_rounds), exact), summary)
     deal.valuation = first_of(title_valuations, summary_valuations)
     leads, others = find_investors((title, current), lang)
     deal.leads = unique([*deal.leads, *leads])
@@ -150,8 +152,22 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
             deal.leads = named
         else:
             deal.investors = named
-    deal.status = round_status(title, summary, trigger, investor_first)
+    if trigger is None:
+        # `蚂蚁灵波确认融资传闻`: no trigger in the title, the summary's lead says what the round is (拟募资 -> planned)
+        lead = current.split("。")[0]
+        deal.status = round_status(lead, "", find_trigger(lead), False)
+    else:
+        deal.status = round_status(title, summary, trigger, investor_first)
     return deal
+
+
+def _money_of_this_round(current: str, amount: Amount) -> bool:
+    """Whether a summary amount is written as money in a clause about this round (not `听力残疾人约有2,780万`)."""
+    if not re.search(r"[元币$€£¥₹]|USD|RMB|CNY|dollar|euro|pound|yuan|rupee", amount.text, re.IGNORECASE):
+        return False
+    start = max(current.rfind(mark, 0, amount.start) for mark in ",;。.")
+    clause = current[start + 1 : amount.end + 12]
+    return bool(re.search(r"融资|轮|投资|募|raise|round|funding|financing|invest", clause, re.IGNORECASE))
 
 
 def _summary_investor_first(current: str) -> tuple[list[str], bool]:
