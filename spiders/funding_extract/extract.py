@@ -194,8 +194,8 @@ def _round_written(title: str, current: str, lang: str) -> str | None:
     """The round as written: the title's, unless the summary names it where the title does not (新一轮 -> A++轮)
     or more precisely (天使轮 -> 天使+轮)."""
     in_title, in_summary = find_round(title, lang), find_round(current, lang)
-    if in_summary is None:
-        return in_title
+    if in_summary is None or in_title is None:
+        return in_title or in_summary
     title_round, summary_round = normalise_round(in_title), normalise_round(in_summary)
     if title_round == "Undisclosed" and summary_round != "Undisclosed":
         return in_summary
