@@ -33,6 +33,7 @@ from spiders.funding_extract.roundups import pieces
 from spiders.funding_extract.text import ZH_STOP, clean_title, language, normalise_text
 from spiders.funding_extract.triggers import (
     EN_ANNOUNCED,
+    EN_BACKS,
     EN_INVESTOR_FIRST,
     EN_LEADS_POSSESSIVE,
     ZH_DONE_INVESTMENT,
@@ -100,7 +101,7 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     deal = Deal()
     trigger = find_trigger(title)
     investor_first = False
-    if trigger is not None and trigger.re in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE):
+    if trigger is not None and trigger.re in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         _investor_first(trigger, title, deal)
         investor_first = trigger.re is ZH_INVESTOR_FIRST or bool(
             EN_ANNOUNCED.search(title) or re.search(r"\binvests?\b|\bbacks\b", title, re.IGNORECASE)
@@ -219,7 +220,7 @@ def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
 
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
-    if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE):
+    if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         deal.company = valid_name(trigger.group("co"))
         deal.leads = en_names(trigger.group("inv"))[:1]
         return

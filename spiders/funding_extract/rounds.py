@@ -7,7 +7,7 @@ import re
 from spiders.funding_extract.text import normalise_text
 
 #: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
-ZH_LABEL = r"(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre-?IPO|战略|首|新一|Pre-?天使)"
+ZH_LABEL = r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
 _ZH_ROUND = re.compile(
     rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
     rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"
@@ -43,7 +43,8 @@ def normalise_round(raw: str | None) -> str:
     extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
         r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
-        r"|天使\+*|种子\+*|Pre-?IPO|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel|secondary|tender",
+        r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel|secondary"
+        r"|tender",
         text,
         re.IGNORECASE,
     )
@@ -61,7 +62,7 @@ def normalise_round(raw: str | None) -> str:
         name = "Pre-Seed"
     elif re.fullmatch(r"pre-?天使", core, re.IGNORECASE):
         name = "Pre-Angel"
-    elif re.fullmatch(r"pre-?ipo", lowered):
+    elif re.fullmatch(r"pre[- ]?ipo|ipo前", lowered):
         name = "Pre-IPO"
     elif core in ("战略",) or lowered == "strategic":
         name = "Strategic"

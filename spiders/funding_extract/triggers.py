@@ -26,6 +26,7 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
+    r"|平台|管理|银行|集团|咨询|控股|研究|服务|机会"
     r"|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|者|逻辑|中国)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
@@ -57,9 +58,16 @@ EN_POSITIVE = re.compile(_EN_VERB + EN_SENTENCE_CHAR + r"{0,80}?" + _EN_MONEY_OR
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
-    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|co-leads|puts|pours|injects))\b(?P<mid>[^;]{0,60}?)"
+    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects))\b"
+    r"(?P<mid>[^;]{0,60}?)"
     r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
+)
+#: `Accel backs Indian AI startup X`, `Sequoia backs chip maker Y in $40M round`: a descriptor or money is required
+EN_BACKS = re.compile(
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:backs|backed|bets on|doubles down on))\s+"
+    r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
+    r"(?=(?P<rest>.*))"
 )
 #: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
 ZH_DONE_INVESTMENT = re.compile(
@@ -108,12 +116,15 @@ def find_trigger(text: str) -> re.Match[str] | None:
     done = ZH_DONE_INVESTMENT.search(text)
     if done is not None and not _ZH_NOT_INVESTOR.search(done.group("inv")):
         found.append((done.start("verb") - 1, done))  # before the 完成 it shares with the company-first pattern
-    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE):
+    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         for match in pattern.finditer(text):
             if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
+            if pattern is EN_BACKS and not (match.group("desc") or re.search(r"[$€£]\s?\d|\bround\b|\bseed\b"
+                                                                             r"|\bseries [a-h]\b", text, re.I)):
+                continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
     return min(found, key=lambda pair: pair[0])[1] if found else None
