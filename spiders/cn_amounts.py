@@ -308,7 +308,7 @@ _EN_UNKNOWN = re.compile(rf"(?P<num>{_NUM})\s?(?P<unit>{_EN_UNIT_RE})\b" + _UNKN
 
 
 def _range_amount(match: re.Match[str], default_currency: str | None) -> Amount | None:
-    """`4到5亿美元`, `15亿到20亿美元`, `$4-5 billion`: both ends in the second end's unit unless the first has its own."""
+    """`4到5亿美元`, `15亿到20亿美元`, `$4-5 billion`: both ends in the second end's unit unless the first has one."""
     zh = match.re is _ZH_RANGE
     units: dict[str, int] = _ZH_UNITS if zh else _EN_UNITS
     unit2 = match.group("u2") if zh else match.group("u2").lower()

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from sqlalchemy import select
 
 from core.config import AppConfig, load_config
@@ -97,7 +96,6 @@ def test_every_demo_source_points_at_its_default_endpoint_path_on_the_replay_ser
     config = demo_config("http://127.0.0.1:9", "sqlite://")
     assert 'endpoint = "http://127.0.0.1:9/api/retail/prices"' in config
     assert config.count("endpoint = ") == len(demo_sources())
-
 
 
 @pytest.mark.slow

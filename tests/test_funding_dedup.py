@@ -96,6 +96,8 @@ def test_any_mention_saying_ai_wins_when_mentions_merge(db_url: str) -> None:
     with session_factory(engine).begin() as session:
         write_funding_rounds(session, [first])
         write_funding_rounds(session, [later])
-        write_funding_rounds(session, [{**later, "source": "third", "url": "https://outlet.test/c", "ai_related": False}])
+        write_funding_rounds(
+            session, [{**later, "source": "third", "url": "https://outlet.test/c", "ai_related": False}]
+        )
     [row] = [r for r in _stored(db_url, "Anthropic") if r.status == "completed"]
     assert (row.ai_related, len(row.mentions)) == (True, 3)  # the first outlet's "not AI" is corrected, never undone

@@ -10,6 +10,10 @@ from spiders.cn_amounts import APPROX, EXACT, MAGNITUDE, NEAR, OVER, UNKNOWN_CUR
 _VALUATION_BEFORE = re.compile(r"(?:估值|valuation of|valued at|valuing (?:it|the company|\w+) at|post-money of)"
                                r"[^,;。亿万$]{0,12}$",
                                re.IGNORECASE)  # fmt: skip
+#: a figure converted into another currency: `约合人民币…`, or in brackets after the original (`（合22亿美元）`)
+_CONVERTED_BEFORE = re.compile(
+    r"约合\s*$|\(\s*(?:约合|折合|合|约|即|approx\.?|about)?\s*(?:人民币)?\s*$", re.IGNORECASE
+)
 _VALUATION_AFTER = re.compile(r"^\s*(?:的)?(?:估值|(?:pre|post)-money|valuation)", re.IGNORECASE)
 _OTHER_BEFORE = re.compile(
     r"(?:营收|收入|订单|销售额?|销量|净利润|利润|亏损|市值|成交额?|注册资本|产值|ARR|revenue|sales|profit|loss"
@@ -28,8 +32,7 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
     valuations: list[Amount] = []
     for amount in find_amounts(text, default_currency="CNY" if language == "zh" else None):
         before, after = text[max(0, amount.start - 24) : amount.start], text[amount.end : amount.end + 24]
-        if amount.qualifier == "converted" or re.search(r"约合\s*$|\(\s*(?:约合|折合|合|约|即|approx\.?|about)?\s*(?:人民币)?\s*$",
-                                                      before, re.IGNORECASE):  # fmt: skip
+        if amount.qualifier == "converted" or _CONVERTED_BEFORE.search(before):
             continue
         if _VALUATION_BEFORE.search(before) or _VALUATION_AFTER.search(after):
             if not re.search(r"此前|上一轮|前一轮|上轮|previous|prior|up from|last valued", before, re.IGNORECASE):

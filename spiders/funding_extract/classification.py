@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
 from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
 from spiders.funding_extract.triggers import (
     EN_INVESTOR_FIRST,
     EN_POSITIVE,
@@ -72,7 +72,10 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
             + ZH_STOP
             + r"{0,12}(?:融资|投资)"
-            r"|\d+(?:家|起|笔)" + ZH_STOP + r"{0,8}(?:融资|获投)|(?<!累计)(?<!本轮)融资(?:总额|金额)|赛道" + ZH_STOP
+            r"|\d+(?:家|起|笔)"
+            + ZH_STOP
+            + r"{0,8}(?:融资|获投)|(?<!累计)(?<!本轮)融资(?:总额|金额)|赛道"
+            + ZH_STOP
             + r"{0,8}融资"
             r"|(?:融资|投资)事件"
             r"|\b(?:startups|founders|companies|unicorns)\s+(?:raise|raised|have raised|are raising)\b"
@@ -89,20 +92,25 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
             r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
             r"|\b(?:senior|convertible|secured|unsecured) notes\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
-            r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights) offering\b"
+            r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
+            r" offering\b"
             r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
             re.IGNORECASE,
         ),
     ),
     (
         "analyst price target or rating",
-        re.compile(r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
-                   r"|\b(?:upgrades?|downgrades?)\b|目标价|评级", re.IGNORECASE),  # fmt: skip
+        re.compile(
+            r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
+            r"|\b(?:upgrades?|downgrades?)\b|目标价|评级",
+            re.IGNORECASE,
+        ),
     ),
     (
         "a VC firm's own raise",
-        re.compile(r"\b(?:VC|venture capital|venture|investment|private equity|PE) firms?\b[^.;]{0,50}\braise",
-                   re.IGNORECASE),  # fmt: skip
+        re.compile(
+            r"\b(?:VC|venture capital|venture|investment|private equity|PE) firms?\b[^.;]{0,50}\braise", re.IGNORECASE
+        ),
     ),
 )
 #: orders, contracts and grants: not a round unless the title also says funding (`拿下订单，…完成Pre-A轮融资`)

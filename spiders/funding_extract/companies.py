@@ -99,7 +99,8 @@ def valid_name(name: str | None) -> str | None:
         return None
     if re.search(
         r"融资|(?:[A-H]\d*|天使|种子|新一|首)\+*轮|投资|领投|完成|创始人|董事长|CEO|创业者|\bfounders?\b"
-        r"|创业|博士|教授|成立\d|团队$|员工|高管|前.{0,8}(?:负责人|CTO|CEO)|目标|今年|明年|\d+后", name
+        r"|创业|博士|教授|成立\d|团队$|员工|高管|前.{0,8}(?:负责人|CTO|CEO)|目标|今年|明年|\d+后",
+        name,
     ):
         return None  # a sentence fragment, a person or a team described, not a company
     if re.fullmatch(r"[\d.,\s]+", name):

@@ -36,8 +36,8 @@ from spiders.funding_extract.triggers import (
     EN_BACKS,
     EN_INVESTOR_FIRST,
     EN_LEADS_POSSESSIVE,
-    ZH_DONE_INVESTMENT,
     PREVIOUS,
+    ZH_DONE_INVESTMENT,
     ZH_INVESTOR_FIRST,
     ZH_PLANNED,
     find_trigger,
@@ -229,7 +229,9 @@ def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
         investors, target = investors.rsplit("向", 1)
     else:
         target = re.split(
-            r"[,;。]|(?=" + ZH_LABEL + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约](?:\d|数)|亿|[千百]万)|的(?="
+            r"[,;。]|(?="
+            + ZH_LABEL
+            + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约](?:\d|数)|亿|[千百]万)|的(?="
             + ZH_STOP
             + r"*轮)|(?=新一轮|融资)",
             title[trigger.end() :],

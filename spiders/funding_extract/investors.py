@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from spiders.cn_amounts import find_amounts
 from spiders.funding_extract.companies import ZH_DESCRIPTORS
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
@@ -25,6 +24,10 @@ _INVESTOR_NAME = re.compile(
     r"|^(?:Peak XV|Sequoia|Accel|Lightspeed|a16z|Andreessen Horowitz|Index Ventures|General Catalyst|Founders Fund"
     r"|Tiger Global|Kleiner Perkins|Greylock|Benchmark|CRV|SignalFire|Y Combinator|Bessemer|Coatue|红杉|高瓴|经纬"
     r"|启明|IDG|源码|真格)"
+)
+#: an amount written inside an investor phrase (`前海母基金数亿元押注`); 达 is not a prefix here (英伟达)
+_AMOUNT_IN_NAME = re.compile(
+    r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"
 )
 _ZH_LEAD_PATTERNS = (
     re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?领投"),
@@ -74,8 +77,7 @@ def split_names(text: str, language: str) -> list[str]:
         if not part:
             continue
         # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
-        part = re.sub(r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?",
-                      "", part).strip()  # fmt: skip
+        part = _AMOUNT_IN_NAME.sub("", part).strip()
         part = re.sub(r"(?:独家|新一轮|本轮|据悉|拟|将|已|正|为|计划|宣布)+$", "", part).strip()
         if not part or re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part):
             continue  # `获10亿战略投资`: an amount, not an investor

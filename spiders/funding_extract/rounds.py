@@ -28,8 +28,8 @@ def find_round(text: str, language: str) -> str | None:
     found = list(own.finditer(text)) or list(other.finditer(text))
     # `新一轮(A++轮)`, `新一轮近亿元战略融资`: the first label that names a round beats a bare 新一轮
     specific = [m for m in found if normalise_round(m.group(0)) != "Undisclosed"]
-    match = (specific or found or [None])[0]
-    return match.group(0).strip() if match else None
+    chosen = specific or found
+    return chosen[0].group(0).strip() if chosen else None
 
 
 def normalise_round(raw: str | None) -> str:
@@ -43,8 +43,8 @@ def normalise_round(raw: str | None) -> str:
     extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
         r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
-        r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel|secondary"
-        r"|tender",
+        r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel"
+        r"|secondary|tender",
         text,
         re.IGNORECASE,
     )

@@ -122,8 +122,15 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
-            if pattern is EN_BACKS and not (match.group("desc") or re.search(r"[$€£]\s?\d|\bround\b|\bseed\b"
-                                                                             r"|\bseries [a-h]\b", text, re.I)):
+            if pattern is EN_BACKS and not (
+                match.group("desc")
+                or re.search(
+                    r"[$€£]\s?\d|\bround\b|\bseed\b"
+                    r"|\bseries [a-h]\b",
+                    text,
+                    re.I,
+                )
+            ):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
@@ -143,7 +150,9 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
     if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
         return False
     clause = re.split(r"[,;。!?]", target)[0]
-    if re.match(_ZH_AMOUNT_START + r"|接近|约", clause) and re.search(r"建设|项目|产业园|基地|工厂|产线|扩产|用于", clause):
+    if re.match(_ZH_AMOUNT_START + r"|接近|约", clause) and re.search(
+        r"建设|项目|产业园|基地|工厂|产线|扩产|用于", clause
+    ):
         return False  # `拟投资22亿元建设光伏项目`: capital spending, not an investment in a company
     if re.match(r"接近|约|超|近|逾|\d", clause) or re.search(r"(?:之?后|时)$", clause):
         return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
