@@ -60,7 +60,7 @@ def extract_rounds(
     """The funding rounds one news item reports: none for non-rounds, one per deal for splittable round-ups.
 
     `categories` (feed tags) and `company_hint` (36kr `relevantProject`) only help: the hint names the company when
-    the text does not. Rumours and intentions come back with status `planned`; previous rounds, totals, converted
+    the text does not. Talks and intentions come back with status `planned`; previous rounds, totals, converted
     currencies and revenue figures never become this round's fields. Each deal of a split item gets its own URL
     (`…#deal-2`) so storage keeps one mention per deal.
     """

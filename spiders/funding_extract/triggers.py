@@ -26,8 +26,7 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
-    r"|平台|管理|银行|集团|咨询|控股|研究|服务|机会"
-    r"|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|者|逻辑|中国)"
+    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
 _ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
@@ -39,7 +38,6 @@ _ZH_INVESTOR_SUFFIX = re.compile(
     r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
     r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
 )
-_ZH_RUMOUR = re.compile(r"据报道|消息称|知情人士|据传|传闻|传出|被曝|曝出|据外媒|或将")
 _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
 
 _EN_VERB = (
@@ -67,8 +65,8 @@ EN_INVESTOR_FIRST = re.compile(
 EN_BACKS = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:backs|backed|bets on|doubles down on))\s+"
     r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
-    r"(?=(?P<rest>.*))"
 )
+_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
 #: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
 ZH_DONE_INVESTMENT = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)"
@@ -79,11 +77,6 @@ EN_LEADS_POSSESSIVE = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:leads|led|co-leads|co-led|backs))\s+"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})'s\s+" + EN_SENTENCE_CHAR + r"{0,40}?"
     r"(?i:round|funding|raise|seed|series|financing|investment)"
-)
-_EN_RUMOUR = re.compile(
-    r"\b(?:reportedly|sources say|people familiar|according to (?:people|sources|a report|reports)|rumou?red"
-    r"|is said to)\b",
-    re.IGNORECASE,
 )
 _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
@@ -122,15 +115,7 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
-            if pattern is EN_BACKS and not (
-                match.group("desc")
-                or re.search(
-                    r"[$€£]\s?\d|\bround\b|\bseed\b"
-                    r"|\bseries [a-h]\b",
-                    text,
-                    re.I,
-                )
-            ):
+            if pattern is EN_BACKS and not (match.group("desc") or _EN_DEAL_SIGNAL.search(text)):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
@@ -166,7 +151,8 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
 
 
 def round_status(title: str, summary: str, trigger: re.Match[str] | None, investor_first: bool) -> str:
-    """`planned` for rumours and intentions, `announced` for commitments not yet closed, else `completed`."""
+    """`planned` for talks and intentions, `announced` for commitments not yet closed, else `completed` (a report
+    of a closed round, 据报道 or "reportedly", is completed)."""
     lead_sentence = first_sentence(summary)
     # 据报道 / according to people familiar is where the news came from, not a sign the round is still open
     # (issue 13): only talks, intentions and targets make a round planned.
