@@ -11,6 +11,8 @@ __all__ = ["Amount", "amount_in_text", "find_amounts", "parse_number", "plain_de
 
 #: qualifiers of an amount: how its range was derived from the written number
 EXACT, OVER, NEAR, APPROX, MAGNITUDE, UP_TO = "exact", "over", "near", "approx", "magnitude", "up_to"
+#: a range written with both ends (4到5亿美元, $4-5 billion); an amount in a currency the table does not know
+RANGE, UNKNOWN_CURRENCY = "range", "unknown_currency"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ _EN_UNITS: dict[str, int] = {
     "m": 10**6,
     "thousand": 10**3,
     "k": 10**3,
+    "crore": 10**7,
+    "crores": 10**7,
+    "cr": 10**7,
+    "lakh": 10**5,
+    "lakhs": 10**5,
 }
 _ZH_CURRENCIES: dict[str, str] = {
     "美元": "USD",
@@ -65,6 +72,12 @@ _ZH_CURRENCIES: dict[str, str] = {
     "韩元": "KRW",
     "新加坡元": "SGD",
     "新元": "SGD",
+    "澳元": "AUD",
+    "加元": "CAD",
+    "新台币": "TWD",
+    "印度卢比": "INR",
+    "卢比": "INR",
+    "韩币": "KRW",
 }
 _SYMBOLS: dict[str, str] = {
     "US$": "USD",
@@ -77,6 +90,10 @@ _SYMBOLS: dict[str, str] = {
     "£": "GBP",
     "RMB": "CNY",
     "CNY": "CNY",
+    "₹": "INR",
+    "RS": "INR",
+    "RS.": "INR",
+    "INR": "INR",
     "USD": "USD",
     "EUR": "EUR",
     "GBP": "GBP",
@@ -94,14 +111,30 @@ _EN_CURRENCY_WORDS: dict[str, str] = {
     "renminbi": "CNY",
     "cny": "CNY",
     "yen": "JPY",
+    "rupees": "INR",
+    "inr": "INR",
 }
+#: currency words seen in news that the tables above do not map: the amount is kept as text, never guessed
+_UNKNOWN_ZH_CURRENCY = re.compile(
+    r"[\u4e00-\u9fff]{0,3}(?:铢|盾|比索|里拉|雷亚尔|兰特|迪拉姆|里亚尔|卢布|林吉特|法郎|瑞郎|克朗|奈拉|第纳尔|兹罗提|福林"
+    r"|谢克尔|格里夫纳|先令|塔卡|比特币|泰达币|USDT)"
+)
+_UNKNOWN_EN_CURRENCY = re.compile(
+    r"\s*(?:naira|pesos?|rand|lira|reais|real|dirhams?|baht|ringgit|zloty|forint|shekels?|francs?|kron(?:er|or|a)"
+    r"|won|rupiah|dinars?|riyals?|rubles?|roubles?|hryvnias?|shillings?|cedis?|birr|kwacha|taka|dong|bitcoin|btc"
+    r"|ether|usdt|tokens?)\b",
+    re.IGNORECASE,
+)
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千"
 _ZH_UNIT_RE = "|".join(sorted(_ZH_UNITS, key=len, reverse=True))
 _ZH_CUR_RE = "|".join(sorted(_ZH_CURRENCIES, key=len, reverse=True))
 # Qualifier words written before a Chinese amount; 约合 (converted) is kept apart so a dual-currency headline
 # (`1.5亿美元（约合人民币10.9亿元）`) can drop the converted figure.
-_ZH_PREFIX = r"(?P<pre>超过|超|逾|过|不低于|不少于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计|共)?"
+_ZH_PREFIX = (
+    r"(?P<pre>超过|超|逾|过|不低于|不少于|至少|最多|最高|不超过|不高于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计"
+    r"|共)?"
+)
 _ZH_AMOUNT = re.compile(
     _ZH_PREFIX
     + r"\s*(?P<pcur>人民币|美元)?\s*"
@@ -115,8 +148,8 @@ _EN_PREFIX = (
     r"(?:(?P<pre>more than|over|north of|upwards of|at least|nearly|almost|close to|just under|nears|nearing"
     r"|approaching|about|around|roughly|approximately|an estimated|some|up to)\s+(?:another\s+|an additional\s+)?)?"
 )
-_SYMBOL_RE = r"US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|RMB|CNY|USD|EUR|GBP"
-_EN_UNIT_RE = r"trillion|billion|million|thousand|tn|bn|mn|mm|[tbmk]"
+_SYMBOL_RE = r"US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
+_EN_UNIT_RE = r"trillion|billion|million|thousand|crores?|cr|lakhs?|tn|bn|mn|mm|[tbmk]"
 _EN_SYMBOL_AMOUNT = re.compile(
     _EN_PREFIX + rf"(?P<sym>{_SYMBOL_RE})\s?(?P<num>\d+(?:[.,]\d+)*)(?:\s?(?P<unit>{_EN_UNIT_RE})\b)?",
     re.IGNORECASE,
@@ -124,7 +157,7 @@ _EN_SYMBOL_AMOUNT = re.compile(
 _EN_WORD_AMOUNT = re.compile(
     _EN_PREFIX
     + rf"(?P<num>\d+(?:[.,]\d+)*)\s?(?P<unit>{_EN_UNIT_RE})\s+(?P<word>dollars|usd|euros?|eur|pounds|gbp|yuan"
-    r"|rmb|renminbi|cny|yen)\b",
+    r"|rmb|renminbi|cny|yen|rupees|inr)\b",
     re.IGNORECASE,
 )
 
@@ -135,6 +168,7 @@ _PREFIX_QUALIFIER: dict[str, str] = {
     "more than": OVER, "over": OVER, "north of": OVER, "upwards of": OVER, "at least": OVER,
     "nearly": NEAR, "almost": NEAR, "close to": NEAR, "just under": NEAR, "nears": NEAR, "nearing": NEAR,
     "approaching": NEAR,
+    "至少": OVER, "最多": UP_TO, "最高": UP_TO, "不超过": UP_TO, "不高于": UP_TO,
     "about": APPROX, "around": APPROX, "roughly": APPROX, "approximately": APPROX, "an estimated": APPROX,
     "some": APPROX,
     "up to": UP_TO,
@@ -212,7 +246,7 @@ def _zh_amount(match: re.Match[str], default_currency: str | None) -> Amount | N
             number_text = None
         if number_text is None and not (groups["cur"] or groups["pcur"] or groups["cur2"] or leveled or pre):
             return None  # a bare 亿 / 万 inside a word (亿万富翁), not an amount
-        if number_text is None and unit_text in _BARE_MAGNITUDE_UNITS:
+        if number_text is None and unit_text in _BARE_MAGNITUDE_UNITS and _PREFIX_QUALIFIER.get(pre) != NEAR:
             low, high = Decimal(_ZH_UNITS[unit_text]), Decimal(_ZH_UNITS[unit_text] * 10)
             qualifier = MAGNITUDE
         else:
@@ -260,6 +294,49 @@ def _en_amount(match: re.Match[str], language: str) -> Amount | None:
     return Amount(low, high, currency, qualifier, match.group(0).strip(), match.start(), match.end())
 
 
+_NUM = r"\d+(?:[.,]\d+)*"
+_ZH_RANGE = re.compile(
+    rf"(?P<n1>{_NUM})\s*(?P<u1>{_ZH_UNIT_RE})?\s*(?:到|至|-|~|～|—)\s*(?P<n2>{_NUM})\s*(?P<u2>{_ZH_UNIT_RE})\s*"
+    rf"(?P<cur>{_ZH_CUR_RE})?"
+)
+_EN_RANGE = re.compile(
+    rf"(?P<sym>US\$|\$|€|£)\s?(?P<n1>{_NUM})\s?(?P<u1>{_EN_UNIT_RE})?\s*(?:-|to)\s*(?:US\$|\$|€|£)?\s?"
+    rf"(?P<n2>{_NUM})\s?(?P<u2>{_EN_UNIT_RE})\b",
+    re.IGNORECASE,
+)
+_EN_UNKNOWN = re.compile(rf"(?P<num>{_NUM})\s?(?P<unit>{_EN_UNIT_RE})\b" + _UNKNOWN_EN_CURRENCY.pattern, re.IGNORECASE)
+
+
+def _range_amount(match: re.Match[str], default_currency: str | None) -> Amount | None:
+    """`4到5亿美元`, `15亿到20亿美元`, `$4-5 billion`: both ends in the second end's unit unless the first has one."""
+    zh = match.re is _ZH_RANGE
+    units: dict[str, int] = _ZH_UNITS if zh else _EN_UNITS
+    unit2 = match.group("u2") if zh else match.group("u2").lower()
+    unit1 = (match.group("u1") or "") if zh else (match.group("u1") or "").lower()
+    try:
+        low = _scaled(parse_number(match.group("n1")), units[unit1 or unit2])
+        high = _scaled(parse_number(match.group("n2")), units[unit2])
+    except (ValueError, KeyError):
+        return None
+    if low >= high:
+        return None
+    currency = _ZH_CURRENCIES.get(match.group("cur") or "", default_currency) if zh else _SYMBOLS[match["sym"]]
+    return Amount(low, high, currency, RANGE, match.group(0).strip(), match.start(), match.end())
+
+
+def _unknown_currency(text: str, match: re.Match[str]) -> Amount | None:
+    """An amount followed by a currency word no table maps (5亿泰铢, 50 million naira): text kept, no number."""
+    if match.re is _EN_UNKNOWN:
+        return Amount(None, None, None, UNKNOWN_CURRENCY, match.group(0).strip(), match.start(), match.end())
+    if match.group("cur") or match.group("pcur") or match.group("cur2"):
+        return None
+    word = _UNKNOWN_ZH_CURRENCY.match(text, match.end())
+    if word is None or not (match.group("num") or match.group("some")):
+        return None
+    return Amount(None, None, None, UNKNOWN_CURRENCY, text[match.start() : word.end()].strip(), match.start(),
+                  word.end())  # fmt: skip
+
+
 def find_amounts(text: str, *, default_currency: str | None = None) -> list[Amount]:
     """Every amount written in `text`, in reading order; `default_currency` applies to Chinese amounts without one.
 
@@ -270,12 +347,19 @@ def find_amounts(text: str, *, default_currency: str | None = None) -> list[Amou
     language = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
     found: list[Amount] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_EN_SYMBOL_AMOUNT, _EN_WORD_AMOUNT, _ZH_AMOUNT):
+    for pattern in (_ZH_RANGE, _EN_RANGE, _EN_UNKNOWN, _EN_SYMBOL_AMOUNT, _EN_WORD_AMOUNT, _ZH_AMOUNT):
         for match in pattern.finditer(text):
             if not match.group(0).strip():
                 continue
-            zh = pattern is _ZH_AMOUNT
-            amount = _zh_amount(match, default_currency) if zh else _en_amount(match, language)
+            amount: Amount | None
+            if pattern in (_ZH_RANGE, _EN_RANGE):
+                amount = _range_amount(match, default_currency)
+            elif pattern is _EN_UNKNOWN:
+                amount = _unknown_currency(text, match)
+            elif pattern is _ZH_AMOUNT:
+                amount = _unknown_currency(text, match) or _zh_amount(match, default_currency)
+            else:
+                amount = _en_amount(match, language)
             if amount is None or any(a < amount.end and amount.start < b for a, b in taken):
                 continue
             found.append(amount)

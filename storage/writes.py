@@ -226,6 +226,8 @@ def write_funding_rounds(
             ):
                 if getattr(match, name) is None and row.get(name) is not None:
                     setattr(match, name, row[name])
+            if row.get("ai_related") or (match.ai_related is None and row.get("ai_related") is not None):
+                match.ai_related = row["ai_related"]  # any mention saying AI wins: one outlet's "not AI" is corrected
             match.lead_investors = sorted(set(match.lead_investors) | set(row.get("lead_investors") or []))
             match.investors = sorted(set(match.investors) | set(row.get("investors") or []))
             stats.unchanged += 1

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from core.config import AppConfig, load_config
+from monitor.crawling import CrawlRunner, spider_classes
 from monitor.demo import demo_config, demo_sources
 from monitor.replay import ReplayServer, fixture_routes, fixtures_root
+from monitor.show_funding import add_parser, cmd_show_funding
+from storage.db import session_factory
+from storage.models import FundingRound as FundingRoundRow
+from tests.crawl_support import migrated, write_config
 
 AZURE = fixtures_root() / "azure_gpu"
 AUTODL = fixtures_root() / "autodl_gpu"
@@ -87,3 +96,28 @@ def test_every_demo_source_points_at_its_default_endpoint_path_on_the_replay_ser
     config = demo_config("http://127.0.0.1:9", "sqlite://")
     assert 'endpoint = "http://127.0.0.1:9/api/retail/prices"' in config
     assert config.count("endpoint = ") == len(demo_sources())
+
+
+@pytest.mark.slow
+def test_the_demos_anthropic_round_is_ai_related_and_listed_by_show_funding_ai_only(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    funding = {s: cases for s, cases in demo_sources().items() if s.endswith("_funding")}
+    spiders = spider_classes()
+    engine = migrated(sqlite_url)
+    with ReplayServer.from_fixtures(funding) as server:
+        sections = {
+            s: {"every": "1h", "endpoint": server.url + urlsplit(spiders[s].default_endpoint).path} for s in funding
+        }
+        runner = CrawlRunner(load_config(write_config(tmp_path, sqlite_url, sections)), engine)
+        assert {runner.run(s, "demo").status for s in funding} == {"succeeded"}
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="what"))
+    with session_factory(engine)() as session:
+        rows = session.scalars(select(FundingRoundRow).where(FundingRoundRow.company == "Anthropic")).all()
+        [big] = [row for row in rows if row.amount_min == 65_000_000_000]
+        assert big.ai_related is True  # no AI word in "Anthropic raises $65 billion…": the known-company list
+        args = parser.parse_args(["funding", "--since", "100000d", "--ai-only"])
+        assert cmd_show_funding(args, AppConfig(), session) == 0
+    out = capsys.readouterr().out
+    assert any("Anthropic" in line and "65" in line for line in out.splitlines()), out

@@ -85,3 +85,19 @@ def test_two_crawls_of_two_sources_store_one_round_with_two_mentions(tmp_path: P
         ("kr36_funding", "https://36kr.com/newsflashes/3834056145069701"),
         ("pedaily_funding", "https://news.pedaily.cn/202606/555103.shtml"),
     ]
+
+
+def test_any_mention_saying_ai_wins_when_mentions_merge(db_url: str) -> None:
+    engine = migrated(db_url)
+    tc = next(r for r in _rounds("techcrunch_funding", "venture_feed_funding") if r.company == "Anthropic")
+    first, later = asdict(tc), asdict(tc)
+    first.update(source="an_outlet", url="https://outlet.test/a", ai_related=False)
+    later.update(source="another_outlet", url="https://outlet.test/b", ai_related=True)
+    with session_factory(engine).begin() as session:
+        write_funding_rounds(session, [first])
+        write_funding_rounds(session, [later])
+        write_funding_rounds(
+            session, [{**later, "source": "third", "url": "https://outlet.test/c", "ai_related": False}]
+        )
+    [row] = [r for r in _stored(db_url, "Anthropic") if r.status == "completed"]
+    assert (row.ai_related, len(row.mentions)) == (True, 3)  # the first outlet's "not AI" is corrected, never undone

@@ -79,6 +79,7 @@ class Case:
 E8, E9 = "100000000", "1000000000"
 CASES: list[Case] = [
     # --- the user's own table rows (issue 5) ---
+    # (issue 13: a company on spiders/funding_extract/ai_companies.txt is AI-related whatever its headline says)
     Case(
         "issue_world_labs",
         "AI空间智能公司World Labs完成1亿美元天使轮融资，Andreessen Horowitz领投，估值10亿美元",
@@ -499,6 +500,7 @@ CASES: list[Case] = [
                 "Anthropic",
                 amount=("65000000000", "65000000000", "USD", "$65 billion"),
                 valuation=("800000000000", "1000000000000"),
+                ai=True,
             )
         ],
         strict=True,
@@ -583,7 +585,15 @@ CASES: list[Case] = [
         "bloomberg_google_plans_invest",
         "Google Plans to Invest Up to $40 Billion in Anthropic",
         "Bloomberg 2026-04-24 (cited in a public repo, index file id 60407974270)",
-        [r("Anthropic", status="planned", amount=(None, "40000000000", "USD", "Up to $40 Billion"), leads=("Google",))],
+        [
+            r(
+                "Anthropic",
+                status="planned",
+                amount=(None, "40000000000", "USD", "Up to $40 Billion"),
+                leads=("Google",),
+                ai=True,
+            )
+        ],
         strict=True,
     ),
     Case(
@@ -596,6 +606,7 @@ CASES: list[Case] = [
                 status="announced",
                 amount=(None, "25000000000", "USD", "up to another $25 billion"),
                 leads=("Amazon",),
+                ai=True,
             )
         ],
     ),
@@ -788,7 +799,8 @@ CASES: list[Case] = [
         "trap_en_reportedly",
         "Acme reportedly raises $30M Series A",
         CONSTRUCTED,
-        [r("Acme", "A", raw="Series A", status="planned", amount=("30000000", "30000000", "USD", "$30M"))],
+        # issue 13: "reportedly" says where the news came from; the round it reports is completed
+        [r("Acme", "A", raw="Series A", status="completed", amount=("30000000", "30000000", "USD", "$30M"))],
         strict=True,
     ),
     Case(
@@ -910,6 +922,7 @@ CASES: list[Case] = [
                 amount=("30000000", "30000000", "USD", "3000 万美元"),
                 leads=("红杉中国",),
                 investors=("高瓴", "IDG"),
+                ai=True,
             )
         ],
         strict=True,
@@ -918,7 +931,7 @@ CASES: list[Case] = [
         "trap_zh_over_with_space",
         "「银河通用」完成超 5000 万美元C轮融资",
         CONSTRUCTED,
-        [r("银河通用", "C", raw="C轮", amount=("50000000", None, "USD", "超 5000 万美元"))],
+        [r("银河通用", "C", raw="C轮", amount=("50000000", None, "USD", "超 5000 万美元"), ai=True)],
         strict=True,
     ),
     Case(
@@ -970,14 +983,15 @@ CASES: list[Case] = [
         "trap_zh_xiang_order",
         "腾讯向「智谱」投资10亿元",
         CONSTRUCTED,
-        [r("智谱", status="announced", amount=(E9, E9, "CNY", "10亿元"), leads=("腾讯",))],
+        [r("智谱", status="announced", amount=(E9, E9, "CNY", "10亿元"), leads=("腾讯",), ai=True)],
         strict=True,
     ),
     Case(
         "trap_zh_rumour",
         "据报道，「阶跃星辰」完成新一轮5亿美元融资",
         CONSTRUCTED,
-        [r("阶跃星辰", raw="新一轮", status="planned", amount=("500000000", "500000000", "USD", "5亿美元"))],
+        # issue 13: 据报道 is the source of a completed round, not a sign of a planned one
+        [r("阶跃星辰", raw="新一轮", status="completed", amount=("500000000", "500000000", "USD", "5亿美元"), ai=True)],
         strict=True,
     ),
 ]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
-from spiders.cn_amounts import Amount, find_amounts
+from spiders.cn_amounts import APPROX, EXACT, MAGNITUDE, NEAR, OVER, UNKNOWN_CURRENCY, Amount, find_amounts
 
 # 估值已超过独角兽(10亿美金): up to a dozen words may sit between 估值 and its figure
 _VALUATION_BEFORE = re.compile(r"(?:估值|valuation of|valued at|valuing (?:it|the company|\w+) at|post-money of)"
-                               r"\D{0,12}$",
+                               r"[^,;。亿万$]{0,12}$",
                                re.IGNORECASE)  # fmt: skip
+#: a figure converted into another currency: `约合人民币…`, or in brackets after the original (`（合22亿美元）`)
+_CONVERTED_BEFORE = re.compile(
+    r"约合\s*$|\(\s*(?:约合|折合|合|约|即|approx\.?|about)?\s*(?:人民币)?\s*$", re.IGNORECASE
+)
 _VALUATION_AFTER = re.compile(r"^\s*(?:的)?(?:估值|(?:pre|post)-money|valuation)", re.IGNORECASE)
 _OTHER_BEFORE = re.compile(
     r"(?:营收|收入|订单|销售额?|销量|净利润|利润|亏损|市值|成交额?|注册资本|产值|ARR|revenue|sales|profit|loss"
@@ -28,7 +32,7 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
     valuations: list[Amount] = []
     for amount in find_amounts(text, default_currency="CNY" if language == "zh" else None):
         before, after = text[max(0, amount.start - 24) : amount.start], text[amount.end : amount.end + 24]
-        if amount.qualifier == "converted" or re.search(r"约合\s*$", before):
+        if amount.qualifier == "converted" or _CONVERTED_BEFORE.search(before):
             continue
         if _VALUATION_BEFORE.search(before) or _VALUATION_AFTER.search(after):
             if not re.search(r"此前|上一轮|前一轮|上轮|previous|prior|up from|last valued", before, re.IGNORECASE):
@@ -36,7 +40,7 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
             continue
         if _OTHER_BEFORE.search(before) or _OTHER_AFTER.search(after):
             continue
-        if amount.low is None and amount.high is None:
+        if amount.low is None and amount.high is None and amount.qualifier != UNKNOWN_CURRENCY:
             continue
         rounds.append(amount)
     return rounds, valuations
@@ -45,6 +49,21 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
 def first_of(*candidates: list[Amount]) -> Amount | None:
     """The first amount of the first non-empty list (the title's before the summary's)."""
     return next((found[0] for found in candidates if found), None)
+
+
+def exact_within(amount: Amount | None, summary_amounts: list[Amount]) -> Amount | None:
+    """A headline's order of magnitude or lower bound (数亿元, 超亿元) replaced by the summary's exact figure inside it.
+
+    The headline's words stay the `amount_text` (what the title said); the numbers become the exact ones.
+    """
+    if amount is None or amount.qualifier not in (MAGNITUDE, OVER, NEAR, APPROX):
+        return amount
+    for found in summary_amounts:
+        if found.qualifier != EXACT or found.currency != amount.currency or found.low is None or amount.low is None:
+            continue
+        if amount.low <= found.low and (amount.high is None or found.low <= amount.high):
+            return Amount(found.low, found.high, found.currency, EXACT, amount.text, amount.start, amount.end)
+    return amount
 
 
 def original_currency(amount: Amount | None, summary: str) -> Amount | None:

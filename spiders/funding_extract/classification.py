@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-from spiders.funding_extract.text import ZH_STOP, clean_title, first_sentence, normalise_text
-from spiders.funding_extract.triggers import EN_POSITIVE, PREVIOUS, ZH_POSITIVE, find_trigger
+from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
+from spiders.funding_extract.triggers import (
+    EN_INVESTOR_FIRST,
+    EN_POSITIVE,
+    PREVIOUS,
+    ZH_BARE_AMOUNT,
+    ZH_INVESTOR_FIRST,
+    ZH_POSITIVE,
+    find_trigger,
+)
 
 #: a digest or round-up headline (创投日报, "Week's 10 Biggest Funding Rounds")
 DIGEST = re.compile(
@@ -36,7 +47,9 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "loan or debt",
         re.compile(
             r"贷款|授信|银团|债券|发债|债权融资|低息融资|融资租赁|可转债|信贷|借款"
-            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed)\b",
+            r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
+            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed"
+            r"|project financ\w+)\b",
             re.IGNORECASE,
         ),
     ),
@@ -59,7 +72,11 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
             + ZH_STOP
             + r"{0,12}(?:融资|投资)"
-            r"|\d+(?:家|起|笔)" + ZH_STOP + r"{0,8}(?:融资|获投)|融资(?:总额|金额)|赛道" + ZH_STOP + r"{0,8}融资"
+            r"|\d+(?:家|起|笔)"
+            + ZH_STOP
+            + r"{0,8}(?:融资|获投)|(?<!累计)(?<!本轮)融资(?:总额|金额)|赛道"
+            + ZH_STOP
+            + r"{0,8}融资"
             r"|(?:融资|投资)事件"
             r"|\b(?:startups|founders|companies|unicorns)\s+(?:raise|raised|have raised|are raising)\b"
             r"|\b(?:vc|venture|startup) funding (?:fell|rose|hit|dropped|surged|declined|reached|totaled|totalled)\b"
@@ -69,17 +86,55 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("registered-capital change", re.compile(r"增资至|注册资本")),
+    (
+        "listed company's offering, dividend or buyback",
+        re.compile(
+            r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
+            r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
+            r"|\b(?:senior|convertible|secured|unsecured) notes\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
+            r" offering\b"
+            r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "analyst price target or rating",
+        re.compile(
+            r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
+            r"|\b(?:upgrades?|downgrades?)\b|目标价|评级",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "a VC firm's own raise",
+        re.compile(
+            r"\b(?:VC|venture capital|venture|investment|private equity|PE) firms?\b[^.;]{0,50}\braise", re.IGNORECASE
+        ),
+    ),
+)
+#: orders, contracts and grants: not a round unless the title also says funding (`拿下订单，…完成Pre-A轮融资`)
+_SOFT_NEGATIVE = re.compile(
+    r"订单|合同|定点|中标|采购|补贴|租赁|担保|\b(?:contracts?|orders?|purchase agreements?|incentives?|subsid(?:y|ies)"
+    r"|tax credits?|grants?|awards?|deal with|compute deal|cloud deal|lease|guarantee)\b",
+    re.IGNORECASE,
+)
+_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
+#: places and projects an `X to invest Rs N cr in …` headline names instead of a company
+_NOT_A_COMPANY = re.compile(
+    r"^(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
+    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu)$"
 )
 _MERGER = re.compile(
-    r"收购|并购|买下|合并|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
+    r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
     r"|takes? over)\b",
     re.IGNORECASE,
 )
 _AI_LEXICON = re.compile(
     r"(?-i:(?<![A-Z])AI(?![a-zA-Z]))|A\.I\.|人工智能|大模型|具身|智能体|机器人|算力|AI芯片|自动驾驶|智驾|脑机接口|空间智能|机器学习"
     r"|深度学习|多模态|生成式|AIGC|AGI|LLMs?|GenAI|\bgenerative\b|machine learning|\brobot(?:s|ics)?\b|autonomous"
-    r"|neural|foundation models?|\bagents?\b|agentic|chatbots?|computer vision|inference|GPUs?|humanoid|world models?"
-    r"|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI",
+    r"|neural|foundation models?|(?<![A-Za-z])agents?(?![A-Za-z])|agentic|chatbots?|computer vision|inference|GPUs?"
+    r"|humanoid|world models?|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI|(?-i:GPT)|vibe-coding",
     re.IGNORECASE,
 )
 
@@ -103,22 +158,69 @@ def classify(title: str, summary: str = "") -> Verdict:
     for reason, pattern in _HARD_NEGATIVES:
         if pattern.search(text):
             return Verdict(False, reason)
+    if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
+        return Verdict(False, "order, contract or grant")
     trigger = find_trigger(text)
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
             return Verdict(False, "acquisition or merger")
+        if trigger.re is EN_INVESTOR_FIRST and not _en_investment_in_company(trigger, text):
+            return Verdict(False, "investment in a project or a place")
+        if merger is not None and trigger.re is ZH_INVESTOR_FIRST:
+            return Verdict(False, "a stake taken inside an acquisition or a sale")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
-    lead = first_sentence(normalise_text(summary))
-    if lead and not PREVIOUS.search(lead) and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
-        found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead)
+    lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
+    if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
+        found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
+        investor_first = find_trigger(lead)
+        if (
+            investor_first is not None
+            and investor_first.re is ZH_INVESTOR_FIRST
+            and investor_first.group("verb") in ("投资", "领投", "注资", "入股", "战略投资")
+            and find_amounts(lead)
+            and not re.search(r"[?？]", lead)
+        ):
+            return Verdict(True, "investor-first trigger with an amount in the summary's first sentence")
     return Verdict(False, "no funding trigger")
 
 
-def is_ai_related(*texts: str) -> bool:
-    """True when any text uses the AI lexicon (funding.md §4.9); AI funds are excluded earlier as fund closes."""
+def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
+    """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
+    if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
+        return True
+    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or _NOT_A_COMPANY.match(trigger.group("co")):
+        return False
+    after = title[trigger.end() :]
+    return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
+
+
+def is_ai_related(*texts: str, company: str | None = None) -> bool:
+    """True when the company is a known AI company (ai_companies.txt) or any text uses the AI lexicon (funding.md
+    §4.9); AI funds are excluded earlier as fund closes."""
+    if company and is_known_ai_company(company):
+        return True
     return any(_AI_LEXICON.search(normalise_text(t)) for t in texts if t)
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\s\W_]+", "", normalise_text(name).casefold())
+
+
+@cache
+def known_ai_companies() -> frozenset[str]:
+    """The folded names of the bundled list of AI companies (spiders/funding_extract/ai_companies.txt)."""
+    text = resources.files("spiders.funding_extract").joinpath("ai_companies.txt").read_text(encoding="utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return frozenset(_name_key(line) for line in lines if line and not line.startswith("#"))
+
+
+def is_known_ai_company(name: str) -> bool:
+    """Whether `name` is on the list; a Chinese name also when it starts with a listed one (月之暗面Kimi)."""
+    key = _name_key(name)
+    known = known_ai_companies()
+    return key in known or any(CJK.match(k) and len(k) >= 2 and key.startswith(k) for k in known)

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spiders.funding_extract.text import CJK, sentences
-from spiders.funding_extract.triggers import EN_POSITIVE, PREVIOUS, ZH_POSITIVE
+from spiders.funding_extract.triggers import PREVIOUS, ZH_INVESTOR_FIRST, find_trigger
 
 #: words that describe a company (公司, 创企, 服务商, 旗下): the name comes after them
 ZH_DESCRIPTORS = (
     "(?<=方案)商|初创公司|创业公司|服务商|供应商|提供商|运营商|制造商|开发商|研发商|品牌商"
-    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下"
+    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下|领域|赛道|公链|项目方"
 )
 _ZH_DESCRIPTOR_RE = re.compile(ZH_DESCRIPTORS)
 _LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)$")
@@ -98,9 +98,11 @@ def valid_name(name: str | None) -> str | None:
     if name in _GENERIC_NAMES or len(name) < 2 or len(name) > 60:
         return None
     if re.search(
-        r"融资|(?:[A-H]\d*|天使|种子|新一|首)\+*轮|投资|领投|完成|创始人|董事长|CEO|创业者|\bfounders?\b", name
+        r"融资|(?:[A-H]\d*|天使|种子|新一|首)\+*轮|投资|领投|完成|创始人|董事长|CEO|创业者|\bfounders?\b"
+        r"|创业|博士|教授|成立\d|团队$|员工|高管|前.{0,8}(?:负责人|CTO|CEO)|目标|今年|明年|\d+后",
+        name,
     ):
-        return None  # a sentence fragment or a person, not a company
+        return None  # a sentence fragment, a person or a team described, not a company
     if re.fullmatch(r"[\d.,\s]+", name):
         return None
     return name
@@ -112,6 +114,7 @@ def zh_company(prefix: str) -> Company:
     alias = re.search(r"\(以下简称[“\"「]?([^”\"」)]+)[”\"」]?\)", text)
     text = _ZH_DATES.sub("", text)
     chunks = [_ZH_TRAILING_WORDS.sub("", c.strip()).strip() for c in re.split(r"[,;:!?。|丨\n]", text)]
+    chunks = [re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次)", "", c) for c in chunks]
     chunks = [c for c in chunks if c]
     if not chunks:
         return Company(None)
@@ -184,6 +187,7 @@ def _trailing_name(chunk: str) -> tuple[str | None, str | None]:
 def _en_company(subject: str) -> Company:
     """The company before an English verb, appositives and descriptors dropped (`French robotics firm, Acme`)."""
     subject = _EN_AUXILIARIES.sub("", subject.strip(" ,:-"))
+    subject = re.sub(r"\s+(?:creators?|founders?|co-founders?|team|alums|alumni|employees|veterans)$", "", subject)
     if ":" in subject and len(subject.split(":", 1)[0].split()) <= 3:
         subject = subject.split(":", 1)[1]
     carried: str | None = None
@@ -212,16 +216,24 @@ def company_from_summary(summary: str) -> Company:
     alias = re.search(r"([^,;。()]{2,40}?(?:有限公司|Inc\.?|Ltd\.?))\s*\(以下简称[“\"「]?([^”\"」)]+)", summary)
     if alias is not None:
         return Company(valid_name(alias.group(2)))
-    for sentence in sentences(summary)[:3]:
-        if PREVIOUS.search(sentence):
-            continue
-        match = ZH_POSITIVE.search(sentence) or EN_POSITIVE.search(sentence)
+    for sentence in sentences(summary)[:6]:
+        current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
+        match = find_trigger(current)
         if match is None:
             continue
-        company = company_before(sentence[: match.start()])
+        if match.re is ZH_INVESTOR_FIRST:
+            company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
+        else:
+            company = company_before(current[: match.start()])
         if company.name:
             return company
     return Company(None)
+
+
+def company_after(text: str) -> Company:
+    """The name that opens the next clause (`获高瓴数亿元投资，LatentVerse：…`, `数亿元押注，Om AI联汇加速…`)."""
+    match = re.match(r"\s*[,:]\s*(?P<name>[^,:;。!?]{2,30}?)(?=[:]|加速|推出|发布|宣布|打造|要做|布局|$)", text)
+    return Company(valid_name(match.group("name"))) if match else Company(None)
 
 
 def sector_near(name: str, texts: Iterable[str]) -> str | None:

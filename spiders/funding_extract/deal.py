@@ -64,7 +64,9 @@ def round_item(
         valuation_min=_plain(valuation.low) if valuation else None,
         valuation_max=_plain(valuation.high) if valuation else None,
         sector=deal.sector,
-        ai_related=is_ai_related(piece_title, piece_summary, " ".join(categories), deal.sector or ""),
+        ai_related=is_ai_related(
+            piece_title, piece_summary, " ".join(categories), deal.sector or "", company=deal.company
+        ),
     )
 
 

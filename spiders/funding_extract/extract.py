@@ -6,10 +6,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from spiders.funding_extract.amounts import amount_roles, first_of, original_currency
+from spiders.cn_amounts import Amount
+from spiders.funding_extract.amounts import amount_roles, exact_within, first_of, original_currency
 from spiders.funding_extract.classification import classify
 from spiders.funding_extract.companies import (
     Company,
+    company_after,
     company_before,
     company_from_summary,
     sector_near,
@@ -31,8 +33,11 @@ from spiders.funding_extract.roundups import pieces
 from spiders.funding_extract.text import ZH_STOP, clean_title, language, normalise_text
 from spiders.funding_extract.triggers import (
     EN_ANNOUNCED,
+    EN_BACKS,
     EN_INVESTOR_FIRST,
+    EN_LEADS_POSSESSIVE,
     PREVIOUS,
+    ZH_DONE_INVESTMENT,
     ZH_INVESTOR_FIRST,
     ZH_PLANNED,
     find_trigger,
@@ -55,7 +60,7 @@ def extract_rounds(
     """The funding rounds one news item reports: none for non-rounds, one per deal for splittable round-ups.
 
     `categories` (feed tags) and `company_hint` (36kr `relevantProject`) only help: the hint names the company when
-    the text does not. Rumours and intentions come back with status `planned`; previous rounds, totals, converted
+    the text does not. Talks and intentions come back with status `planned`; previous rounds, totals, converted
     currencies and revenue figures never become this round's fields. Each deal of a split item gets its own URL
     (`…#deal-2`) so storage keeps one mention per deal.
     """
@@ -96,62 +101,126 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     deal = Deal()
     trigger = find_trigger(title)
     investor_first = False
-    if trigger is not None and trigger.re in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST):
+    if trigger is not None and trigger.re in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         _investor_first(trigger, title, deal)
         investor_first = trigger.re is ZH_INVESTOR_FIRST or bool(
             EN_ANNOUNCED.search(title) or re.search(r"\binvests?\b|\bbacks\b", title, re.IGNORECASE)
         )
+    elif trigger is not None and trigger.re is ZH_DONE_INVESTMENT:
+        company = zh_company(trigger.group("co"))
+        deal.company, deal.sector = company.name, company.sector
+        deal.leads = split_names(trigger.group("inv"), "zh")[:1]
     elif trigger is not None:
         prefix = title[: trigger.start()]
         if trigger.re is ZH_PLANNED:
             prefix = re.sub(r"(?:正|正在)$", "", prefix)
         company = company_before(prefix)
         deal.company, deal.sector = company.name, company.sector
-    if deal.company is None:
-        company = company_from_summary(summary)
-        deal.company = company.name
-        deal.sector = deal.sector or company.sector
+    if deal.company is None and trigger is not None:
+        deal.company = company_after(_rest_of_clause(title, trigger)).name
+    from_summary = company_from_summary(summary)
+    if deal.company is None or (
+        from_summary.name and summary.strip() and deal.company.casefold() not in normalise_text(summary).casefold()
+    ):
+        # the title's "name" never appears in the summary, which names its own subject: a description in the title
+        deal.company = from_summary.name or deal.company
+        deal.sector = deal.sector or from_summary.sector
     if deal.company is None and company_hint:
         deal.company = valid_name(normalise_text(company_hint))
     if deal.company is None:
         return None
     current = _current_clauses(summary)
     deal.sector = deal.sector or sector_near(deal.company, (title, current))
-    deal.round_raw = find_round(title, lang)
-    if deal.round_raw is None or normalise_round(deal.round_raw) == "Undisclosed":
-        from_summary = find_round(current, lang)
-        if from_summary is not None and (deal.round_raw is None or normalise_round(from_summary) != "Undisclosed"):
-            deal.round_raw = from_summary
+    deal.round_raw = _round_written(title, current, lang)
     title_rounds, title_valuations = amount_roles(title, lang)
     summary_rounds, summary_valuations = amount_roles(current, lang)
-    deal.amount = original_currency(first_of(title_rounds, summary_rounds), summary)
+    if trigger is not None:
+        title_rounds = sorted(title_rounds, key=lambda a: not _same_clause(title, a.start, trigger.start()))
+    exact = [a for a in summary_rounds if _money_of_this_round(current, a)]
+    deal.amount = original_currency(exact_within(first_of(title_rounds, summary_rounds), exact), summary)
     deal.valuation = first_of(title_valuations, summary_valuations)
     leads, others = find_investors((title, current), lang)
     deal.leads = unique([*deal.leads, *leads])
     deal.investors = [n for n in unique([*deal.investors, *others]) if n not in deal.leads]
     if not deal.leads and not deal.investors:
-        named = sole_investors(title, lang) or sole_investors(current, lang)
-        # A sole named investor counts as the lead; several with no lead named are plain investors (§4.8).
-        if len(named) == 1:
+        named, more = sole_investors(title, lang)
+        if not named:
+            named, more = sole_investors(current, lang)
+        if not named:
+            named, more = _summary_investor_first(current)
+        # A sole named investor counts as the lead; several, or `Y等`, with no lead named are plain investors (§4.8).
+        if len(named) == 1 and not more:
             deal.leads = named
         else:
             deal.investors = named
-    deal.status = round_status(title, summary, trigger, investor_first)
+    if trigger is None:
+        # `蚂蚁灵波确认融资传闻`: no trigger in the title, the summary's lead says what the round is (拟募资 -> planned)
+        lead = current.split("。")[0]
+        deal.status = round_status(lead, "", find_trigger(lead), False)
+    else:
+        deal.status = round_status(title, summary, trigger, investor_first)
     return deal
 
 
+def _money_of_this_round(current: str, amount: Amount) -> bool:
+    """Whether a summary amount is written as money in a clause about this round (not `听力残疾人约有2,780万`)."""
+    if not re.search(r"[元币$€£¥₹]|USD|RMB|CNY|dollar|euro|pound|yuan|rupee", amount.text, re.IGNORECASE):
+        return False
+    start = max(current.rfind(mark, 0, amount.start) for mark in ",;。.")
+    clause = current[start + 1 : amount.end + 12]
+    return bool(re.search(r"融资|轮|投资|募|raise|round|funding|financing|invest", clause, re.IGNORECASE))
+
+
+def _summary_investor_first(current: str) -> tuple[list[str], bool]:
+    """`英伟达50亿美元投资SSI。` in the summary: its investor, and whether it is one of several (`Y等`)."""
+    trigger = find_trigger(current)
+    if trigger is None or trigger.re is not ZH_INVESTOR_FIRST:
+        return [], False
+    names = split_names(re.split(r"[,;。]", trigger.group("inv"))[-1], "zh")
+    return names, "等" in trigger.group("inv")
+
+
 def _current_clauses(summary: str) -> str:
-    """The summary without clauses about earlier rounds, totals or advisers (此前…, to date, 财务顾问)."""
+    """The summary without clauses about earlier rounds, totals, registered capital or advisers (此前…, 财务顾问)."""
     kept: list[str] = []
     for sentence in re.split(r"(?<=[。!?;])|(?<=[.!?])\s+|\n", summary):
-        clauses = re.split(r"(?<=,)", sentence)
-        kept.append("".join(c for c in clauses if not PREVIOUS.search(c) and not FA_CLAUSE.search(c)))
+        clauses = re.split(r"(?<=,)|\s(?=since\b|after\b|following\b|bringing\b)", sentence)
+        kept.append(
+            "".join(c for c in clauses if not PREVIOUS.search(c) and not FA_CLAUSE.search(c) and "注册资本" not in c)
+        )
     return " ".join(k.strip() for k in kept if k.strip())
+
+
+def _round_written(title: str, current: str, lang: str) -> str | None:
+    """The round as written: the title's, unless the summary names it where the title does not (新一轮 -> A++轮)
+    or more precisely (天使轮 -> 天使+轮)."""
+    in_title, in_summary = find_round(title, lang), find_round(current, lang)
+    if in_summary is None or in_title is None:
+        return in_title or in_summary
+    title_round, summary_round = normalise_round(in_title), normalise_round(in_summary)
+    if title_round == "Undisclosed" and summary_round != "Undisclosed":
+        return in_summary
+    if summary_round.startswith(title_round) and summary_round[len(title_round) :].strip("+") == "":
+        return in_summary if summary_round != title_round else in_title
+    return in_title or in_summary
+
+
+def _same_clause(text: str, start: int, trigger_at: int) -> bool:
+    """Whether position `start` lies in the clause of the trigger (no , ; 。 between them)."""
+    low, high = sorted((start, trigger_at))
+    return not re.search(r"[,;。!?]", text[low:high])
+
+
+def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
+    """The title after the trigger's clause (`前海母基金数亿元押注，Om AI联汇…` -> `，Om AI联汇…`)."""
+    rest = title[trigger.end() :]
+    cut = re.search(r"[,:]", rest)
+    return rest[cut.start() :] if cut else ""
 
 
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
-    if trigger.re is EN_INVESTOR_FIRST:
+    if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         deal.company = valid_name(trigger.group("co"))
         deal.leads = en_names(trigger.group("inv"))[:1]
         return
@@ -160,13 +229,17 @@ def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
         investors, target = investors.rsplit("向", 1)
     else:
         target = re.split(
-            r"[,;。]|(?=" + ZH_LABEL + r"\s*轮)|(?=[\d数近超逾约亿千百])|的(?=" + ZH_STOP + r"*轮)|(?=新一轮|融资)",
+            r"[,;。]|(?="
+            + ZH_LABEL
+            + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约](?:\d|数)|亿|[千百]万)|的(?="
+            + ZH_STOP
+            + r"*轮)|(?=新一轮|融资)",
             title[trigger.end() :],
         )[0]
     company = zh_company(target) if target.strip() else Company(None)
     deal.company, deal.sector = company.name, company.sector
     names = split_names(investors, "zh")
-    if trigger.group("verb") == "领投" or len(names) == 1:
+    if trigger.group("verb") == "领投" or (len(names) == 1 and not re.search(r"等\s*$", investors)):
         deal.leads = names
     else:
-        deal.investors = names
+        deal.investors = names  # `华为哈勃等入股X`: one of several, not the lead

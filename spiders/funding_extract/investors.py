@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from spiders.cn_amounts import find_amounts
 from spiders.funding_extract.companies import ZH_DESCRIPTORS
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
@@ -13,6 +12,7 @@ from spiders.funding_extract.text import EN_SENTENCE_CHAR
 FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advisor|advised by|adviser", re.IGNORECASE)
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
+    r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
     r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$"
     r"|^(?:existing|other|new) (?:investors|backers)|^others$|^investors$|^angels?$",
     re.IGNORECASE,
@@ -25,13 +25,18 @@ _INVESTOR_NAME = re.compile(
     r"|Tiger Global|Kleiner Perkins|Greylock|Benchmark|CRV|SignalFire|Y Combinator|Bessemer|Coatue|红杉|高瓴|经纬"
     r"|启明|IDG|源码|真格)"
 )
+#: an amount written inside an investor phrase (`前海母基金数亿元押注`); 达 is not a prefix here (英伟达)
+_AMOUNT_IN_NAME = re.compile(
+    r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"
+)
 _ZH_LEAD_PATTERNS = (
     re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?领投"),
     re.compile(r"领投方(?:为|是|包括)(?P<names>[^,;。]+)"),
     re.compile(r"(?:^|[,;。\-]|获|本轮|其中|轮)(?P<names>[^,;。获\-]+?)(?:共同|联合)?领投"),
 )
 _ZH_SOLE = re.compile(
-    r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:独家|战略|共同|联合)?(?:投资|注资|入股)(?!人|机构|方)"
+    r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:新一轮|本轮|[A-H]\d*\+*轮|天使\+*轮)?(?:独家|战略|共同|联合)?"
+    r"(?:投资|注资|入股)(?!人|机构|方|[^,;。]{0,20}?(?:投资|注资)(?:的|[,;。]|$))"
 )
 _ZH_PARTICIPANT = re.compile(
     r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?|持续加注|继续加注|超额跟投|持续加持"
@@ -39,7 +44,13 @@ _ZH_PARTICIPANT = re.compile(
 )
 _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|有)(?P<names>[^。;]+)")
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
-_EN_LEAD = re.compile(r"\b(?:co-)?led by\s+(?P<names>[^.;]+)", re.IGNORECASE)
+_EN_LEAD = re.compile(
+    r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
+    r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
+    r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
+    r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b",
+    re.IGNORECASE,
+)
 _EN_PARTICIPANT = re.compile(
     r"\b(?:with participation (?:from|by)|participation from|backed by|alongside"
     r"|(?:investors|backers) (?:including|include)"
@@ -65,8 +76,12 @@ def split_names(text: str, language: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        if re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part) or find_amounts(part):
+        # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
+        part = _AMOUNT_IN_NAME.sub("", part).strip()
+        part = re.sub(r"(?:独家|新一轮|本轮|据悉|拟|将|已|正|为|计划|宣布)+$", "", part).strip()
+        if not part or re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part):
             continue  # `获10亿战略投资`: an amount, not an investor
+        part = re.sub(r"\s*\([^)]*\)\s*", "", part).strip()  # `红杉中国 (HongShan)`: the alias is not a second name
         if language == "zh":
             descriptor = [m for m in re.finditer(ZH_DESCRIPTORS + "|基金(?=[A-Za-z])", part) if m.end() < len(part)]
             if descriptor and descriptor[-1].group(0) != "旗下":
@@ -108,8 +123,11 @@ def en_names(text: str) -> list[str]:
         if not piece or not re.match(r"[A-Z0-9]", piece) or ":" in piece:
             break
         piece = re.split(r"\s+(?:with|at|to|bringing|valuing|in|for|as|who|which)\s+", piece)[0].strip(" .")
-        if piece and not _GENERIC_INVESTOR.search(piece):
-            names.append(piece)
+        piece = re.sub(r"^.*\b(?:founder|co-founder|CEO|chairman|chief executive)\s+(?=[A-Z])", "", piece)
+        piece = re.sub(r"\s*\([^)]*\)", "", piece).strip()
+        lowercase = [w for w in piece.split() if w[:1].islower() and w not in ("of", "and", "de", "the", "for", "&")]
+        if piece and not lowercase and not _GENERIC_INVESTOR.search(piece):
+            names.append(piece)  # `SoftBank-backed billionaire` is a description, not a name
     return names
 
 
@@ -138,7 +156,8 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
                 found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
-                found_leads.append((match.start(), en_names(match.group("names"))))
+                names = match.group("names") or match.group("with") or match.group("subject")
+                found_leads.append((match.start(), en_names(names)))
             for match in _EN_PARTICIPANT.finditer(text):
                 found_others.append((match.start(), en_names(match.group("names"))))
         leads += [n for _, names in sorted(found_leads, key=lambda p: p[0]) for n in names]
@@ -150,13 +169,17 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
     return leads, [n for n in unique(others) if n not in leads]
 
 
-def sole_investors(text: str, language: str) -> list[str]:
-    """The investors of `X获Y投资` or `raises $5M from Y, Z` (no lead or participant word around them)."""
+def sole_investors(text: str, language: str) -> tuple[list[str], bool]:
+    """The investors of `X获Y投资` or `raises $5M from Y, Z`, and whether the text says there are more (`Y等`)."""
     if language == "zh":
         match = _ZH_SOLE.search(text)
-        return split_names(match.group("names"), "zh") if match else []
+        if match is None:
+            return [], False
+        return split_names(match.group("names"), "zh"), bool(re.search(r"等", match.group("names")))
     match = _EN_FROM.search(text)
-    return en_names(match.group("names")) if match else []
+    if match is None:
+        return [], False
+    return en_names(match.group("names")), bool(re.search(r"\bothers\b|\blike\b", match.group("names")))
 
 
 def unique(names: Iterable[str]) -> list[str]:

@@ -7,24 +7,29 @@ import re
 from spiders.funding_extract.text import normalise_text
 
 #: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
-ZH_LABEL = r"(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre-?IPO|战略|首|新一|Pre-?天使)"
+ZH_LABEL = r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
 _ZH_ROUND = re.compile(
     rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
+    rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"
     r"|{_x}".replace("{_x}", r"战略融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
 )
 _EN_ROUND = re.compile(
     r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
-    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b",
+    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding)\b"
+    r"|\bsecondary (?:sale|shares|round|transaction|share sale)\b|\btender offer\b",
     re.IGNORECASE,
 )
 
 
 def find_round(text: str, language: str) -> str | None:
     """The round as written in `text`, the text's own language tried first (`B+轮`, `Series A extension`)."""
-    pattern = _ZH_ROUND if language == "zh" else _EN_ROUND
-    match = pattern.search(text) or (_EN_ROUND.search(text) if language == "zh" else _ZH_ROUND.search(text))
-    return match.group(0).strip() if match else None
+    own, other = (_ZH_ROUND, _EN_ROUND) if language == "zh" else (_EN_ROUND, _ZH_ROUND)
+    found = list(own.finditer(text)) or list(other.finditer(text))
+    # `新一轮(A++轮)`, `新一轮近亿元战略融资`: the first label that names a round beats a bare 新一轮
+    specific = [m for m in found if normalise_round(m.group(0)) != "Undisclosed"]
+    chosen = specific or found
+    return chosen[0].group(0).strip() if chosen else None
 
 
 def normalise_round(raw: str | None) -> str:
@@ -38,7 +43,8 @@ def normalise_round(raw: str | None) -> str:
     extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
         r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
-        r"|天使\+*|种子\+*|Pre-?IPO|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel",
+        r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel"
+        r"|secondary|tender",
         text,
         re.IGNORECASE,
     )
@@ -56,7 +62,7 @@ def normalise_round(raw: str | None) -> str:
         name = "Pre-Seed"
     elif re.fullmatch(r"pre-?天使", core, re.IGNORECASE):
         name = "Pre-Angel"
-    elif re.fullmatch(r"pre-?ipo", lowered):
+    elif re.fullmatch(r"pre[- ]?ipo|ipo前", lowered):
         name = "Pre-IPO"
     elif core in ("战略",) or lowered == "strategic":
         name = "Strategic"
@@ -68,6 +74,8 @@ def normalise_round(raw: str | None) -> str:
         name = "Growth"
     elif lowered == "bridge":
         name = "Bridge"
+    elif lowered in ("secondary", "tender"):
+        name = "Secondary"
     else:
         match = re.fullmatch(r"(pre-?)?(?:series\s+)?(pre-?)?(?:series\s+)?([a-h])-?(\d?)", lowered)
         if match is None:

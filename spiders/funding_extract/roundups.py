@@ -15,7 +15,9 @@ from spiders.funding_extract.text import clean_title
 from spiders.funding_extract.triggers import find_trigger
 
 _DIGEST_LABEL = re.compile(
-    r"^(?:创投日报|\d{1,2}点1氪|氪星晚报|融资周报|投融资周报|一周融资|融资速递|融资汇总)\s*[_|丨:]?\s*", re.IGNORECASE
+    r"^(?:【[^】]{1,12}(?:报|讯|闻|周刊)】|(?:创投日报|\d{1,2}点1氪|氪星晚报|派早报|早报|晚报|融资周报|投融资周报|一周融资|融资速递"
+    r"|融资汇总|钛晨报)\s*[_|丨:])\s*",
+    re.IGNORECASE,
 )
 _ROUNDUP_LINE = re.compile(
     r"^\s*\d{1,2}[.)]\s*(?P<company>[^,:]{2,60}?),\s*(?P<amount>[$€£¥][^,:]{1,20}?),\s*(?P<sector>[^:]{2,60}?):\s*"
@@ -45,7 +47,7 @@ def pieces(title: str, summary: str) -> list[tuple[str, str, Deal | None]]:
         return deals
     if label is not None:
         body = title[label.end() :]
-        return [(piece.strip(), "", None) for piece in re.split(r"[;；]", body) if piece.strip()]
+        return [(piece.strip(), "", None) for piece in re.split(r"[;；/]", body) if piece.strip()]
     parts = [p.strip() for p in re.split(r"[;；]", title) if p.strip()]
     if len(parts) > 2 or (len(parts) == 2 and all(find_trigger(p) for p in parts)):
         return [(part, "", None) for part in parts]

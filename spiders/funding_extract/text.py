@@ -23,6 +23,11 @@ _TRAILING_AFFIX = re.compile(
 ZH_STOP = r"(?:[^,;:!?。|丨\n]|(?<=\d),(?=\d))"
 #: one character inside an English sentence: a decimal point ($2.6B) does not end it
 EN_SENTENCE_CHAR = r"(?:[^.;!?]|(?<=\d)\.(?=\d))"
+#: English words that describe a company before its name (`AI startup Krutrim`, `chip startup Source Foundry`)
+EN_DESCRIPTOR_WORDS = (
+    r"(?:startup|start-up|firm|company|maker|developer|provider|lab|unicorn|platform|outfit|specialist|spinout"
+    r"|upstart|business|operator|builder|designer|creator|venture|player)"
+)
 _SENTENCE_END = re.compile(r"(?<=[。!?])|(?<=[.!?])\s+|\n")
 
 

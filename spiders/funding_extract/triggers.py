@@ -4,54 +4,84 @@ from __future__ import annotations
 
 import re
 
-from spiders.funding_extract.text import EN_SENTENCE_CHAR, ZH_STOP, first_sentence
+from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, ZH_STOP, first_sentence
 
 _ZH_TRIGGER = (
-    r"(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家)|斩获|拿下|再获|连获|迎来|筹得|融得"
-    r"|募得|敲定)"
+    r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
+    r"|迎来|筹得|融得|募得|敲定)"
 )
 _ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
 #: company first: `X获…融资`
 ZH_POSITIVE = re.compile(_ZH_TRIGGER + ZH_STOP + r"{0,40}?" + _ZH_NOUN)
-_ZH_INTENT_WORDS = r"(?:拟|计划|正洽谈|正在洽谈|洽谈|寻求|筹划|筹备|启动|开启|正在进行|正在募集|将获|有望获)"
-#: a round in the making: `X拟…融资`
-ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?融资")
+_ZH_INTENT_WORDS = (
+    r"(?:拟|计划|正洽谈|正在洽谈|洽谈|商讨|磋商|谈判|寻求|筹划|筹备|启动|开启|重启|正在进行|正在募集|将获|有望获)"
+)
+#: a round in the making: `X拟…融资`, `X拟募资15亿`
+ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|募资)")
+_ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
+#: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
+ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
 #: investor first: `Y投资X` (groups `inv` and `verb`)
 ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
-    r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注)"
-    r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热)"
+    r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
+    r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
+    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国)"
 )
-_ZH_RUMOUR = re.compile(r"据报道|消息称|知情人士|据传|传闻|传出|被曝|曝出|据外媒|或将")
+#: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
+_ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
+#: what an investor-first target must not start with: a time, a modal or a topic
+_ZH_NOT_TARGET = re.compile(
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d)"
+)
+_ZH_INVESTOR_SUFFIX = re.compile(
+    r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
+    r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
+)
 _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
 
 _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|completes?|completed|announces?"
-    r"|announced|unveils?|unveiled|emerges? from stealth with|comes? out of stealth with|debuts? with)\b"
+    r"|announced|unveils?|unveiled|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
+    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
-    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b)"
+    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
 EN_POSITIVE = re.compile(_EN_VERB + EN_SENTENCE_CHAR + r"{0,80}?" + _EN_MONEY_OR_ROUND, re.IGNORECASE)
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
-    r"(?P<verb>(?i:invests?|invested|backs|leads|puts|pours|injects))\b(?P<mid>[^;]{0,60}?)\bin(?:to)?\s+"
+    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects))\b"
+    r"(?P<mid>[^;]{0,60}?)"
+    r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
-_EN_RUMOUR = re.compile(
-    r"\b(?:reportedly|sources say|people familiar|according to (?:people|sources|a report|reports)|rumou?red"
-    r"|is said to)\b",
-    re.IGNORECASE,
+#: `Accel backs Indian AI startup X`, `Sequoia backs chip maker Y in $40M round`: a descriptor or money is required
+EN_BACKS = re.compile(
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:backs|backed|bets on|doubles down on))\s+"
+    r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
+)
+_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
+#: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
+ZH_DONE_INVESTMENT = re.compile(
+    r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)"
+    r"(?:的|总计|合计|共计|(?=\d|数[十百千万亿]|[约超近逾]))" + ZH_STOP + r"{0,20}?(?:投资|注资|入股)"
+)
+#: `Krafton leads Cashfree's $53M funding`: the company is the possessive after the lead's verb
+EN_LEADS_POSSESSIVE = re.compile(
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:leads|led|co-leads|co-led|backs))\s+"
+    r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})'s\s+" + EN_SENTENCE_CHAR + r"{0,40}?"
+    r"(?i:round|funding|raise|seed|series|financing|investment)"
 )
 _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
-    r"|weighing|explores?|exploring|in the process of raising)\b",
+    r"|weighing|explores?|exploring|in the process of raising|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
 #: words of a commitment not yet closed (`signs`, `will invest`)
@@ -72,29 +102,71 @@ def find_trigger(text: str) -> re.Match[str] | None:
     (`Plaud获头部大厂投资` is company-first).
     """
     found: list[tuple[int, re.Match[str]]] = []
-    for pattern in (ZH_POSITIVE, ZH_PLANNED, EN_POSITIVE):
+    for pattern in (ZH_POSITIVE, ZH_PLANNED, EN_POSITIVE, ZH_BARE_AMOUNT):
         match = pattern.search(text)
         if match is not None:
             found.append((match.start(), match))
-    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST):
-        match = pattern.search(text)
-        if match is not None and not re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+    done = ZH_DONE_INVESTMENT.search(text)
+    if done is not None and not _ZH_NOT_INVESTOR.search(done.group("inv")):
+        found.append((done.start("verb") - 1, done))  # before the 完成 it shares with the company-first pattern
+    for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
+        for match in pattern.finditer(text):
+            if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+                continue
+            if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
+                continue
+            if pattern is EN_BACKS and not (match.group("desc") or _EN_DEAL_SIGNAL.search(text)):
+                continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
+            break
     return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
+def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
+    """`Y投资X` names an investment only when Y reads as an investor and X as a target, with a deal signal.
+
+    `全球AI投资今年将突破…`, `投资机遇`, `交易员押注欧元` are topics; 押注/加注/参投 and a plain 投资 also need an
+    amount, a round word or a quoted target, unless the investor's name reads as an investor's (资本, 基金, 腾讯).
+    """
+    investor = match.group("inv").strip()
+    target = text[match.end() :]
+    if "向" in investor and not _ZH_NOT_INVESTOR.search(investor.split("向")[0]):
+        return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
+    if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
+        return False
+    clause = re.split(r"[,;。!?]", target)[0]
+    if re.match(_ZH_AMOUNT_START + r"|接近|约", clause) and re.search(
+        r"建设|项目|产业园|基地|工厂|产线|扩产|用于", clause
+    ):
+        return False  # `拟投资22亿元建设光伏项目`: capital spending, not an investment in a company
+    if re.match(r"接近|约|超|近|逾|\d", clause) or re.search(r"(?:之?后|时)$", clause):
+        return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
+    if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
+        return True
+    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}[亿万元]", text)
+    if match.group("verb") in ("押注", "加注", "参投"):
+        return signal is not None
+    tail = re.split(r"等|旗下", investor)[0].strip()
+    return signal is not None or bool(_ZH_INVESTOR_SUFFIX.search(tail))
+
+
 def round_status(title: str, summary: str, trigger: re.Match[str] | None, investor_first: bool) -> str:
-    """`planned` for rumours and intentions, `announced` for commitments not yet closed, else `completed`."""
+    """`planned` for talks and intentions, `announced` for commitments not yet closed, else `completed` (a report
+    of a closed round, 据报道 or "reportedly", is completed)."""
     lead_sentence = first_sentence(summary)
-    if _ZH_RUMOUR.search(title) or _EN_RUMOUR.search(title) or _ZH_RUMOUR.search(lead_sentence):
-        return "planned"
-    if _EN_RUMOUR.search(lead_sentence):
-        return "planned"
+    # 据报道 / according to people familiar is where the news came from, not a sign the round is still open
+    # (issue 13): only talks, intentions and targets make a round planned.
     if trigger is not None and trigger.re is ZH_PLANNED:
         return "planned"
     for intent in (_ZH_INTENT.search(title), _EN_INTENT.search(title)):
         if intent is not None and (trigger is None or intent.start() <= trigger.end()):
             return "planned"
+    if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
+        # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
+        done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
+        if done and not re.search(r"宣布|将|拟|签署|计划|同意|承诺", title[: trigger.start("verb")]):
+            return "completed"
+        return "announced"
     if investor_first or (EN_ANNOUNCED.search(title) and trigger is not None and trigger.re is EN_INVESTOR_FIRST):
         return "announced"
     if re.search(r"宣布(?!完成)" + ZH_STOP + r"{0,10}(?:战略投资|投资|入股|注资)", title):
