@@ -69,7 +69,8 @@ _FAMILIES: tuple[_Family, ...] = (
     _Family("V100S", (32,)),
     _Family("A6000", (48,), aliases=("RTXA6000",)),
     _Family("RTX6000ADA", (48,), aliases=("RTX6000ADAGENERATION",)),
-    # Turing's Quadro RTX 6000 (24 GB) is neither the RTX A6000 nor the RTX 6000 Ada (both 48 GB): never bare "RTX 6000".
+    # Turing's Quadro RTX 6000 (24 GB) is neither the RTX A6000 nor the RTX 6000 Ada (both 48 GB):
+    # a bare "RTX 6000" stays unknown.
     _Family("QUADRORTX6000", (24,)),
     _Family(
         "RTXPRO6000",

@@ -1,4 +1,4 @@
-"""Volume units per board, proven on the fixtures: turnover / volume of every quote must be a price the day traded at."""
+"""Volume units per board, proven on the fixtures: turnover / volume of a quote is a price the day traded at."""
 
 from __future__ import annotations
 

@@ -83,6 +83,7 @@ def unknown_gpu_notes(names: list[str]) -> list[str]:
     """The operator's note for each GPU model the canonical table lacks: the raw name as seen and what the
     table read in it (the offer keeps its raw name)."""
     return [
-        f"unknown GPU model {name!r}: kept under its raw name; read as {what_was_read(name)} (add it to spiders/gpu_names.py)"
+        f"unknown GPU model {name!r}: kept under its raw name; read as {what_was_read(name)} "
+        "(add it to spiders/gpu_names.py)"
         for name in names
     ]

@@ -92,7 +92,10 @@ def _tabbed_offers(
             if missing:
                 raise ParseError(f"row {plan!r} in tab {label!r} has no {', '.join(missing)} cell")
             outcome = _tabbed_offer(plan, int(size[1]), cells, unknown, url=url, fetched_at=fetched_at)
-            (skipped if isinstance(outcome, str) else offers).append(outcome)  # type: ignore[arg-type]
+            if isinstance(outcome, str):
+                skipped.append(outcome)
+            else:
+                offers.append(outcome)
     if in_panels != len(page.css("tr[data-plan]")):
         raise ParseError("pricing rows outside the tabs: their GPU count cannot be told")
     return offers, skipped
@@ -128,7 +131,10 @@ def _table_offers(
         if len(cells) < _COLUMNS:
             raise ParseError(f"row {cells[0]!r} has {len(cells)} cells, expected {_COLUMNS}")
         outcome = _read_row(match, cells, unknown, url=url, fetched_at=fetched_at)
-        (skipped if isinstance(outcome, str) else offers).append(outcome)  # type: ignore[arg-type]
+        if isinstance(outcome, str):
+            skipped.append(outcome)
+        else:
+            offers.append(outcome)
     if rows == 0:
         raise ParseError("no 'On-demand Nx GPU' row in a <table> nor a tabbed plan table: the pricing layout changed")
     return offers, skipped
@@ -151,7 +157,7 @@ def _read_row(
                   fetched_at=fetched_at)  # fmt: skip
 
 
-def _offer(  # noqa: PLR0913 - one argument per fact of a row
+def _offer(
     gpu_name: str,
     gpu_count: int,
     per_gpu: Decimal,
