@@ -29,7 +29,7 @@ DEMO_SOURCES: dict[str, tuple[str, ...]] = {
     "pedaily_funding": ("vcpeevent_list",),
     "vastai_gpu": ("marketplace_mixed",),
     "runpod_gpu": ("gpu_types_pricing_page_20250909",),
-    "lambda_gpu": ("pricing_table_20241103",),
+    "lambda_gpu": ("tabbed_all_sizes_20260822",),  # the current lambda.ai layout, at the default /pricing path
     "gpushare_gpu": ("store_machine_list",),
     "autodl_gpu": ("market_two_pages_page1", "market_two_pages_page2"),  # both POST to one path, in order
     "similarweb_traffic": ("wrtn_ai_2024_09",),

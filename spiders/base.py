@@ -29,7 +29,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.fingerprint import FingerprintBuilder, LineShape
 from spiders.limits import body_limits
 from spiders.parsers.blocks import detect_block
-from spiders.parsers.contract import FollowUp, Parser, ParseResult
+from spiders.parsers.contract import FollowUp, Parser, ParseResult, unknown_gpu_notes
 from spiders.parsers.contract import Request as ParserRequest
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class SourceSpider(scrapy.Spider):
     def report_skipped(self, unknown_gpus: Iterable[str], skipped: Iterable[str]) -> None:
         """Note each unknown GPU model once (kept under its raw name) and log skipped items at debug level."""
         for name in unknown_gpus:
-            self.note(f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)")
+            self.note(*unknown_gpu_notes([name]))
         for reason in skipped:
             self.logger.debug("skipped %s", reason)
 

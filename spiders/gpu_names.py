@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["GpuName", "canonical_gpu"]
+__all__ = ["GpuName", "canonical_gpu", "what_was_read"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,23 @@ _FAMILIES: tuple[_Family, ...] = (
     _Family("P4", (8,)),  # Alibaba gn5i
     _Family("K80", (12,)),  # AWS p2 (12 GB per exposed GPU)
     _Family("M60", (8,)),  # AWS g3
-    _Family("B200", (180,)),  # AWS p6-b200
+    _Family("B200", (180,)),  # AWS p6-b200, Lambda "NVIDIA B200 SXM6" 180 GB
+    _Family("B300", (288,)),  # Blackwell Ultra, 288 GB HBM3e
+    _Family("GB200", (186,)),  # Grace-Blackwell superchip, 186 GB HBM3e per GPU (NVL72: 13.4 TB / 72)
+    _Family("GH200", (96, 144)),  # Grace-Hopper: 96 GB HBM3 (Lambda 2026) or 144 GB HBM3e
     _Family("V100", (16, 32)),
     _Family("V100S", (32,)),
     _Family("A6000", (48,), aliases=("RTXA6000",)),
     _Family("RTX6000ADA", (48,), aliases=("RTX6000ADAGENERATION",)),
+    # Turing's Quadro RTX 6000 (24 GB) is neither the RTX A6000 nor the RTX 6000 Ada (both 48 GB):
+    # a bare "RTX 6000" stays unknown.
+    _Family("QUADRORTX6000", (24,)),
+    _Family(
+        "RTXPRO6000",
+        (96,),
+        aliases=("RTXPRO6000SERVEREDITION", "RTXPRO6000WORKSTATIONEDITION", "RTXPRO6000MAXQWORKSTATIONEDITION"),
+    ),
+    _Family("RTX5090", (32,), aliases=("5090",)),
     _Family("RTX4090", (24,), aliases=("4090",)),
     _Family("RTX4090D", (24,), aliases=("4090D",)),
     _Family("RTX3090", (24,), aliases=("3090",)),
@@ -80,19 +92,39 @@ _VARIANTS: dict[str, str] = {
     "SXM3": "SXM",
     "SXM4": "SXM",
     "SXM5": "SXM",
+    "SXM6": "SXM",  # B200 (Lambda "NVIDIA B200 SXM6", 2026)
     "HGX": "SXM",
     "PCIE": "PCIe",
     "NVL": "NVL",
 }
 _NOISE = frozenset(
-    {"NVIDIA", "TESLA", "GEFORCE", "TENSOR", "CORE", "GPU", "GPUS", "NVLINK", "AMPERE", "HOPPER"}
-    | {"HBM2", "HBM2E", "HBM3", "HBM3E", "GDDR6", "GDDR6X", "VRAM"}
+    {"NVIDIA", "TESLA", "GEFORCE", "TENSOR", "CORE", "GPU", "GPUS", "NVLINK", "AMPERE", "HOPPER", "BLACKWELL"}
+    | {"HBM2", "HBM2E", "HBM3", "HBM3E", "GDDR6", "GDDR6X", "GDDR7", "VRAM"}
+    | {"NVL72", "NVL36"}  # GB200/GB300 rack sizes, not GPU variants
 )
 _MEMORY_UNITS = frozenset({"G", "GB", "GIB"})
 _MEMORY_TOKEN = re.compile(r"(\d{1,3})(?:G|GB|GIB)")
 _COUNT_PREFIX = re.compile(r"^\s*\d+\s*[X\u00d7]\s*(?=[A-Z])")  # "8x A100", "8 x H100"
 _PCIE = re.compile(r"PCI-?E(?:XPRESS)?")
 _SEPARATORS = re.compile(r"[^A-Z0-9]+")
+
+
+def _tokens(raw: str) -> tuple[int | None, str | None, list[str]]:
+    return _split_tokens([t for t in _SEPARATORS.split(_PCIE.sub(" PCIE ", _COUNT_PREFIX.sub("", raw.upper()))) if t])
+
+
+def what_was_read(raw: str) -> str:
+    """What the table made of a name, for the unknown-model report: family words, variant, memory in the name."""
+    memory, variant, rest = _tokens(raw)
+    parts = [f"family {' '.join(rest) or '(none)'}"]
+    family = _BY_ALIAS.get("".join(rest))
+    parts.append("known" if family else "not in the table")
+    if variant:
+        parts.append(f"variant {variant}")
+    if memory:
+        sizes = f", the family has {'/'.join(map(str, family.sizes_gb))} GB" if family else ""
+        parts.append(f"{memory} GB in the name{sizes}")
+    return ", ".join(parts)
 
 
 def canonical_gpu(raw: str, memory_gb: int | None = None) -> GpuName:
@@ -102,8 +134,7 @@ def canonical_gpu(raw: str, memory_gb: int | None = None) -> GpuName:
     the name wins over it, and None or 0 means "not given". A memory within 10 % of one of the
     family's sizes is snapped to it (79 GiB from 81 037 MiB is an 80 GB card). Never raises.
     """
-    tokens = _SEPARATORS.split(_PCIE.sub(" PCIE ", _COUNT_PREFIX.sub("", raw.upper())))
-    named_memory, variant, rest = _split_tokens([t for t in tokens if t])
+    named_memory, variant, rest = _tokens(raw)
     family = _BY_ALIAS.get("".join(rest))
     unknown = GpuName(model=raw.strip(), variant=None, known=False)
     if family is None:

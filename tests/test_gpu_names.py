@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spiders.gpu_names import GpuName, canonical_gpu
+from spiders.gpu_names import GpuName, canonical_gpu, what_was_read
 
 # raw name, memory_gb argument, expected model, expected variant, expected known
 CASES: list[tuple[str, int | None, str, str | None, bool]] = [
@@ -67,6 +67,35 @@ CASES: list[tuple[str, int | None, str, str | None, bool]] = [
     ("4090", None, "RTX4090-24G", None, True),
     ("RTX 4090D", None, "RTX4090D-24G", None, True),
     ("RTX 3090", None, "RTX3090-24G", None, True),
+    # Blackwell and Grace (issue 13.4): SXM6 is an SXM variant, the sizes are the single sizes sold
+    ("NVIDIA B200 SXM6", None, "B200-180G", "SXM", True),
+    ("NVIDIA B200 SXM6", 180, "B200-180G", "SXM", True),
+    ("B200", None, "B200-180G", None, True),
+    ("NVIDIA HGX B200", None, "B200-180G", "SXM", True),
+    ("B300", None, "B300-288G", None, True),
+    ("NVIDIA B300 SXM6 288GB", None, "B300-288G", "SXM", True),
+    ("GB200", None, "GB200-186G", None, True),
+    ("NVIDIA GB200 NVL72", None, "GB200-186G", None, True),  # NVL72 names the rack, not a GPU variant
+    ("NVIDIA GH200", 96, "GH200-96G", None, True),
+    ("GH200 144GB", None, "GH200-144G", None, True),
+    ("GH200", None, "GH200", None, True),
+    # China-market parts
+    ("NVIDIA L20", None, "L20-48G", None, True),
+    ("L20 48GB", None, "L20-48G", None, True),
+    ("NVIDIA H20", 96, "H20-96G", None, True),
+    ("H20-96G", None, "H20-96G", None, True),
+    # RTX 5090, RTX PRO 6000 (Blackwell) and Turing's Quadro RTX 6000: three different cards
+    ("RTX 5090", None, "RTX5090-32G", None, True),
+    ("RTX 5090-32G", None, "RTX5090-32G", None, True),
+    ("NVIDIA GeForce RTX 5090", 32, "RTX5090-32G", None, True),
+    ("5090", None, "RTX5090-32G", None, True),
+    ("RTX PRO 6000", None, "RTXPRO6000-96G", None, True),
+    ("NVIDIA RTX PRO 6000 Blackwell Server Edition", 96, "RTXPRO6000-96G", None, True),
+    ("RTX PRO 6000 Blackwell Workstation Edition", None, "RTXPRO6000-96G", None, True),
+    ("NVIDIA Quadro RTX 6000", 24, "QUADRORTX6000-24G", None, True),
+    ("Quadro RTX 6000-24G", None, "QUADRORTX6000-24G", None, True),
+    ("Quadro RTX 6000", 48, "Quadro RTX 6000", None, False),
+    ("RTX 6000", None, "RTX 6000", None, False),
     # not recognised: raw (stripped) name, never a guess, never an exception
     ("  Radeon MI300X  ", None, "Radeon MI300X", None, False),
     ("Tesla P100", None, "P100-16G", None, True),
@@ -92,3 +121,9 @@ def test_missing_memory_is_never_guessed_for_multi_size_families() -> None:
 
 def test_zero_memory_means_not_given() -> None:
     assert canonical_gpu("A100", 0) == GpuName(model="A100", variant=None, known=True)
+
+
+def test_what_was_read_names_the_family_words_variant_and_memory_it_saw() -> None:
+    assert what_was_read("NVIDIA Quadro RTX 8000") == "family QUADRO RTX 8000, not in the table"
+    assert what_was_read("A100 24GB") == "family A100, known, 24 GB in the name, the family has 40/80 GB"
+    assert what_was_read("NVIDIA B200 SXM6") == "family B200, known, variant SXM"

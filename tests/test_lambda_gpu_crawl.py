@@ -51,8 +51,24 @@ def test_the_real_page_stores_every_on_demand_instance(tmp_path: Path, db_url: s
         Decimal("1.29"),
         "global",
     )
+
+
+def test_the_current_tabbed_page_stores_every_instance_of_every_tab(tmp_path: Path, db_url: str) -> None:
+    result = _crawl(tmp_path, db_url, lambda_page("tabbed_all_sizes_20260822"))
+    assert (result.status, result.items_stored, result.items_dropped) == ("succeeded", 22, 0), result.error
+    with session_factory(migrated(db_url))() as session:
+        rows = {o.instance_type: o for o in latest(session, "gpu", source=SOURCE)}
+    b200 = rows["8x NVIDIA B200 SXM6 (180 GB)"]
+    assert (b200.gpu_model, b200.price, b200.price_per_gpu_hour) == ("B200-180G", Decimal("53.52"), Decimal("6.69"))
+
+
+def test_an_unknown_gpu_model_is_named_in_the_run_details(tmp_path: Path, db_url: str) -> None:
+    page = (FIXTURES / SOURCE / "pricing_table_20241103" / "response.html").read_text(encoding="utf-8")
+    renamed = page.replace("Quadro RTX 6000", "Quadro RTX 8000").encode("utf-8")
+    result = _crawl(tmp_path, db_url, Reply(renamed, content_type="text/html; charset=utf-8"))
+    assert result.status == "succeeded", result.error
     [run] = runs(migrated(db_url))
-    assert "NVIDIA Quadro RTX 6000" in json.dumps(run.details, ensure_ascii=False)
+    assert "unknown GPU model 'NVIDIA Quadro RTX 8000'" in json.dumps(run.details, ensure_ascii=False)
 
 
 def test_scrapy_crawl_writes_the_design_field_names(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ def _parse_rows(*rows: tuple[str, ...]) -> ParseResult:
 
 
 def test_every_case_folder_is_covered() -> None:
-    assert set(CASES) >= {"pricing_table_20241103", "cloudflare_challenge", "layout_changed"}
+    assert set(CASES) >= {"pricing_table_20241103", "tabbed_8x_20260109", "tabbed_all_sizes_20260822",
+                          "cloudflare_challenge", "layout_changed"}  # fmt: skip
 
 
 def test_every_offer_of_the_real_page_is_valid() -> None:
@@ -74,13 +75,20 @@ def test_a_priced_reserved_row_is_a_reserved_offer() -> None:
     assert (offer.billing, offer.price) == ("reserved", Decimal("19.92"))
 
 
-def test_unknown_gpu_is_kept_under_its_raw_name_and_reported() -> None:
+def test_the_quadro_rtx_6000_is_now_a_known_24_gb_card() -> None:
     page = _parse(load_case(SOURCE, "pricing_table_20241103"))
+    assert page.notes == []
+    [quadro] = [o for o in page.items if o.instance_type.startswith("1x NVIDIA Quadro RTX 6000")]
+    assert (quadro.gpu_model, quadro.gpu_variant, quadro.price) == ("QUADRORTX6000-24G", None, Decimal("0.50"))
+
+
+def test_an_unknown_gpu_is_kept_under_its_raw_name_and_the_note_says_what_was_read() -> None:
+    page = _parse_rows(_row("On-demand 1x NVIDIA Quadro RTX 8000"))
+    assert [o.gpu_model for o in page.items] == ["NVIDIA Quadro RTX 8000"]
     assert page.notes == [
-        "unknown GPU model 'NVIDIA Quadro RTX 6000': kept under its raw name (add it to spiders/gpu_names.py)"
+        "unknown GPU model 'NVIDIA Quadro RTX 8000': kept under its raw name; read as family QUADRO RTX 8000, "
+        "not in the table (add it to spiders/gpu_names.py)"
     ]
-    [quadro] = [o for o in page.items if o.gpu_model == "NVIDIA Quadro RTX 6000"]
-    assert (quadro.gpu_variant, quadro.price) == (None, Decimal("0.50"))
 
 
 @pytest.mark.parametrize("price", ["$3.29/GPU/hr", "$ 3.29 / gpu / hour", "$3.29 / GPU / hr*"])
@@ -127,3 +135,57 @@ def test_a_challenge_page_is_a_block() -> None:
 def test_naive_fetched_at_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         parse(_table(_row()), url="u", fetched_at=datetime(2026, 11, 20, 6, 0))  # noqa: DTZ001
+
+
+TABBED = load_case(SOURCE, "tabbed_all_sizes_20260822")
+
+
+def _tabbed(old: str, new: str) -> ParseResult:
+    assert old in TABBED.response_text
+    return parse(TABBED.response_text.replace(old, new, 1), url=TABBED.url, fetched_at=TABBED.fetched_at)
+
+
+def test_the_tabbed_page_takes_the_gpu_count_from_the_tab_and_prices_the_instance() -> None:
+    offers = {o.instance_type: o for o in _parse(TABBED).items}
+    b200 = {int(o.gpu_count): o.price_per_gpu_hour for o in offers.values() if o.gpu_model == "B200-180G"}
+    assert b200 == {8: Decimal("6.69"), 4: Decimal("6.79"), 2: Decimal("6.89"), 1: Decimal("6.99")}
+    assert offers["8x NVIDIA B200 SXM6 (180 GB)"].price == Decimal("53.52")
+    assert (offers["8x NVIDIA B200 SXM6 (180 GB)"].gpu_variant, offers["1x NVIDIA GH200 (96 GB)"].gpu_model) == (
+        "SXM",
+        "GH200-96G",
+    )
+
+
+def test_both_real_tabbed_captures_parse_to_valid_offers_with_every_row() -> None:
+    assert len(_parse(TABBED).items) == 22
+    january = _parse(load_case(SOURCE, "tabbed_8x_20260109"))
+    assert [int(o.gpu_count) for o in january.items] == [8] * 5
+    assert all(problems(offer) == [] for offer in [*january.items, *_parse(TABBED).items])
+
+
+def test_a_tab_that_is_no_instance_size_is_left_out_with_a_reason() -> None:
+    page = _tabbed(">1x</button>", ">NVIDIA HGX B200</button>")
+    assert len(page.items) == 13
+    assert page.skipped[0] == "NVIDIA B200 SXM6: in tab 'NVIDIA HGX B200', which is no instance size (a cluster table)"
+
+
+def test_an_unpriced_row_in_a_tab_is_left_out_with_a_reason() -> None:
+    page = _tabbed('data-label="PRICE/GPU/HR*">$6.69<', 'data-label="PRICE/GPU/HR*">\u2014<')
+    assert page.skipped == ["8x NVIDIA B200 SXM6: no listed price (\u2014)"]
+
+
+@pytest.mark.parametrize("price", ["$53.52 / hr", "6.69 USD", "$6,69"])
+def test_a_tabbed_price_that_is_no_bare_dollar_amount_is_a_parse_error(price: str) -> None:
+    with pytest.raises(ParseError, match="not written as"):
+        _tabbed('data-label="PRICE/GPU/HR*">$6.69<', f'data-label="PRICE/GPU/HR*">{price}<')
+
+
+def test_a_tabbed_row_without_its_price_cell_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="has no PRICE/GPU/HR"):
+        _tabbed('<td data-label="PRICE/GPU/HR*">$6.69</td>', "")
+
+
+def test_a_plan_row_outside_the_tabs_is_a_parse_error_not_a_guessed_count() -> None:
+    row = '<table><tr data-plan="NVIDIA H100 SXM"><th>NVIDIA H100 SXM</th></tr></table>'
+    with pytest.raises(ParseError, match="outside the tabs"):
+        parse(TABBED.response_text + row, url=TABBED.url, fetched_at=TABBED.fetched_at)

@@ -317,10 +317,11 @@ def test_decimals_and_times_compare_by_value_and_a_difference_names_item_and_fie
 
 def test_object_shaped_expectations_read_result_fields_and_details() -> None:
     result = ParseResult(items=[_offer()], skipped=["row 3: no price"], details={"max_page": 2},
-                         notes=unknown_gpu_notes(["RTX 5090"]),
+                         notes=unknown_gpu_notes(["Quadro RTX 8000"]),
                          follow=[FollowUp("https://x.example/?page=2", step="page")])  # fmt: skip
-    expected = {"offers": offers_to_json([_offer()]), "skipped": ["row 3: no price"], "unknown_gpus": ["RTX 5090"],
-                "max_page": 2, "follow": [{"url": "https://x.example/?page=2", "step": "page"}]}  # fmt: skip
+    expected = {"offers": offers_to_json([_offer()]), "skipped": ["row 3: no price"],
+                "unknown_gpus": ["Quadro RTX 8000"], "max_page": 2,
+                "follow": [{"url": "https://x.example/?page=2", "step": "page"}]}  # fmt: skip
     assert differences(expected, result, GpuOffer) == []
     assert differences({**expected, "max_page": 3, "page_index": 1}, result, GpuOffer) == [
         "details['max_page']: expected 3, got 2",

@@ -43,6 +43,26 @@ def test_volume_is_in_shares_and_turnover_in_yuan_not_lots_and_ten_thousands() -
     assert (tencent.volume, tencent.turnover, tencent.currency) == (16319939, Decimal("7803757295.250"), "HKD")
 
 
+def test_star_board_volume_is_already_shares_while_chinext_counts_lots() -> None:
+    star, chinext = load_quote_case(SOURCE, "star_board_shares"), load_quote_case(SOURCE, "chinext_lots")
+    assert parse(star.body, url=star.url, fetched_at=star.fetched_at).items[0].volume == 16559805
+    assert parse(chinext.body, url=chinext.url, fetched_at=chinext.fetched_at).items[0].volume == 345251 * 100
+
+
+def test_a_line_without_its_closing_quote_is_read_but_its_possibly_cut_last_field_is_not() -> None:
+    cut = MOUTAI.split('";')[0] + "9"  # the last field "" now ends in a stray digit, as a cut capture would
+    url = "https://qt.gtimg.cn/q=sh600519"
+    whole, unterminated = parse(MOUTAI, url=url, fetched_at=AT), parse(cut, url=url, fetched_at=AT)
+    assert unterminated.items == whole.items
+    assert unterminated.notes == ["sh600519: the line has no closing quote (cut short); its last field is not read"]
+
+
+def test_a_line_cut_before_the_fields_the_layout_needs_is_a_parse_error() -> None:
+    cut = "~".join(MOUTAI.split("~")[:45])
+    with pytest.raises(ParseError, match="fields, the CN layout needs at least 49"):
+        parse(cut, url="https://qt.gtimg.cn/q=sh600519", fetched_at=AT)
+
+
 def test_quote_time_is_aware_in_the_exchange_zone() -> None:
     case = load_quote_case(SOURCE, "hk_two_codes")
     quote = parse(case.body, url=case.url, fetched_at=case.fetched_at).items[0]

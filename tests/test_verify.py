@@ -33,7 +33,7 @@ def _edit(path: Path, change: object) -> None:
 def test_the_shipped_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", SOURCE, "--fixtures", str(SHIPPED_FIXTURES)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{SOURCE}: ok — 3 cases, 17 items, 1 left out")
+    assert out.startswith(f"{SOURCE}: ok — 5 cases, 44 items, 1 left out")
 
 
 def test_a_changed_expected_value_fails_with_the_field_named(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,13 +74,13 @@ def test_a_draft_is_parsed_but_not_compared(cases: Path) -> None:
     path = cases / SOURCE / CASE / "expected.json"
     path.write_text(json.dumps({"reviewed": False, "items": []}), encoding="utf-8")
     [report] = verify([SOURCE], [cases])
-    assert report.ok and report.drafts == [CASE] and report.items == 17
+    assert report.ok and report.drafts == [CASE] and report.items == 44
 
 
 def test_json_output_and_an_unknown_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", SOURCE, "--fixtures", str(SHIPPED_FIXTURES), "--json"]) == 0
     [entry] = json.loads(capsys.readouterr().out)
-    assert (entry["source"], entry["cases"], entry["ok"]) == (SOURCE, 3, True)
+    assert (entry["source"], entry["cases"], entry["ok"]) == (SOURCE, 5, True)
     assert main(["verify", "nope_gpu"]) == 2
 
 

@@ -47,6 +47,60 @@ def test_before_todays_first_bar_the_last_bar_is_the_previous_close() -> None:
     assert (quote.prev_close, quote.open, quote.change) == (Decimal("478.800"), None, Decimal("1.200"))
 
 
+def _bars_kept(keep: slice, **meta: object) -> dict[str, object]:
+    """The real answer with only some of its bars (a shorter range), meta changed as given."""
+    data = json.loads(_chart(**meta))
+    result = data["chart"]["result"][0]
+    result["timestamp"] = result["timestamp"][keep]
+    quote = result["indicators"]["quote"][0]
+    for key in quote:
+        quote[key] = quote[key][keep]
+    return data  # type: ignore[no-any-return]
+
+
+def _with_closing_print(data: dict[str, object], *, drop_session_bar: bool) -> str:
+    # A bar stamped at the last trade (16:08:11 HKT, after the 16:00 close) whose open is the closing print.
+    result = data["chart"]["result"][0]  # type: ignore[index]
+    quote = result["indicators"]["quote"][0]
+    if drop_session_bar:
+        result["timestamp"].pop()
+        for key in quote:
+            quote[key].pop()
+    result["timestamp"].append(result["meta"]["regularMarketTime"])
+    for key in ("open", "high", "low", "close"):
+        quote[key].append(478.79998779296875)
+    quote["volume"].append(0)
+    return json.dumps(data)
+
+
+def test_a_one_day_answer_takes_meta_previous_close() -> None:
+    body = _bars_kept(slice(-1, None), previousClose=479.2, chartPreviousClose=479.2, range="1d")
+    [quote] = parse(json.dumps(body), url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert (quote.prev_close, quote.open) == (Decimal("479.200"), Decimal("479.000"))
+
+
+def test_previous_close_wins_over_the_bars_when_the_answer_gives_it() -> None:
+    [quote] = parse(_chart(previousClose=479.4), url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert quote.prev_close == Decimal("479.400")
+
+
+def test_chart_previous_close_is_used_only_when_the_range_has_no_earlier_bar() -> None:
+    only_today = _bars_kept(slice(-1, None), chartPreviousClose=479.2)
+    [quote] = parse(json.dumps(only_today), url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert quote.prev_close == Decimal("479.200")
+    [five_days] = parse(REAL.body, url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert five_days.prev_close == Decimal("479.200") != Decimal("475.200")  # chartPreviousClose ignored
+
+
+def test_the_open_never_comes_from_a_closing_print_bar() -> None:
+    alone = _with_closing_print(json.loads(REAL.body), drop_session_bar=True)
+    [quote] = parse(alone, url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert (quote.open, quote.prev_close) == (None, Decimal("479.200"))
+    beside = _with_closing_print(json.loads(REAL.body), drop_session_bar=False)
+    [quote] = parse(beside, url=REAL.url, fetched_at=REAL.fetched_at).items
+    assert quote.open == Decimal("479.000")
+
+
 def test_float32_noise_is_rounded_to_the_price_hint() -> None:
     [quote] = parse(_chart(regularMarketDayHigh=494.79998779296875), url=REAL.url, fetched_at=REAL.fetched_at).items
     assert quote.high == Decimal("494.800")

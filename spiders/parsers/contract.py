@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
+from spiders.gpu_names import what_was_read
 from spiders.items import Item
 
 __all__ = ["FollowUp", "ParseResult", "Parser", "Request", "Source", "unknown_gpu_notes"]
@@ -100,5 +101,10 @@ class Parser(Protocol):
 
 
 def unknown_gpu_notes(names: list[str]) -> list[str]:
-    """The operator's note for each GPU model the canonical table lacks (the offer keeps its raw name)."""
-    return [f"unknown GPU model {name!r}: kept under its raw name (add it to spiders/gpu_names.py)" for name in names]
+    """The operator's note for each GPU model the canonical table lacks: the raw name as seen and what the
+    table read in it (the offer keeps its raw name)."""
+    return [
+        f"unknown GPU model {name!r}: kept under its raw name; read as {what_was_read(name)} "
+        "(add it to spiders/gpu_names.py)"
+        for name in names
+    ]

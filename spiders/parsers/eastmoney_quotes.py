@@ -12,8 +12,9 @@ from core.symbols import Symbol, SymbolError, from_eastmoney
 from spiders.errors import ParseError
 from spiders.market_hours import MARKETS
 from spiders.parsers.contract import ParseResult, Request
-from spiders.parsers.eastmoney_common import HUNDRED, checked_decimals, unknown_or_next_secid, unscale
+from spiders.parsers.eastmoney_common import checked_decimals, unknown_or_next_secid, unscale
 from spiders.parsers.quotes_common import build_quote, load_json_unique, number, quote_result
+from spiders.parsers.volume_units import volume_in_shares
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -91,9 +92,7 @@ def parse(
     quote_time = datetime.fromtimestamp(seconds, UTC).astimezone(MARKETS[symbol.market].zone)
     fltt2 = (query.get("fltt") or [""])[0] == "2"
     decoded = decode_values(values, symbol, fltt2=fltt2)
-    volume = decoded["f47"]
-    if volume is not None and symbol.market == "CN":
-        volume *= HUNDRED  # A-share and index volume is in lots of 100; HK and US count shares
+    volume = volume_in_shares(SOURCE_ID, symbol, decoded["f47"])  # lots for A-shares, shares for HK and US
     quote = build_quote(
         source=SOURCE_ID,
         url=url,

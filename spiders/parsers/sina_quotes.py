@@ -14,6 +14,7 @@ from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.quotes_common import build_quote, decode_gbk, line_shape, number, quote_result
+from spiders.parsers.volume_units import volume_in_shares
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "REFERER", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -24,7 +25,6 @@ REFERER = "https://finance.sina.com.cn"
 MAX_BATCH = 80
 
 _LINE = re.compile(r'var hq_str_([A-Za-z0-9_$]+)="([^"]*)";?')
-_HUNDRED = Decimal(100)
 #: the shortest line of each layout: A-shares and indices through the time at 31, HK through its time at 18
 _MIN_FIELDS = {"CN": 32, "HK": 19}
 
@@ -114,13 +114,11 @@ def _quote(symbol: Symbol, code: str, fields: list[str], *, url: str, fetched_at
             low=at(5),
             change=at(7),
             change_pct=at(8),
-            volume=at(12),
+            volume=volume_in_shares(SOURCE_ID, symbol, at(12)),
             turnover=at(11),
         )
     # Newer SH lines append fields after the status at 32 (",00,D|36500|330325.00" in 2026): only 0-31 are read.
-    volume = at(8)
-    if volume is not None and symbol.kind == "index":
-        volume *= _HUNDRED  # index lines count lots; share lines count shares (stocks.md §3)
+    volume = volume_in_shares(SOURCE_ID, symbol, at(8))  # shares on every board, lots on index lines
     return build_quote(
         source=SOURCE_ID,
         url=url,

@@ -14,6 +14,7 @@ from spiders.items import Quote
 from spiders.market_hours import MARKETS
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.quotes_common import build_quote, decode_gbk, line_shape, number, quote_result
+from spiders.parsers.volume_units import volume_in_shares
 
 __all__ = ["DEFAULT_ENDPOINT", "MAX_BATCH", "SOURCE_ID", "parse", "quote_url", "requested_codes"]
 
@@ -22,9 +23,9 @@ DEFAULT_ENDPOINT = "https://qt.gtimg.cn"
 #: codes per request: libraries use 60 (easyquotation) to 500 (stock-sdk); the small end is kind to the host
 MAX_BATCH = 60
 
-_LINE = re.compile(r'v_([A-Za-z0-9_.$]+)="([^"]*)";?')
+# The closing `";` is optional: a reply cut short (a logged or truncated capture) still holds its lines.
+_LINE = re.compile(r'v_([A-Za-z0-9_.$]+)="([^"\r\n]*)("?);?')
 _NONE_MATCH = "pv_none_match"
-_HUNDRED = Decimal(100)
 _YI = Decimal(100_000_000)  # market caps are in 亿 (100 million)
 #: the shortest line each layout must have: A-shares need the limit prices at 47/48, the rest the core 3..37
 _MIN_FIELDS = {"CN": 49, "HK": 40, "US": 38}
@@ -68,12 +69,17 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request
     requested = requested_codes(url)
     wanted = {code.lower(): code for code in requested}
     lines: dict[str, str] = {}
+    notes: list[str] = []
     for match in _LINE.finditer(text):
-        key, value = match.group(1), match.group(2)
+        key, value, closed = match.group(1), match.group(2), match.group(3)
         if key == _NONE_MATCH:
             continue
         if key.lower() not in wanted:
             raise ParseError(f"a line for {key!r}, which was not requested")
+        if not closed and "~" in value:
+            # The last field of an unterminated line may be cut mid-number: it is dropped, never read.
+            value = value.rsplit("~", 1)[0]
+            notes.append(f"{key}: the line has no closing quote (cut short); its last field is not read")
         lines[wanted[key.lower()]] = value
     quotes: list[Quote] = []
     unknown: list[str] = []
@@ -84,7 +90,9 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request
             unknown.append(symbol.canonical)
             continue
         quotes.append(_quote(symbol, code, value.split("~"), url=url, fetched_at=fetched_at))
-    return quote_result(quotes, unknown, source=SOURCE_ID)
+    result = quote_result(quotes, unknown, source=SOURCE_ID)
+    result.notes[:0] = notes
+    return result
 
 
 def _symbol(code: str) -> Symbol:
@@ -108,12 +116,10 @@ def _quote(symbol: Symbol, code: str, fields: list[str], *, url: str, fetched_at
     def at(index: int) -> Decimal | None:
         return _field(fields, index, code)
 
-    volume = at(6)
+    volume = volume_in_shares(SOURCE_ID, symbol, at(6))  # lots, but shares on the STAR board
     turnover: Decimal | None
     if market == "CN":
-        # Volume is in lots of 100 shares; field 35 `price/volume/turnover` has the exact CNY turnover,
-        # field 37 only 10k CNY (stocks.md §4).
-        volume = None if volume is None else volume * _HUNDRED
+        # Field 35 `price/volume/turnover` has the exact CNY turnover, field 37 only 10k CNY (stocks.md §4).
         parts = fields[35].split("/")
         turnover = number(parts[2], f"{code} field 35") if len(parts) == 3 else _scaled(at(37), Decimal(10_000))
     else:

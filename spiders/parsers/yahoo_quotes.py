@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -34,9 +34,12 @@ def parse(
 ) -> ParseResult:
     """Parse one chart answer for the symbol in the URL's last path segment.
 
-    The previous close is the last close before today's bar (or the last bar when today has none), never
-    `chartPreviousClose`, which is the close before the whole range. An "Invalid Crumb"/Unauthorized body is
-    a block (BlockedError); `chart.error` "Not Found" is an unknown symbol; any other error is a ParseError.
+    The previous close is `meta.previousClose` when given (range=1d answers carry it), else the last close
+    before today's bar, else `chartPreviousClose` only when the range holds no earlier bar: it is the close
+    before the whole range (stocks.md §6). The open is taken from today's session bar, never from a bar
+    stamped at or after the close (a closing print, whose open is the closing price). An "Invalid
+    Crumb"/Unauthorized body is a block (BlockedError); `chart.error` "Not Found" is an unknown symbol; any
+    other error is a ParseError.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
@@ -100,10 +103,15 @@ def _quote(result: Mapping[str, Any], symbol: Symbol, *, url: str, fetched_at: d
 
     bars = _bars(result, zone)
     today = quote_time.date()
-    earlier = [bar for bar in bars if bar[0] < today]
-    todays = [bar for bar in bars if bar[0] == today]
-    prev_close = next((price(b[1], "close") for b in reversed(earlier) if b[1] is not None), None)
-    open_price = price(todays[-1][2], "open") if todays else None
+    earlier = [bar for bar in bars if bar[0].date() < today]
+    session_end = MARKETS[symbol.market].sessions[-1][1]
+    todays = [bar for bar in bars if bar[0].date() == today and bar[0].time() < session_end]
+    prev_close = price(meta.get("previousClose"), "previousClose")
+    if prev_close is None:
+        prev_close = next((price(b[1], "close") for b in reversed(earlier) if b[1] is not None), None)
+    if prev_close is None and not earlier:
+        prev_close = price(meta.get("chartPreviousClose"), "chartPreviousClose")
+    open_price = price(todays[0][2], "open") if todays else None
     currency = meta.get("currency")
     volume = number(meta.get("regularMarketVolume"), "regularMarketVolume")
     return build_quote(
@@ -123,8 +131,8 @@ def _quote(result: Mapping[str, Any], symbol: Symbol, *, url: str, fetched_at: d
     )
 
 
-def _bars(result: Mapping[str, Any], zone: ZoneInfo) -> list[tuple[date, object, object]]:
-    """(local date, close, open) of each daily bar; timestamps are the bar's open time in UTC."""
+def _bars(result: Mapping[str, Any], zone: ZoneInfo) -> list[tuple[datetime, object, object]]:
+    """(local time, close, open) of each daily bar; timestamps are the bar's open time in UTC."""
     stamps = result.get("timestamp") or []
     indicators = result.get("indicators")
     quotes = indicators.get("quote") if isinstance(indicators, Mapping) else None
@@ -134,10 +142,10 @@ def _bars(result: Mapping[str, Any], zone: ZoneInfo) -> list[tuple[date, object,
     opens: Sequence[object] = quotes[0].get("open") or []
     if not isinstance(closes, list) or not isinstance(opens, list) or len(closes) != len(stamps):
         raise ParseError("indicators.quote[0].close does not match the timestamps")
-    bars: list[tuple[date, object, object]] = []
+    bars: list[tuple[datetime, object, object]] = []
     for index, stamp in enumerate(stamps):
         if isinstance(stamp, bool) or not isinstance(stamp, int):
             raise ParseError(f"timestamp[{index}] {stamp!r} is not Unix seconds")
         opened = opens[index] if index < len(opens) else None
-        bars.append((datetime.fromtimestamp(stamp, UTC).astimezone(zone).date(), closes[index], opened))
+        bars.append((datetime.fromtimestamp(stamp, UTC).astimezone(zone), closes[index], opened))
     return bars
