@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, column, func, select, values
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import Base, FundingRound, GpuOffer, Quote, TrafficSnapshot
 
-__all__ = ["FAR_FUTURE", "SERIES", "history", "latest", "recently_seen", "value_at"]
+__all__ = ["FAR_FUTURE", "SERIES", "batched", "history", "latest", "latest_of_series", "recently_seen", "value_at"]
 
 #: kind -> (model, columns that name one series, the column that orders it in time)
 SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
@@ -22,6 +23,44 @@ SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
 }
 #: the upper bound of recently_seen(): no observation is later
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+#: bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535
+MAX_PARAMETERS = 30_000
+
+T = TypeVar("T")
+
+
+def batched(items: Sequence[T] | Collection[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, in order."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def latest_of_series(
+    session: Session, model: type[Base], key: Sequence[str], order: str, series: Collection[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The newest row (as a dict of its columns) of each series in `series`, by its `key` values.
+
+    The wanted series travel as a VALUES list joined to the table, each one's newest row found through the
+    series index; one statement per MAX_PARAMETERS bound values (a single `(key) IN (...)` of 9,000 series
+    or more exceeds PostgreSQL's limits, and it cannot use the index there).
+    """
+    table = model.__table__
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for chunk in batched(list(series), max(1, MAX_PARAMETERS // len(key))):
+        wanted = values(*(column(k, table.c[k].type) for k in key), name="wanted").data(chunk).cte("wanted")
+        newer = table.alias("newer")
+        newest = (
+            select(func.max(newer.c[order])).where(*(newer.c[k] == wanted.c[k] for k in key)).scalar_subquery()
+        )
+        query = (
+            select(table)
+            .join(wanted, and_(*(table.c[k] == wanted.c[k] for k in key)))
+            .where(table.c[order] == newest)
+        )
+        for row in session.execute(query).mappings():
+            found[tuple(row[k] for k in key)] = dict(row)
+    return found
 
 
 def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select[Any]]:
