@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, column, func, select, values
+from sqlalchemy import JSON, Select, Table, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import Base, FundingRound, GpuOffer, Quote, TrafficSnapshot
@@ -23,9 +24,6 @@ SERIES: dict[str, tuple[type[Base], tuple[str, ...], str]] = {
 }
 #: the upper bound of recently_seen(): no observation is later
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
-#: bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535
-MAX_PARAMETERS = 30_000
-
 T = TypeVar("T")
 
 
@@ -39,28 +37,38 @@ def batched(items: Sequence[T] | Collection[T], size: int) -> Iterator[list[T]]:
 def latest_of_series(
     session: Session, model: type[Base], key: Sequence[str], order: str, series: Collection[tuple[Any, ...]]
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The newest row (as a dict of its columns) of each series in `series`, by its `key` values.
+    """The newest row (as a dict of its columns) of each series in `series`, by its `key` values, in one query.
 
-    The wanted series travel as a VALUES list joined to the table, each one's newest row found through the
-    series index; one statement per MAX_PARAMETERS bound values (a single `(key) IN (...)` of 9,000 series
-    or more exceeds PostgreSQL's limits, and it cannot use the index there).
+    The wanted series travel as one JSON parameter unpacked by the database (SQLite `json_each`, PostgreSQL
+    `json_populate_recordset`), each one's newest row found through the series index: no limit on their
+    number (a `(key) IN (...)` list of 9,000 series failed on PostgreSQL) and one cached statement.
     """
-    table = model.__table__
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for chunk in batched(list(series), max(1, MAX_PARAMETERS // len(key))):
-        wanted = values(*(column(k, table.c[k].type) for k in key), name="wanted").data(chunk).cte("wanted")
-        newer = table.alias("newer")
-        newest = (
-            select(func.max(newer.c[order])).where(*(newer.c[k] == wanted.c[k] for k in key)).scalar_subquery()
+    if not series:
+        return {}
+    table = cast(Table, model.__table__)
+    records = [dict(zip(key, map(_json_key, s), strict=True)) for s in series]
+    if session.get_bind().dialect.name == "postgresql":
+        rows = func.json_populate_recordset(
+            literal_column(f"NULL::{table.name}"), bindparam("wanted", records, type_=JSON)
         )
-        query = (
-            select(table)
-            .join(wanted, and_(*(table.c[k] == wanted.c[k] for k in key)))
-            .where(table.c[order] == newest)
-        )
-        for row in session.execute(query).mappings():
-            found[tuple(row[k] for k in key)] = dict(row)
-    return found
+        wanted_from = rows.table_valued(*key).alias("wanted")
+        wanted: list[Any] = [wanted_from.c[k] for k in key]
+    else:
+        wanted_from = func.json_each(json.dumps(records)).table_valued("value").alias("wanted")
+        wanted = [func.json_extract(wanted_from.c.value, f"$.{k}") for k in key]
+    newer = table.alias("newer")
+    newest = select(func.max(newer.c[order])).where(*(newer.c[k] == w for k, w in zip(key, wanted, strict=True)))
+    query = (
+        select(table)
+        .select_from(wanted_from)
+        .join(table, and_(*(table.c[k] == w for k, w in zip(key, wanted, strict=True))))
+        .where(table.c[order] == newest.scalar_subquery())
+    )
+    return {tuple(row[k] for k in key): dict(row) for row in session.execute(query).mappings()}
+
+
+def _json_key(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _filtered(kind: str, filters: Mapping[str, Any]) -> tuple[type[Base], Select[Any]]:

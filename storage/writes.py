@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,6 +57,8 @@ class WriteStats:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a == b:  # the common case, and exact for Decimals (27.197 == 27.1970)
+        return True
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return a is not None and b is not None and canonical_decimal(a) == canonical_decimal(b)
     return bool(a == b)
@@ -66,22 +68,28 @@ def _differs(row: Mapping[str, Any], values: Mapping[str, Any], names: Iterable[
     return any(not _same(row.get(n), values.get(n)) for n in names)
 
 
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def _insert(session: Session, model: type[Base]) -> Any:
     """The dialect's INSERT of `model`'s table, which knows ON CONFLICT (SQLite >= 3.24, PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql_insert(model.__table__)
+        return postgresql_insert(_table(model))
     if dialect == "sqlite":
-        return sqlite_insert(model.__table__)
+        return sqlite_insert(_table(model))
     raise DatabaseError(f"aipulse stores to SQLite or PostgreSQL, not {dialect}")
 
 
-def _execute_many(session: Session, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Run `statement` once per row, BATCH_ROWS rows per executemany; the rows it returned, if it returns."""
+def _execute_many(
+    session: Session, statement: Any, rows: Sequence[Mapping[str, Any]], *, returning: bool = False
+) -> int:
+    """Run `statement` once per row, BATCH_ROWS rows per executemany; with `returning`, the rows it returned."""
     returned = 0
     for chunk in batched(rows, BATCH_ROWS):
         result = session.execute(statement, chunk)
-        if result.returns_rows:
+        if returning:
             returned += len(result.all())
     return returned
 
@@ -89,13 +97,13 @@ def _execute_many(session: Session, statement: Any, rows: Sequence[Mapping[str, 
 def _update_by_id(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """Set the given columns of existing rows, found by their `row_id`."""
     if rows:
-        table = model.__table__
+        table = _table(model)
         _execute_many(session, update(table).where(table.c.id == bindparam("row_id")), rows)
 
 
 def _new_row(model: type[Base], row: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """Every column of a new row of `model` (executemany wants the same keys in every row)."""
-    names = [n for n in model.__table__.columns.keys() if n != "id"]
+    names = [n for n in _table(model).columns.keys() if n != "id"]  # noqa: SIM118 - names, not Column objects
     values = {**row, **extra}
     return {n: values.get(n) for n in names}
 
@@ -193,7 +201,7 @@ def write_quotes(session: Session, rows: Iterable[Mapping[str, Any]], run_id: in
         return WriteStats()
     insert = _insert(session, Quote).on_conflict_do_nothing(index_elements=["source", "symbol", "quote_time"])
     # RETURNING names the rows inserted; a multi-row rowcount is not reported by every driver (psycopg: -1)
-    stored = _execute_many(session, insert.returning(Quote.__table__.c.id), fresh)
+    stored = _execute_many(session, insert.returning(_table(Quote).c.id), fresh, returning=True)
     return WriteStats(stored=stored, unchanged=len(fresh) - stored)
 
 
