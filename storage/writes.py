@@ -8,13 +8,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.db import DatabaseError
 from storage.models import Base, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
-from storage.queries import SERIES
+from storage.queries import SERIES, batched, latest_of_series
 from storage.types import canonical_decimal
 
 __all__ = [
@@ -28,13 +31,13 @@ __all__ = [
     "write_traffic_snapshots",
 ]
 
-M = TypeVar("M", bound=Base)
-
 GPU_VALUES = (
     "gpu_model", "gpu_variant", "gpu_count", "vcpus", "memory_gb", "disk",
     "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
+#: rows per executemany: bounds the parameter lists held at once, not the number of round trips
+BATCH_ROWS = 5_000
 FUNDING_MATCH_WINDOW = timedelta(days=14)
 #: two reports of one round may differ by this much in amount (USD) and still be the same round
 FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
@@ -54,58 +57,99 @@ class WriteStats:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a == b:  # the common case, and exact for Decimals (27.197 == 27.1970)
+        return True
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return a is not None and b is not None and canonical_decimal(a) == canonical_decimal(b)
     return bool(a == b)
 
 
-def _differs(row: Base, values: Mapping[str, Any], names: Iterable[str]) -> bool:
-    return any(not _same(getattr(row, n), values.get(n)) for n in names)
+def _differs(row: Mapping[str, Any], values: Mapping[str, Any], names: Iterable[str]) -> bool:
+    return any(not _same(row.get(n), values.get(n)) for n in names)
 
 
-def _latest_by_key(
-    session: Session, model: type[M], key: Sequence[str], order: str, keys: set[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], M]:
-    """The newest row of each series in `keys`, in one query."""
-    if not keys:
-        return {}
-    key_cols = [getattr(model, k) for k in key]
-    order_col = getattr(model, order)
-    newest = (
-        select(*key_cols, func.max(order_col).label("newest"))
-        .where(tuple_(*key_cols).in_(list(keys)))
-        .group_by(*key_cols)
-        .subquery()
-    )
-    join = and_(*(getattr(model, k) == newest.c[k] for k in key), order_col == newest.c.newest)
-    found: dict[tuple[Any, ...], M] = {}
-    for row in session.scalars(select(model).join(newest, join)):
-        found[tuple(getattr(row, k) for k in key)] = row
-    return found
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _insert(session: Session, model: type[Base]) -> Any:
+    """The dialect's INSERT of `model`'s table, which knows ON CONFLICT (SQLite >= 3.24, PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert(_table(model))
+    if dialect == "sqlite":
+        return sqlite_insert(_table(model))
+    raise DatabaseError(f"aipulse stores to SQLite or PostgreSQL, not {dialect}")
+
+
+def _execute_many(
+    session: Session, statement: Any, rows: Sequence[Mapping[str, Any]], *, returning: bool = False
+) -> int:
+    """Run `statement` once per row, BATCH_ROWS rows per executemany; with `returning`, the rows it returned."""
+    returned = 0
+    for chunk in batched(rows, BATCH_ROWS):
+        result = session.execute(statement, chunk)
+        if returning:
+            returned += len(result.all())
+    return returned
+
+
+def _update_by_id(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set the given columns of existing rows, found by their `row_id`."""
+    if rows:
+        table = _table(model)
+        _execute_many(session, update(table).where(table.c.id == bindparam("row_id")), rows)
+
+
+def _new_row(model: type[Base], row: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """Every column of a new row of `model` (executemany wants the same keys in every row)."""
+    names = [n for n in _table(model).columns.keys() if n != "id"]  # noqa: SIM118 - names, not Column objects
+    values = {**row, **extra}
+    return {n: values.get(n) for n in names}
 
 
 def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
-    """Store offers; an offer equal to its series' latest state only extends that state's `last_seen_at`."""
+    """Store offers; an offer equal to its series' latest state only extends that state's `last_seen_at`.
+
+    The latest state of every series in the batch is read in one query; the batch is then folded into it in
+    order, in memory, and written with one executemany of new states and one of extended ones.
+    """
     _, key, _ = SERIES["gpu"]
     rows = list(rows)
-    latest = _latest_by_key(session, GpuOffer, key, "observed_at", {tuple(r[k] for k in key) for r in rows})
+    current = latest_of_series(session, GpuOffer, key, "observed_at", {tuple(r[k] for k in key) for r in rows})
+    stored_state = {series: dict(state) for series, state in current.items()}
+    new_states: list[dict[str, Any]] = []
     stats = WriteStats()
     for row in rows:
         series = tuple(row[k] for k in key)
-        current = latest.get(series)
-        if current is not None and (
-            current.observed_at == row["observed_at"] or not _differs(current, row, GPU_VALUES)
-        ):
-            for name in GPU_VALUES:
-                setattr(current, name, row.get(name))
-            current.last_seen_at = max(current.last_seen_at, row["observed_at"])
+        state = current.get(series)
+        if state is not None and (state["observed_at"] == row["observed_at"] or not _differs(state, row, GPU_VALUES)):
+            state.update({name: row.get(name) for name in GPU_VALUES})
+            state["last_seen_at"] = max(state["last_seen_at"], row["observed_at"])
             stats.unchanged += 1
             continue
-        offer = GpuOffer(**_columns(GpuOffer, row), last_seen_at=row["observed_at"], run_id=run_id)
-        session.add(offer)
-        latest[series] = offer
+        state = _new_row(GpuOffer, row, last_seen_at=row["observed_at"], run_id=run_id)
+        new_states.append(state)
+        current[series] = state
         stats.stored += 1
+    extended = [
+        {"row_id": state["id"], "last_seen_at": state["last_seen_at"], **{n: state[n] for n in GPU_VALUES}}
+        for series, state in current.items()
+        if "id" in state and _changed(stored_state[series], state)
+    ]
+    _update_by_id(session, GpuOffer, extended)
+    if new_states:
+        insert = _insert(session, GpuOffer)
+        # Only a state older than its series' latest can meet a stored one at the same time: a correction.
+        insert = insert.on_conflict_do_update(
+            index_elements=[*key, "observed_at"], set_={n: insert.excluded[n] for n in GPU_VALUES}
+        )
+        _execute_many(session, insert, new_states)
     return stats
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    return before["last_seen_at"] != after["last_seen_at"] or _differs(before, after, GPU_VALUES)
 
 
 def write_traffic_snapshots(
@@ -114,44 +158,51 @@ def write_traffic_snapshots(
     """Store snapshots; a period released again with other numbers becomes the next revision."""
     key = ("source", "domain", "granularity", "period_start")
     rows = list(rows)
-    latest = _latest_by_key(session, TrafficSnapshot, key, "revision", {tuple(r[k] for k in key) for r in rows})
+    current = latest_of_series(session, TrafficSnapshot, key, "revision", {tuple(r[k] for k in key) for r in rows})
+    first_seen = {period: snapshot["last_seen_at"] for period, snapshot in current.items()}
+    revisions: list[dict[str, Any]] = []
     stats = WriteStats()
     for row in rows:
         period = tuple(row[k] for k in key)
-        current = latest.get(period)
+        snapshot = current.get(period)
         # Only the values the row reports count: SimilarWeb's history repeats a month with visits only, and
         # that equal visits-only row is the same fact, not a revision that would lose the month's duration.
         reported = [name for name in TRAFFIC_VALUES if row.get(name) is not None]
-        if current is not None and not _differs(current, row, reported):
-            current.last_seen_at = max(current.last_seen_at, row["observed_at"])
+        if snapshot is not None and not _differs(snapshot, row, reported):
+            snapshot["last_seen_at"] = max(snapshot["last_seen_at"], row["observed_at"])
             stats.unchanged += 1
             continue
-        revision = 1 if current is None else current.revision + 1
-        snapshot = TrafficSnapshot(
-            **_columns(TrafficSnapshot, row), revision=revision, last_seen_at=row["observed_at"], run_id=run_id
-        )
-        session.add(snapshot)
-        latest[period] = snapshot
+        revision = 1 if snapshot is None else snapshot["revision"] + 1
+        snapshot = _new_row(TrafficSnapshot, row, revision=revision, last_seen_at=row["observed_at"], run_id=run_id)
+        revisions.append(snapshot)
+        current[period] = snapshot
         stats.stored += 1
+    seen_again = [
+        {"row_id": snapshot["id"], "last_seen_at": snapshot["last_seen_at"]}
+        for period, snapshot in current.items()
+        if "id" in snapshot and snapshot["last_seen_at"] != first_seen[period]
+    ]
+    _update_by_id(session, TrafficSnapshot, seen_again)
+    if revisions:
+        # A plain INSERT: a revision number already taken means another writer raced this one, and the
+        # whole batch fails (IntegrityError) rather than dropping a release.
+        _execute_many(session, _insert(session, TrafficSnapshot), revisions)
     return stats
 
 
 def write_quotes(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
-    """Store quotes; the same source, symbol and exchange time is one fact however often it is fetched."""
-    stats = WriteStats()
-    seen: set[tuple[Any, ...]] = set()
-    for row in rows:
-        ident = (row["source"], row["symbol"], row["quote_time"])
-        exists = ident in seen or session.scalar(
-            select(Quote.id).where(Quote.source == ident[0], Quote.symbol == ident[1], Quote.quote_time == ident[2])
-        )
-        if exists:
-            stats.unchanged += 1
-            continue
-        seen.add(ident)
-        session.add(Quote(**_columns(Quote, row), run_id=run_id))
-        stats.stored += 1
-    return stats
+    """Store quotes; the same source, symbol and exchange time is one fact however often it is fetched.
+
+    One `INSERT … ON CONFLICT DO NOTHING` executemany: the database skips what it holds already, and the
+    second of two equal keys inside the batch.
+    """
+    fresh = [_new_row(Quote, row, run_id=run_id) for row in rows]
+    if not fresh:
+        return WriteStats()
+    insert = _insert(session, Quote).on_conflict_do_nothing(index_elements=["source", "symbol", "quote_time"])
+    # RETURNING names the rows inserted; a multi-row rowcount is not reported by every driver (psycopg: -1)
+    stored = _execute_many(session, insert.returning(_table(Quote).c.id), fresh, returning=True)
+    return WriteStats(stored=stored, unchanged=len(fresh) - stored)
 
 
 def company_key(name: str) -> str:
