@@ -227,7 +227,7 @@ def test_gpu_rows_show_prices_changes_sold_out_and_stale_marks(zh_page: Page) ->
     assert css == "stale" and "† | 最后观测 2024-07-10" in text
     notes = zh_page.text_of("gpu")
     assert "† 本周未观测到该报价" in notes and "‡ 已售罄且当前无标价" in notes
-    assert "缺少 [fx] 汇率、未计入走势图的币种：HKD" in notes
+    assert "缺少 [fx] 汇率的币种：HKD；其报价未计入走势图" in notes
 
 
 def test_gpu_marks_are_explained_only_when_a_row_carries_them() -> None:

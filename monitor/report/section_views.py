@@ -75,6 +75,8 @@ def _gpu_view(gpu: GpuSection, lang: str, zone: ZoneInfo, number: int) -> Sectio
     rows = [_gpu_row(line, words, zone) for line in gpu.lines]
     view.add("table", table=Table(headers, rows, frozenset({3, 4, 5, 7, 8, 9})))
     view.add("note", words["note_gpu_change"])
+    if len({line.currency for line in gpu.lines}) > 1:
+        view.add("note", words["note_gpu_rank"].format(currency=gpu.trend_currency))
     if any(line.stale for line in gpu.lines):
         view.add("note", words["note_gpu_stale"])
     if any(line.price_is_last_known and line.price is not None for line in gpu.lines):
