@@ -137,6 +137,9 @@ def cmd_silences(args: argparse.Namespace, config: HasAlerts, session: Session) 
 
 def cmd_check(args: argparse.Namespace, config: HasAlerts, session: Session) -> int:
     """Evaluate every rule on the newest data and print what holds; stores nothing, sends nothing."""
+    if not config.alerts.rules and not args.json:
+        _out("no rules configured: add [[alerts.rules]] tables to the config (see 'Alerts' in the README)")
+        return 0
     found = preview(session, config.alerts, datetime.now(UTC))
     session.rollback()
     if args.json:

@@ -214,10 +214,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         running = session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0
         warnings = stale_price_files(session, now)
     problems = [h for h in health if h.state in ("failing", "stale")]
+    not_run = [h.source for h in health if h.state == "never"]
+    verdict = _status_verdict(len(problems), not_run, ran=any(h.last_run_at for h in health))
     if args.json:
         _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
                      "sources": [h.as_json() for h in health], "warnings": warnings,
-                     "healthy": not problems})  # fmt: skip
+                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict})  # fmt: skip
         return 0 if not problems else 1
     print(f"config    {config.path}")
     print(f"database  {masked(config.database_url())}")
@@ -233,8 +235,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}")
     print()
-    print("healthy" if not problems else f"{len(problems)} source(s) need attention")
+    print(verdict)
     return 0 if not problems else 1
+
+
+#: what `aipulse status` says before any enabled source has run (nothing is known to be healthy yet)
+NO_DATA_YET = "no data yet: no source has run (start the daemon with `aipulse run`, or `aipulse crawl SOURCE`)"
+
+
+def _status_verdict(problems: int, not_run: Sequence[str], *, ran: bool) -> str:
+    """The last line of `aipulse status`: problems first; "no data yet" before any run; healthy otherwise."""
+    if problems:
+        return f"{problems} source(s) need attention"
+    if not ran:
+        return NO_DATA_YET
+    if not_run:
+        return f"healthy so far; not run yet: {', '.join(not_run)}"
+    return "healthy"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
