@@ -269,6 +269,17 @@ def test_funding_rows_keep_the_model_order_and_escape_company_names() -> None:
     assert "30亿元 | 200亿元 | 2024-07-17 | 36氪, 投资界" in page.row_with("智谱AI")[1]
 
 
+@pytest.mark.parametrize(("lang", "shown"), [("zh", "未披露轮次"), ("en", "Undisclosed")])
+def test_a_round_of_unknown_kind_is_written_in_the_report_language(lang: str, shown: str) -> None:
+    report = sample_report(lang)
+    unnamed = replace(report.funding.lines[0], round="Undisclosed")
+    page = Page(render_html(replace(report, funding=replace(report.funding, lines=[unnamed]))))
+    assert shown in page.row_with("智谱AI")[1]
+    if lang == "zh":
+        assert "Undisclosed" not in page.text_of("funding")
+        assert "Undisclosed" not in summary_text(replace(report, funding=replace(report.funding, lines=[unnamed])))
+
+
 def test_market_shows_daily_changes_closed_days_and_the_weeks_extremes(zh_page: Page) -> None:
     text = zh_page.row_with("000300.SH")[1]
     assert "+0.12% | -0.36% | +1.05% | -0.57% | +0.30% | +0.53% | +1.05% 周三 | -0.57% 周四" in text

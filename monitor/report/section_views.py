@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.zh_text import zh_round
 from monitor.report import charts
 from monitor.report.formatting import (
     DASH,
@@ -155,7 +156,7 @@ def _funding_view(funding: FundingSection, lang: str, zone: ZoneInfo, number: in
                 line.company + (words["planned"] if line.status == "planned" else ""),
                 line.sector or DASH,
                 joiner.join(line.leads) or DASH,
-                line.round or DASH,
+                zh_round(line.round) if lang == "zh" else line.round or DASH,
                 line.amount or DASH,
                 line.valuation or DASH,
                 format_local(line.published, zone, "%Y-%m-%d"),
