@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import json
 import logging
 import shutil
 import sys
@@ -30,6 +29,7 @@ from core.config import (
     check_sources,
     load_config,
 )
+from core.json_output import json_text
 from core.tables import render_table
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.export import add_parser as add_export_parser
@@ -83,7 +83,7 @@ def _database(config: AppConfig, *, migrate: bool) -> Engine:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    print(json_text(data))
 
 
 def _when(value: datetime | None) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config.fx import FxConfig
+from core.json_output import json_text
 from core.tables import render_table
 from storage.models import GpuOffer
 from storage.queries import latest, value_at
@@ -61,6 +62,7 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("--provider", action="append", help="provider id, e.g. aliyun (repeatable)")
     parser.add_argument("--billing", action="append", help="on_demand, spot, community … (default: all)")
     parser.add_argument("--currency", help="show prices in this currency, converted with the [fx] table, e.g. USD")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (times in UTC, ISO 8601)")
     parser.set_defaults(show=cmd_show_gpu)
 
 
@@ -161,6 +163,20 @@ def gpu_rows(
     )
 
 
+def gpu_row_json(row: GpuRow, compared_in: str) -> dict[str, Any]:
+    """One row for `show gpu --json`."""
+    offer = row.offer
+    return {
+        "gpu_model": offer.gpu_model, "gpu_variant": offer.gpu_variant, "provider": offer.provider,
+        "instance_type": offer.instance_type, "region": offer.region, "billing": offer.billing,
+        "gpu_count": offer.gpu_count, "vcpus": offer.vcpus, "memory_gb": offer.memory_gb, "disk": offer.disk,
+        "price": row.price, "price_per_gpu_hour": row.per_gpu, "currency": row.currency,
+        "price_is_last_known": row.last_known, "compared_per_gpu_hour": row.compared, "compared_currency": compared_in,
+        "change_7d_pct": row.change_pct, "available": offer.available, "observed_at": offer.observed_at,
+        "last_seen_at": offer.last_seen_at, "source": offer.source,
+    }  # fmt: skip
+
+
 def _money(value: Decimal | None, places: str = "0.01") -> str:
     return MISSING if value is None else str(value.quantize(Decimal(places), rounding=ROUND_HALF_UP))
 
@@ -229,6 +245,9 @@ def cmd_show_gpu(args: argparse.Namespace, config: Any, session: Session) -> int
         print("no GPU offer stored matches")  # noqa: T201 - CLI output
         return 1
     target = currency or fx.base
+    if getattr(args, "json", False):
+        print(json_text([gpu_row_json(r, target) for r in rows]))  # noqa: T201 - CLI output
+        return 0
     mixed = currency is None and any(r.currency != target for r in rows)
     print(render_gpu_table(rows, compared_in=target if mixed else None))  # noqa: T201 - CLI output
     dated = f" of {fx.date}" if fx.date else ""

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from core.config import BUNDLED_CONFIG
+from core.json_output import TIME_PATTERN
 from core.tables import display_width, render_table
 from monitor.cli import main
 from storage.db import create_db_engine, session_factory
@@ -181,6 +182,9 @@ def test_status_after_a_successful_run_is_healthy(project: str, capsys: pytest.C
     engine.dispose()
     assert main(["status"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "healthy"
+    assert main(["sources", "--json"]) == 0
+    azure = next(s for s in json.loads(capsys.readouterr().out) if s["source"] == "azure_gpu")
+    assert TIME_PATTERN.fullmatch(azure["last_run_at"]), "one ISO 8601 form in every --json: UTC, Z"
 
 
 def test_status_after_a_failed_run_exits_1_showing_the_source_failing_with_its_error(
