@@ -21,7 +21,7 @@ from monitor.report import charts
 from monitor.report.formatting import format_money, format_pct
 from monitor.report.labels import LABELS, UnknownLanguage, labels_for, no_data_text
 from monitor.report.model import NoData, WeeklyReport
-from monitor.report.rendering import render_html, render_markdown, write_report
+from monitor.report.rendering import email_html, render_html, render_markdown, write_report
 from monitor.report.summary import summary_text
 from tests.report_samples import MONDAY, sample_report
 
@@ -149,6 +149,16 @@ def test_an_email_body_points_to_the_attached_pdf_instead_of_data_images(lang: s
     html = render_html(sample_report(lang), charts_attached=True)
     assert Page(html).images == [] and "data:image" not in html
     assert html.count(pointer) == 3, "one line per chart"
+
+
+def test_the_email_body_has_its_css_inline_without_a_style_block_or_variables() -> None:
+    report = sample_report("zh")
+    page, mail = Page(render_html(report, charts_attached=True)), Page(email_html(report))
+    assert "<style" not in email_html(report) and "var(--" not in email_html(report)
+    assert len(mail.styles) > len(page.styles), "the rules are now style attributes"
+    assert mail.text_of("gpu") == page.text_of("gpu"), "the same words, only the styling moved"
+    assert "color: #1f4e9c" in email_html(report), "h1's colour, --accent resolved"
+    assert re.search(r'<tr class="soldout"[^>]*>(?:(?!</tr>).)*color: #b3261e', email_html(report), re.S)
 
 
 def test_html_css_asks_for_the_cjk_fonts_first(zh_page: Page) -> None:
