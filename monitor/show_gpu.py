@@ -241,13 +241,13 @@ def cmd_show_gpu(args: argparse.Namespace, config: Any, session: Session) -> int
             return 1
     now = datetime.now(UTC)
     rows = gpu_rows(session, fx, now, models=models, providers=args.provider, billings=args.billing, currency=currency)
-    if not rows:
-        print("no GPU offer stored matches")  # noqa: T201 - CLI output
-        return 1
     target = currency or fx.base
     if getattr(args, "json", False):
         print(json_text([gpu_row_json(r, target) for r in rows]))  # noqa: T201 - CLI output
-        return 0
+        return 0 if rows else 1
+    if not rows:
+        print("no GPU offer stored matches")  # noqa: T201 - CLI output
+        return 1
     mixed = currency is None and any(r.currency != target for r in rows)
     print(render_gpu_table(rows, compared_in=target if mixed else None))  # noqa: T201 - CLI output
     dated = f" of {fx.date}" if fx.date else ""
