@@ -283,3 +283,17 @@ def test_gpu_offers_without_an_fx_rate_are_ranked_apart_and_named(stored: tuple[
     assert lines[0].currency == "CNY", "the convertible group (the base currency) first"
     assert {g.currency for g in lines[1:]} == {"USD"}
     assert gpu.unconverted == ["USD"]
+
+
+def test_an_empty_section_of_a_source_whose_last_runs_failed_says_failing(stored: tuple[Session, Any]) -> None:
+    """The reason agrees with the source's health at the week's end: an early success does not make it 'nothing'."""
+    session, _ = stored
+    config = AppConfig.model_validate({"sources": {"kr36_funding": EVERY_DAY}})
+    monday = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    _run_at(session, "kr36_funding", monday, "succeeded", None)
+    _run_at(session, "kr36_funding", monday + timedelta(days=1), "failed", "HTTP 502")
+    _run_at(session, "kr36_funding", monday + timedelta(days=2), "failed", "HTTP 502")
+    week = report_week(date(2026, 11, 23), SH, datetime(2026, 11, 30, 1, tzinfo=UTC))
+    report = build_weekly_report(session, config, week, language="en", kinds=KINDS, now=NOW)
+    assert report.funding.empty is not None
+    assert (report.funding.empty.code, report.funding.empty.detail) == ("failing", "kr36_funding: HTTP 502")
