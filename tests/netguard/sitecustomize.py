@@ -34,21 +34,54 @@ if os.environ.get("AIPULSE_NETWORK_GUARD") == "1":
 
 #: the libraries whose deprecations fail a test, as a module pattern (warnings attributed to their code)
 DEPRECATING_LIBRARIES = r"(scrapy|sqlalchemy|apscheduler|pydantic)(\.|$)"
+#: the libraries' own deprecation categories, by module: made errors when that module is first imported, so a
+#: child that never imports Scrapy (a `python -c` helper) does not pay the ~1 s of importing it here
+DEPRECATION_CATEGORIES = {
+    "scrapy.exceptions": ("ScrapyDeprecationWarning",),
+    "sqlalchemy.exc": ("SADeprecationWarning", "SAPendingDeprecationWarning"),
+    "pydantic.warnings": ("PydanticDeprecationWarning",),
+}
 
 
 def install_deprecation_errors() -> None:
-    """Make the four libraries' deprecation warnings errors in this process."""
+    """Make the four libraries' deprecation warnings errors in this process (categories as they are imported)."""
+    import importlib.abc
+    import importlib.machinery
+    import sys
+    import types
     import warnings
-
-    from pydantic.warnings import PydanticDeprecationWarning
-    from scrapy.exceptions import ScrapyDeprecationWarning
-    from sqlalchemy.exc import SADeprecationWarning, SAPendingDeprecationWarning
+    from collections.abc import Sequence
 
     for category in (DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("error", category=category, module=DEPRECATING_LIBRARIES)
-    for category in (ScrapyDeprecationWarning, SADeprecationWarning, SAPendingDeprecationWarning,
-                     PydanticDeprecationWarning):  # fmt: skip
-        warnings.filterwarnings("error", category=category)
+
+    def make_errors(module: types.ModuleType) -> None:
+        for name in DEPRECATION_CATEGORIES[module.__name__]:
+            warnings.filterwarnings("error", category=getattr(module, name))
+
+    class _ErrorsOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(
+            self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+        ) -> importlib.machinery.ModuleSpec | None:
+            if fullname not in DEPRECATION_CATEGORIES:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+            loader = spec.loader if spec is not None else None
+            if spec is None or loader is None or not hasattr(loader, "exec_module"):
+                return None
+            run = loader.exec_module
+
+            def exec_module(module: types.ModuleType) -> None:
+                run(module)
+                make_errors(module)
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+            return spec
+
+    for name in DEPRECATION_CATEGORIES:
+        if name in sys.modules:
+            make_errors(sys.modules[name])
+    sys.meta_path.insert(0, _ErrorsOnImport())
 
 
 if os.environ.get("AIPULSE_DEPRECATIONS_AS_ERRORS") == "1":
