@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from alerts.outbox import deliver_pending, enqueue_test, pending_count
 from alerts.silences import active_silences, silence, unsilence
 from core.config.alerts import AlertsConfig
 from core.durations import format_duration, parse_duration
+from core.json_output import json_text
 from core.tables import render_table
 from storage.alert_models import AlertEvent, AlertState, OutboxNotification
 
@@ -40,7 +40,7 @@ def _out(text: str = "") -> None:
 
 
 def _json(data: Any) -> None:
-    _out(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    _out(json_text(data))
 
 
 def _when(value: datetime | None) -> str:
@@ -137,6 +137,9 @@ def cmd_silences(args: argparse.Namespace, config: HasAlerts, session: Session) 
 
 def cmd_check(args: argparse.Namespace, config: HasAlerts, session: Session) -> int:
     """Evaluate every rule on the newest data and print what holds; stores nothing, sends nothing."""
+    if not config.alerts.rules and not args.json:
+        _out("no rules configured: add [[alerts.rules]] tables to the config (see 'Alerts' in the README)")
+        return 0
     found = preview(session, config.alerts, datetime.now(UTC))
     session.rollback()
     if args.json:

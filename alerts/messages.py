@@ -16,6 +16,7 @@ import jinja2
 
 from core.config.alert_rules import AnyRule
 from core.config.alerts import AlertsConfig
+from core.zh_text import zh_amount, zh_round
 from storage.alert_models import AlertEvent, OutboxNotification
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ def _environment(language: str, template_dir: str | None, timezone: str) -> jinj
     )
     env.filters["num"] = _number
     env.filters["pct"] = _signed_pct
+    env.filters["zh_amount"] = zh_amount
+    env.filters["zh_round"] = zh_round
     env.filters["local"] = _Clock(ZoneInfo(timezone)).local
     return env
 

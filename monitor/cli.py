@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import json
 import logging
 import shutil
 import sys
@@ -32,6 +31,7 @@ from core.config import (
     check_sources,
     load_config,
 )
+from core.json_output import json_text
 from core.tables import render_table
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.export import add_parser as add_export_parser
@@ -90,7 +90,7 @@ def _database(config: AppConfig, *, migrate: bool) -> Engine:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    print(json_text(data))
 
 
 def _when(value: datetime | None) -> str:
@@ -242,10 +242,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         running = session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0
         warnings = stale_price_files(session, now)
     problems = [h for h in health if h.state in ("failing", "stale")]
+    not_run = [h.source for h in health if h.state == "never"]
+    verdict = _status_verdict(len(problems), not_run, ran=any(h.last_run_at for h in health))
     if args.json:
         _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
                      "sources": [h.as_json() for h in health], "warnings": warnings,
-                     "healthy": not problems})  # fmt: skip
+                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict})  # fmt: skip
         return 0 if not problems else 1
     print(f"config    {config.path}")
     print(f"database  {masked(config.database_url())}")
@@ -261,8 +263,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}")
     print()
-    print("healthy" if not problems else f"{len(problems)} source(s) need attention")
+    print(verdict)
     return 0 if not problems else 1
+
+
+#: what `aipulse status` says before any enabled source has run (nothing is known to be healthy yet)
+NO_DATA_YET = "no data yet: no source has run (start the daemon with `aipulse run`, or `aipulse crawl SOURCE`)"
+
+
+def _status_verdict(problems: int, not_run: Sequence[str], *, ran: bool) -> str:
+    """The last line of `aipulse status`: problems first; "no data yet" before any run; healthy otherwise."""
+    if problems:
+        return f"{problems} source(s) need attention"
+    if not ran:
+        return NO_DATA_YET
+    if not_run:
+        return f"healthy so far; not run yet: {', '.join(not_run)}"
+    return "healthy"
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -32,11 +32,8 @@ class SourceHealth:
     state: str  # ok, failing, stale, never, disabled: see storage.health
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, datetime):
-                data[key] = value.isoformat()
-        return data
+        """The fields for `--json` (core.json_output writes the times)."""
+        return asdict(self)
 
 
 def schedule_text(section: SourceConfig | None) -> str:

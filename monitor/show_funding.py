@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.config import AppConfig
 from core.durations import parse_duration
+from core.json_output import json_text
 from core.tables import render_table
 from storage.models import FundingRound
 
@@ -207,6 +208,9 @@ def cmd_show_funding(args: argparse.Namespace, config: AppConfig, session: Sessi
         sys.stderr.write(f"aipulse: {exc}\n")
         return 2
     lines = build_funding_table(session, since=since, ai_only=bool(getattr(args, "ai_only", False)), min_usd=min_usd)
+    if getattr(args, "json", False):
+        sys.stdout.write(json_text(lines) + "\n")
+        return 0 if lines else 1
     sys.stdout.write(render_funding_table(lines, since) + "\n")
     return 0 if lines else 1
 
@@ -217,4 +221,5 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("--since", default="7d", help="how far back by publication date (default 7d)")
     parser.add_argument("--ai-only", action="store_true", help="only rounds whose text is about AI")
     parser.add_argument("--min-usd", help="only rounds reaching this size in USD, e.g. 10M or 1.5B")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (times in UTC, ISO 8601)")
     parser.set_defaults(show=cmd_show_funding, show_handler=cmd_show_funding)

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from core.config import AppConfig
 from core.config.quotes import QuotesConfig
+from core.json_output import json_text
 from core.tables import render_table
-from monitor.show_quotes import quotes_config
+from monitor.market_calendar import LOOKBACK_DAYS, latest_complete_week, monday_of, previous_trading_day, trading_days
+from monitor.show_quotes import quotes_config, zoned_time
 from spiders.market_hours import MARKETS, is_trading_day, market_of
 from storage.models import CrawlRun, Quote
 from storage.queries import latest
@@ -27,6 +29,7 @@ __all__ = [
     "TOP_N",
     "BoardMovers",
     "IndexWeek",
+    "MarketWeek",
     "add_parser",
     "board_members",
     "board_movers",
@@ -36,7 +39,9 @@ __all__ = [
     "holidays_by_market",
     "index_week",
     "latest_complete_week",
+    "market_json",
     "market_report",
+    "market_week",
     "monday_of",
     "previous_trading_day",
     "trading_days",
@@ -51,10 +56,6 @@ DASH = "—"
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
-#: how far back a previous trading day is looked for: the Spring Festival closure is ~9 days with weekends
-_LOOKBACK_DAYS = 20
-#: how many weeks back a default week is looked for (a whole-week closure is skipped)
-_WEEKS_BACK = 8
 #: how many recent eastmoney_boards runs are searched for a board's member list
 _BOARD_RUNS = 50
 
@@ -73,6 +74,7 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         help="any day of the week to show (its Monday to Friday); default: the latest complete week in the store "
         "(board movers always use the latest quotes)",
     )
+    parser.add_argument("--json", action="store_true", help="print the week as JSON (times in UTC, ISO 8601)")
     parser.set_defaults(show=cmd_show_market)
 
 
@@ -81,43 +83,6 @@ def _week_arg(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-07-15") from None
-
-
-# --- the calendar ----------------------------------------------------------------------------------
-
-
-def monday_of(day: date) -> date:
-    """The Monday of `day`'s week."""
-    return day - timedelta(days=day.weekday())
-
-
-def previous_trading_day(market: str, day: date, holidays: Collection[date]) -> date:
-    """The last trading day of `market` strictly before `day` (weekends and `holidays` skipped)."""
-    for back in range(1, _LOOKBACK_DAYS + 1):
-        candidate = day - timedelta(days=back)
-        if is_trading_day(market, candidate, holidays):
-            return candidate
-    raise ValueError(f"{market} has no trading day in the {_LOOKBACK_DAYS} days before {day}")
-
-
-def trading_days(monday: date, holidays_by_market: Mapping[str, Collection[date]]) -> list[date]:
-    """The weekdays of the week that are trading days in at least one of the markets."""
-    days = [monday + timedelta(days=i) for i in range(5)]
-    return [d for d in days if any(is_trading_day(m, d, h) for m, h in holidays_by_market.items())]
-
-
-def latest_complete_week(newest: date, holidays_by_market: Mapping[str, Collection[date]]) -> date | None:
-    """The Monday of the newest week whose every trading day is on or before `newest` (the newest stored close).
-
-    A week that is still running is skipped, and so is a week without any trading day (a whole-week closure).
-    """
-    monday = monday_of(newest)
-    for _ in range(_WEEKS_BACK):
-        days = trading_days(monday, holidays_by_market)
-        if days and days[-1] <= newest:
-            return monday
-        monday -= timedelta(days=7)
-    return None
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -291,7 +256,7 @@ def _movers_table(rows: Sequence[Any]) -> str:
 def _movers_text(movers: BoardMovers) -> str:
     when = ""
     if movers.as_of is not None:
-        when = f", latest quote {movers.as_of.astimezone(MARKETS['CN'].zone):%Y-%m-%d %H:%M}"
+        when = f", latest quote {zoned_time(movers.as_of, MARKETS['CN'].zone)}"
     parts = [f"{movers.board}: {movers.quoted} of {movers.members} members quoted with a day change{when}"]
     for title, rows in ((f"top {TOP_N} gainers", movers.gainers), (f"top {TOP_N} losers", movers.losers)):
         parts += ["", f"{movers.board} {title}", _movers_table(rows) if rows else "(none)"]
@@ -307,11 +272,24 @@ def holidays_by_market(section: QuotesConfig) -> dict[str, frozenset[date]]:
     return {market: section.holidays_for(market) for market in sorted(markets)}
 
 
-def market_report(session: Session, section: QuotesConfig, week: date | None) -> tuple[str, list[str]]:
-    """The report's text and the warnings for stderr; `week` is any day of the week (None: the latest complete)."""
-    blocks: list[str] = []
+@dataclass(frozen=True)
+class MarketWeek:
+    """What `show market` shows: the index week (None when no complete week is stored) and the board movers."""
+
+    monday: date | None
+    days: list[date]
+    indices: list[IndexWeek]
+    boards: list[BoardMovers]
+    warnings: list[str]
+
+
+def market_week(session: Session, section: QuotesConfig, week: date | None) -> MarketWeek:
+    """The index week and the board movers; `week` is any day of the week (None: the latest complete)."""
     warnings: list[str] = []
     holidays = holidays_by_market(section)
+    monday: date | None = None
+    days: list[date] = []
+    weeks: list[IndexWeek] = []
     if section.indices:
         monday = monday_of(week) if week is not None else None
         if monday is None:
@@ -322,26 +300,61 @@ def market_report(session: Session, section: QuotesConfig, week: date | None) ->
         else:
             days = trading_days(monday, holidays)
             closes = daily_closes(
-                session, section.indices, monday - timedelta(days=_LOOKBACK_DAYS), monday + timedelta(4)
+                session, section.indices, monday - timedelta(days=LOOKBACK_DAYS), monday + timedelta(4)
             )
             weeks = [index_week(s, closes[s], days, holidays[market_of(s)]) for s in section.indices]
-            closed = [
-                _day_label(monday + timedelta(days=i)) for i in range(5) if monday + timedelta(days=i) not in days
-            ]
-            title = f"Index moves, week of {monday} (Mon) to {monday + timedelta(days=4)} (Fri)"
-            title += f", closed {', '.join(closed)}" if closed else ""
-            title += "; % vs the previous trading day's close"
-            blocks.append(title + "\n" + (_index_table(weeks, days) if days else "(no trading day this week)"))
             empty = [w.symbol for w in weeks if all(p is None for p in w.daily_pct.values())]
             if days and empty:
                 warnings.append(f"no daily close stored that week for {', '.join(empty)}")
+    boards: list[BoardMovers] = []
     for board in section.boards:
         members, _ = board_members(session, board)
         if not members:
             warnings.append(f"no member list for {board} yet: run {BOARDS_SOURCE}")
             continue
-        blocks.append(board_movers_text(session, board, members))
-    return "\n\n".join(blocks), warnings
+        boards.append(board_movers(board, members, latest(session, "quotes", symbol=list(members))))
+    return MarketWeek(monday, days, weeks, boards, warnings)
+
+
+def market_report(session: Session, section: QuotesConfig, week: date | None) -> tuple[str, list[str]]:
+    """The report's text and the warnings for stderr; `week` is any day of the week (None: the latest complete)."""
+    data = market_week(session, section, week)
+    blocks: list[str] = []
+    if data.monday is not None:
+        monday, days = data.monday, data.days
+        closed = [_day_label(monday + timedelta(days=i)) for i in range(5) if monday + timedelta(days=i) not in days]
+        title = f"Index moves, week of {monday} (Mon) to {monday + timedelta(days=4)} (Fri)"
+        title += f", closed {', '.join(closed)}" if closed else ""
+        title += "; % vs the previous trading day's close"
+        blocks.append(title + "\n" + (_index_table(data.indices, days) if days else "(no trading day this week)"))
+    blocks += [_movers_text(movers) for movers in data.boards]
+    return "\n\n".join(blocks), data.warnings
+
+
+def market_json(data: MarketWeek) -> dict[str, Any]:
+    """`show market --json`: the index week and each board's movers (quote times in UTC)."""
+
+    def mover(row: Any) -> dict[str, Any]:
+        return {"symbol": row.symbol, "name": row.name, "price": row.price, "change_pct": row.change_pct,
+                "quote_time": row.quote_time}  # fmt: skip
+
+    return {
+        "week_monday": data.monday,
+        "trading_days": data.days,
+        "indices": data.indices,
+        "boards": [
+            {
+                "board": b.board,
+                "members": b.members,
+                "quoted": b.quoted,
+                "as_of": b.as_of,
+                "gainers": [mover(r) for r in b.gainers],
+                "losers": [mover(r) for r in b.losers],
+            }
+            for b in data.boards
+        ],
+        "warnings": data.warnings,
+    }
 
 
 def board_movers_text(session: Session, board: str, members: Sequence[str]) -> str:
@@ -355,6 +368,12 @@ def cmd_show_market(args: argparse.Namespace, config: AppConfig, session: Sessio
     if not section.indices and not section.boards:
         sys.stderr.write('nothing to show: add indices = ["000300.SH", …] and boards = ["BK0800"] to [quotes]\n')
         return 1
+    if getattr(args, "json", False):
+        data = market_week(session, section, getattr(args, "week", None))
+        sys.stdout.write(json_text(market_json(data)) + "\n")
+        for warning in data.warnings:
+            sys.stderr.write(warning + "\n")
+        return 0 if data.monday is not None or data.boards else 1
     text, warnings = market_report(session, section, getattr(args, "week", None))
     if text:
         sys.stdout.write(text + "\n")

@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core.config import AppConfig
 from core.config.quotes import QuotesConfig
+from core.json_output import json_text
 from core.tables import render_table
 from spiders.market_hours import MARKETS, market_of
 from storage.queries import latest
 
-__all__ = ["add_parser", "cmd_show_quotes", "pe_ratio", "quotes_config", "watch_table"]
+__all__ = [
+    "add_parser",
+    "cmd_show_quotes",
+    "exchange_time",
+    "pe_ratio",
+    "quotes_config",
+    "watch_json",
+    "watch_table",
+    "zoned_time",
+]
 
 _CENT = Decimal("0.01")
 #: shown for a PE whose EPS is negative (a loss) or zero (stocks.md §10: never a negative PE in the report)
@@ -28,6 +40,7 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     parser = show_subparsers.add_parser(
         "quotes", help="the watch list: price, EPS and PE per year (EPS from [quotes] in the config), change today"
     )
+    parser.add_argument("--json", action="store_true", help="print the watch list as JSON (times in UTC, ISO 8601)")
     parser.set_defaults(show=cmd_show_quotes)
 
 
@@ -57,10 +70,19 @@ def _change(row: Any) -> str:
     return f"{pct:+}%"
 
 
+def exchange_time(symbol: str, moment: datetime) -> str:
+    """A stored (UTC) time in the exchange's own zone, as the sources publish it, labelled with that zone:
+    `2026-11-26 15:00 Asia/Shanghai`."""
+    return zoned_time(moment, MARKETS[market_of(symbol)].zone)
+
+
+def zoned_time(moment: datetime, zone: ZoneInfo) -> str:
+    """`moment` in `zone` to the minute, the zone named: `2026-11-26 15:00 Asia/Shanghai`."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+
+
 def _local_time(row: Any) -> str:
-    # Stored in UTC; shown in the exchange's own time, as the sources publish it.
-    zone = MARKETS[market_of(row.symbol)].zone
-    return str(row.quote_time.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+    return exchange_time(row.symbol, row.quote_time)
 
 
 def watch_table(config: QuotesConfig, rows: Sequence[Any]) -> str:
@@ -89,6 +111,25 @@ def watch_table(config: QuotesConfig, rows: Sequence[Any]) -> str:
     return render_table(headers, lines, right=tuple(numeric))
 
 
+def watch_json(config: QuotesConfig, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The watch list for `--json`: one object per entry, the quote's time in UTC."""
+    by_symbol = {row.symbol: row for row in rows}
+    out = []
+    for entry in config.watch:
+        row = by_symbol.get(entry.symbol)
+        price = None if row is None else (row.price if row.price is not None else row.prev_close)
+        out.append({
+            "symbol": entry.symbol, "name": entry.name or (row.name if row is not None else ""),
+            "price": price, "currency": row.currency if row is not None else None,
+            "change_pct": row.change_pct if row is not None else None,
+            "status": row.status if row is not None else None, "rating": entry.rating,
+            "eps": dict(entry.eps), "pe": {year: pe_ratio(price, eps) for year, eps in entry.eps.items()},
+            "quote_time": row.quote_time if row is not None else None,
+            "exchange_zone": MARKETS[market_of(entry.symbol)].zone.key,
+        })  # fmt: skip
+    return out
+
+
 def cmd_show_quotes(args: argparse.Namespace, config: AppConfig, session: Session) -> int:
     """Print the watch-list table from the latest stored quotes; 1 when the watch list is empty."""
     section = quotes_config(config)
@@ -96,7 +137,10 @@ def cmd_show_quotes(args: argparse.Namespace, config: AppConfig, session: Sessio
         sys.stderr.write("no watch list: add [[quotes.watch]] entries (symbol, name, eps, rating) to the config\n")
         return 1
     rows = latest(session, "quotes", symbol=[entry.symbol for entry in section.watch])
-    sys.stdout.write(watch_table(section, rows) + "\n")
+    if getattr(args, "json", False):
+        sys.stdout.write(json_text(watch_json(section, rows)) + "\n")
+    else:
+        sys.stdout.write(watch_table(section, rows) + "\n")
     missing = [entry.symbol for entry in section.watch if entry.symbol not in {row.symbol for row in rows}]
     if missing:
         sys.stderr.write(f"no stored quote yet for {', '.join(missing)}\n")

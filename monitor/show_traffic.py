@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.config import AppConfig
 from core.config.traffic import TrafficApp, watched_apps
+from core.json_output import json_text
 from core.tables import render_table
 from core.traffic_domains import split_domains
 from storage.models import TrafficSnapshot
@@ -276,6 +277,9 @@ def cmd_show_traffic(args: argparse.Namespace, config: AppConfig, session: Sessi
         sys.stderr.write(f"aipulse: --domains: {exc}\n")
         return 2
     table = build_traffic_table(session, apps, getattr(args, "granularity", None), datetime.now(UTC).date())
+    if getattr(args, "json", False):
+        sys.stdout.write(json_text(table) + "\n")
+        return 0 if table.source is not None else 1
     sys.stdout.write(render_traffic_table(table) + "\n")
     return 0 if table.source is not None else 1
 
@@ -290,4 +294,5 @@ def add_parser(show_subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         help="week (SimilarWeb API) or month (API, else the free endpoint); default: week if stored, else month",
     )  # fmt: skip
     parser.add_argument("--domains", help="comma-separated domains (default: the apps of [traffic] in the config)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (times in UTC, ISO 8601)")
     parser.set_defaults(show=cmd_show_traffic)

@@ -9,7 +9,6 @@ a draft (`"reviewed": false`) is parsed and reported but not compared; a recorde
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from core.config import load_config
 from core.config.fx import FxConfig
+from core.json_output import json_text
 from core.plausibility import BoundsConfig, implausible
 from monitor.crawling import spider_classes
 from monitor.replay import fixtures_root
@@ -81,7 +81,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     config = load_config(getattr(args, "config", None))
     reports = verify(args.sources or sorted(known), roots, known, bounds=config.alerts.quality.bounds, fx=config.fx)
     if args.json:
-        print(json.dumps([{**asdict(r), "ok": r.ok} for r in reports], ensure_ascii=False, indent=2))
+        print(json_text([{**asdict(r), "ok": r.ok} for r in reports]))
     else:
         for report in reports:
             print(render(report))

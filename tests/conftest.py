@@ -19,6 +19,8 @@ GUARD = Path(__file__).resolve().parent / "netguard"
 
 # Every process the suite starts (crawls, the daemon) inherits the guard through sitecustomize.
 os.environ["AIPULSE_NETWORK_GUARD"] = "1"
+# … and treats the deprecations of Scrapy, SQLAlchemy, APScheduler and pydantic as errors, as pytest does here
+os.environ["AIPULSE_DEPRECATIONS_AS_ERRORS"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), str(ROOT), os.environ.get("PYTHONPATH")]))
 for name in ("AIPULSE_CONFIG", "AIPULSE_DATABASE_URL"):
     os.environ.pop(name, None)

@@ -130,6 +130,21 @@ def test_check_prints_what_holds_now_and_stores_nothing(
         assert session.query(AlertEvent).count() == 0
 
 
+def test_check_without_rules_says_none_are_configured(
+    store: Store, hook: HttpReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert aipulse_alerts(store, alerts_config({"ops": [hook.url()]}, []), "check") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("no rules configured") and "no rule holds" not in out
+
+
+def test_check_with_rules_that_do_not_hold_says_so(
+    store: Store, hook: HttpReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert aipulse_alerts(store, alerts_config({"ops": [hook.url()]}, [DROP]), "check") == 0
+    assert capsys.readouterr().out.strip() == "no rule holds on the newest data"
+
+
 def test_test_target_sends_a_message_and_reports_each_url(
     store: Store, hook: HttpReceiver, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -219,6 +219,18 @@ def test_default_templates_render_every_kind_in_english_and_chinese(
     assert render(en, "alert", context)[1] and render(zh, "alert", context)[1]
 
 
+def test_chinese_funding_messages_write_amounts_in_yi_and_no_english_round_names() -> None:
+    context = {"rule": "r", "rule_kind": "new", "item": "funding", "transition": "event", "company": "某AI公司",
+               "round": "Undisclosed", "amount_text": "近10亿元", "amount_usd": "135000000",
+               "status": "planned"}  # fmt: skip
+    title, body = render(alerts_config({}, [], language="zh"), "alert", context)
+
+    assert "约 1.35 亿美元" in body and "135,000,000" not in body
+    assert title == "【新】某AI公司 完成 未披露轮次融资：近10亿元"
+    assert "Undisclosed" not in title + body and "planned" not in body
+    assert "轮次：未披露轮次（计划中）" in body
+
+
 def test_a_template_that_fails_while_rendering_falls_back_to_a_plain_message(tmp_path: Any) -> None:
     (tmp_path / "alert.title.j2").write_text("{{ 1 / 0 }}", encoding="utf-8")
     cfg = alerts_config({}, [], template_dir=str(tmp_path))

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from core.config import BUNDLED_CONFIG
+from core.json_output import TIME_PATTERN
 from core.tables import display_width, render_table
 from monitor.cli import main
 from storage.db import create_db_engine, session_factory
@@ -151,7 +152,7 @@ def test_sources_json_lists_azure_gpu_as_never_run(project: str, capsys: pytest.
     assert (azure["state"], azure["last_run_at"], azure["last_status"]) == ("never", None, None)
 
 
-def test_status_json_on_a_fresh_database_counts_rows_and_is_healthy(
+def test_status_json_on_a_fresh_database_counts_rows_and_says_no_data_yet(
     project: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["status", "--json"]) == 0
@@ -159,10 +160,31 @@ def test_status_json_on_a_fresh_database_counts_rows_and_is_healthy(
     assert report["rows"] == {"gpu_offers": 0, "traffic_snapshots": 0, "funding_rounds": 0, "quotes": 0,
                               "crawl_runs": 0}  # fmt: skip
     assert report["running"] == 0
-    assert report["healthy"] is True
+    assert report["healthy"] is False, "nothing has run: nothing is known to be healthy"
+    assert report["verdict"].startswith("no data yet")
     states = {s["source"]: s["state"] for s in report["sources"]}
     assert states["azure_gpu"] == "never"
     assert {state for source, state in states.items() if source != "azure_gpu"} <= {"disabled"}
+
+
+def test_status_right_after_init_says_no_data_yet_not_healthy(project: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status"]) == 0
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last_line.startswith("no data yet") and "healthy" not in last_line
+
+
+def test_status_after_a_successful_run_is_healthy(project: str, capsys: pytest.CaptureFixture[str]) -> None:
+    engine = create_db_engine(project)
+    now = datetime.now(UTC)
+    with session_factory(engine).begin() as session:
+        run = start_run(session, "azure_gpu", "schedule", now - timedelta(minutes=5), pid=None)
+        finish_run(session, run.id, status="succeeded", finished_at=now)
+    engine.dispose()
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "healthy"
+    assert main(["sources", "--json"]) == 0
+    azure = next(s for s in json.loads(capsys.readouterr().out) if s["source"] == "azure_gpu")
+    assert TIME_PATTERN.fullmatch(azure["last_run_at"]), "one ISO 8601 form in every --json: UTC, Z"
 
 
 def test_status_after_a_failed_run_exits_1_showing_the_source_failing_with_its_error(

@@ -250,3 +250,50 @@ def test_an_offer_delisted_weeks_before_is_left_out(stored: tuple[Session, Any])
     week = report_week(date(2026, 10, 12), SH, NOW)  # two weeks after it was last seen: listed, marked stale
     lines = build_weekly_report(session, CONFIG, week, language="zh", kinds=KINDS, now=NOW).gpu.lines
     assert [(line.instance, line.stale) for line in lines] == [("Standard_OLD_A100", True)]
+
+
+def _cny_offer_beside(session: Session, usd: Any, price: str) -> None:
+    """A tencent_gpu offer of the same model as `usd`, in CNY, stored in the report week."""
+    cny = {**asdict(usd), "source": "tencent_gpu", "provider": "tencent", "instance_type": "GN10Xp.2XLARGE40",
+           "region": "ap-beijing", "currency": "CNY", "gpu_count": Decimal(1), "price": Decimal(price),
+           "price_per_gpu_hour": Decimal(price), "observed_at": datetime(2026, 11, 18, 3, 0, tzinfo=UTC)}  # fmt: skip
+    run = start_run(session, "tencent_gpu", "schedule", cny["observed_at"], None)
+    write_items(session, "gpu", [cny], run.id)
+
+
+def test_gpu_table_ranks_each_model_by_the_fx_converted_price(stored: tuple[Session, Any]) -> None:
+    session, facts = stored
+    usd = facts["gpu"][0]
+    usd_prices = [o.price_per_gpu_hour for o in facts["gpu"] if o.gpu_model == usd.gpu_model]
+    assert usd.currency == "USD" and min(usd_prices) < Decimal("3.00") < min(usd_prices) * Decimal("7.10")
+    _cny_offer_beside(session, usd, "3.00")  # 3 CNY: the cheapest, though a bigger number than the cheapest USD
+    lines = [g for g in _report(session).gpu.lines if g.model.startswith(usd.gpu_model)]
+    per_gpu_cny = [g.per_gpu_hour * (Decimal("7.10") if g.currency == "USD" else 1) for g in lines if g.per_gpu_hour]
+    assert lines[0].provider == "tencent"
+    assert per_gpu_cny == sorted(per_gpu_cny)
+
+
+def test_gpu_offers_without_an_fx_rate_are_ranked_apart_and_named(stored: tuple[Session, Any]) -> None:
+    session, facts = stored
+    usd = facts["gpu"][0]
+    _cny_offer_beside(session, usd, "70.00")  # dearer than every USD offer once converted, but USD has no rate
+    no_rates = CONFIG.model_copy(update={"fx": CONFIG.fx.model_copy(update={"rates": {}})})
+    gpu = _report(session, no_rates).gpu
+    lines = [g for g in gpu.lines if g.model.startswith(usd.gpu_model)]
+    assert lines[0].currency == "CNY", "the convertible group (the base currency) first"
+    assert {g.currency for g in lines[1:]} == {"USD"}
+    assert gpu.unconverted == ["USD"]
+
+
+def test_an_empty_section_of_a_source_whose_last_runs_failed_says_failing(stored: tuple[Session, Any]) -> None:
+    """The reason agrees with the source's health at the week's end: an early success does not make it 'nothing'."""
+    session, _ = stored
+    config = AppConfig.model_validate({"sources": {"kr36_funding": EVERY_DAY}})
+    monday = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    _run_at(session, "kr36_funding", monday, "succeeded", None)
+    _run_at(session, "kr36_funding", monday + timedelta(days=1), "failed", "HTTP 502")
+    _run_at(session, "kr36_funding", monday + timedelta(days=2), "failed", "HTTP 502")
+    week = report_week(date(2026, 11, 23), SH, datetime(2026, 11, 30, 1, tzinfo=UTC))
+    report = build_weekly_report(session, config, week, language="en", kinds=KINDS, now=NOW)
+    assert report.funding.empty is not None
+    assert (report.funding.empty.code, report.funding.empty.detail) == ("failing", "kr36_funding: HTTP 502")

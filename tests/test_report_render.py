@@ -21,7 +21,7 @@ from monitor.report import charts
 from monitor.report.formatting import format_money, format_pct
 from monitor.report.labels import LABELS, UnknownLanguage, labels_for, no_data_text
 from monitor.report.model import NoData, WeeklyReport
-from monitor.report.rendering import render_html, render_markdown, write_report
+from monitor.report.rendering import email_html, render_html, render_markdown, write_report
 from monitor.report.summary import summary_text
 from tests.report_samples import MONDAY, sample_report
 
@@ -151,6 +151,16 @@ def test_an_email_body_points_to_the_attached_pdf_instead_of_data_images(lang: s
     assert html.count(pointer) == 3, "one line per chart"
 
 
+def test_the_email_body_has_its_css_inline_without_a_style_block_or_variables() -> None:
+    report = sample_report("zh")
+    page, mail = Page(render_html(report, charts_attached=True)), Page(email_html(report))
+    assert "<style" not in email_html(report) and "var(--" not in email_html(report)
+    assert len(mail.styles) > len(page.styles), "the rules are now style attributes"
+    assert mail.text_of("gpu") == page.text_of("gpu"), "the same words, only the styling moved"
+    assert "color: #1f4e9c" in email_html(report), "h1's colour, --accent resolved"
+    assert re.search(r'<tr class="soldout"[^>]*>(?:(?!</tr>).)*color: #b3261e', email_html(report), re.S)
+
+
 def test_html_css_asks_for_the_cjk_fonts_first(zh_page: Page) -> None:
     css = "\n".join(zh_page.styles)
     assert '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif' in css
@@ -227,7 +237,7 @@ def test_gpu_rows_show_prices_changes_sold_out_and_stale_marks(zh_page: Page) ->
     assert css == "stale" and "† | 最后观测 2024-07-10" in text
     notes = zh_page.text_of("gpu")
     assert "† 本周未观测到该报价" in notes and "‡ 已售罄且当前无标价" in notes
-    assert "缺少 [fx] 汇率、未计入走势图的币种：HKD" in notes
+    assert "缺少 [fx] 汇率的币种：HKD；其报价未计入走势图" in notes
 
 
 def test_gpu_marks_are_explained_only_when_a_row_carries_them() -> None:
@@ -267,6 +277,17 @@ def test_funding_rows_keep_the_model_order_and_escape_company_names() -> None:
     assert companies == ["智谱AI", '<img src="https://x.test/a.png">', "Black & White Labs（计划中）", "深度求索"]
     assert "中关村科学城、美团" in page.row_with("智谱AI")[1]
     assert "30亿元 | 200亿元 | 2024-07-17 | 36氪, 投资界" in page.row_with("智谱AI")[1]
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("zh", "未披露轮次"), ("en", "Undisclosed")])
+def test_a_round_of_unknown_kind_is_written_in_the_report_language(lang: str, shown: str) -> None:
+    report = sample_report(lang)
+    unnamed = replace(report.funding.lines[0], round="Undisclosed")
+    page = Page(render_html(replace(report, funding=replace(report.funding, lines=[unnamed]))))
+    assert shown in page.row_with("智谱AI")[1]
+    if lang == "zh":
+        assert "Undisclosed" not in page.text_of("funding")
+        assert "Undisclosed" not in summary_text(replace(report, funding=replace(report.funding, lines=[unnamed])))
 
 
 def test_market_shows_daily_changes_closed_days_and_the_weeks_extremes(zh_page: Page) -> None:

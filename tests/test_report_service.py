@@ -79,6 +79,9 @@ def test_the_scheduled_report_arrives_by_email_with_the_pdf_attached(
     assert html is not None and "算力租赁价格" in html.get_content()
     # Gmail and others block data: images: the charts are in the attached PDF, the body says so
     assert "data:image" not in html.get_content() and "见附件 PDF" in html.get_content()
+    # Outlook and webmail drop <style> blocks and CSS variables: the body carries its CSS inline
+    assert "<style" not in html.get_content() and "var(--" not in html.get_content()
+    assert 'style="' in html.get_content()
     (pdf,) = _pdf_parts(message)
     assert pdf.get_filename() == "aipulse-weekly-2026-11-16-zh.pdf"
     assert pdf.get_content() == (tmp_path / "reports" / "aipulse-weekly-2026-11-16-zh.pdf").read_bytes()

@@ -85,10 +85,10 @@ def test_watch_list_table_shows_pe_per_year_from_the_latest_price(
     iflytek, jinqiao, taiji = (line.split() for line in lines)
     # 48.12 / 0.28 = 171.857…, / 0.12 = 401, / 0.25 = 192.48: the newest quote, not yesterday's 47.00.
     assert iflytek == ["002230.SZ", "科大讯飞", "48.12", "0.28", "0.12", "0.25", "171.86", "401.00", "192.48",
-                       "+0.56%", "买入", "2026-04-24", "10:21"]  # fmt: skip
+                       "+0.56%", "买入", "2026-04-24", "10:21", "Asia/Shanghai"]  # fmt: skip
     # Halted: PE on the last close (21.36 / 0.30 = 71.20); a loss year is 亏损; no EPS for 2025E is —.
     assert jinqiao == ["603918.SH", "金桥信息", "21.36", "-0.05", "0.30", "—", "亏损", "71.20", "—", "halted", "增持",
-                       "2026-04-24", "10:21"]  # fmt: skip
+                       "2026-04-24", "10:21", "Asia/Shanghai"]  # fmt: skip
     assert taiji == ["002368.SZ", "太极股份", "—", "0", "0.90", "—", "—", "—", "—", "—", "—"]
     assert "0700.HK" not in out
     assert "no stored quote yet for 002368.SZ" in err

@@ -14,7 +14,7 @@ from core.config.fx import FxConfig
 from monitor.report.build_runs import WeekRuns
 from monitor.report.model import GpuLine, GpuSection, GpuTrend, ReportWeek
 from monitor.report.week import TICK
-from monitor.show_gpu import last_priced
+from monitor.show_gpu import gpu_rank_key, last_priced
 from monitor.show_traffic import change_pct
 from storage.models import GpuOffer
 from storage.queries import SERIES, latest, recently_seen
@@ -68,11 +68,13 @@ def gpu_section(session: Session, fx: FxConfig, week: ReportWeek, models: Sequen
                 source=offer.source,
             )
         )
-    lines.sort(key=lambda g: (g.model, g.per_gpu_hour is None, g.per_gpu_hour or 0, g.provider, g.instance))
+    # cheapest per GPU-hour first within a model, compared in the [fx] base; a currency without a rate apart
+    lines.sort(key=lambda g: (g.model, *gpu_rank_key(g.per_gpu_hour, g.currency, fx), g.provider, g.instance))
     first_day = week.monday - timedelta(days=7 * (TREND_WEEKS - 1))
     trend, unconverted = gpu_trend(session, fx, week, first_day, models)
     empty = None if lines else runs.why_empty(runs.of_kind("gpu"))
-    return GpuSection(lines, trend, fx.base, first_day, unconverted, fx.date, empty)
+    unranked = {g.currency for g in lines if fx.convert(Decimal(1), g.currency, fx.base) is None}
+    return GpuSection(lines, trend, fx.base, first_day, sorted(set(unconverted) | unranked), fx.date, empty)
 
 
 def _day_index(column: Any, origin: datetime, dialect: str) -> Any:

@@ -11,7 +11,7 @@ from core.config import AppConfig
 from monitor.health import schedule_interval
 from monitor.report.model import AlertLine, HealthSection, NoData, ReportWeek, SourceWeek
 from storage.alert_models import AlertEvent, QuarantinedObservation
-from storage.health import source_health
+from storage.health import SourceHealth, source_health
 from storage.models import CrawlRun
 from storage.runs import recent_runs
 
@@ -26,7 +26,7 @@ class WeekRuns:
     """The week's crawl runs per source, to say why a section is empty and how healthy each source was."""
 
     def __init__(self, session: Session, config: AppConfig, kinds: Mapping[str, str], week: ReportWeek) -> None:
-        self.config, self.kinds, self.week = config, kinds, week
+        self.config, self.kinds, self.week, self.session = config, kinds, week, session
         query = (
             select(CrawlRun)
             .where(CrawlRun.started_at >= week.start, CrawlRun.started_at < week.end, CrawlRun.status != "running")
@@ -48,7 +48,8 @@ class WeekRuns:
             return NoData("disabled", ", ".join(sources))
         if not ran:
             return NoData("never_ran", ", ".join(enabled))
-        succeeded = [s for s in ran if any(r.status == "succeeded" for r in self.by_source[s])]
+        # A source whose last runs failed is failing (storage.health), whatever succeeded earlier in the week.
+        succeeded = [s for s in ran if self.verdict(s).state != "failing"]
         if not succeeded:
             errors = [f"{s}: {self._last_error(s)}" for s in ran]
             return NoData("failing", "; ".join(errors))
@@ -62,6 +63,13 @@ class WeekRuns:
         error = failed[-1].error if failed else None
         return ((error or failed[-1].status) if failed else "no error recorded")[:300]
 
+    def verdict(self, source: str) -> SourceHealth:
+        """The source's health at the week's end, exactly as `aipulse status` said it then."""
+        section = self.config.sources.get(source)
+        interval = schedule_interval(section, self.week.end) if section else None
+        before_end = recent_runs(self.session, source, limit=50, before=self.week.end)
+        return source_health(before_end, interval, self.week.end, enabled=self.enabled(source))
+
     def health(self, session: Session) -> HealthSection:
         """Each enabled source (and each that ran) over the week."""
         out: list[SourceWeek] = []
@@ -72,11 +80,7 @@ class WeekRuns:
                 continue
             succeeded = sum(1 for r in runs if r.status == "succeeded")
             failed = sum(1 for r in runs if r.status in FAILED_RUNS)
-            # The state is the source's health at the week's end, exactly as `aipulse status` said it then.
-            section = self.config.sources.get(source)
-            interval = schedule_interval(section, self.week.end) if section else None
-            before_end = recent_runs(session, source, limit=50, before=self.week.end)
-            verdict = source_health(before_end, interval, self.week.end, enabled=enabled)
+            verdict = self.verdict(source)
             out.append(
                 SourceWeek(
                     source=source,

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from monitor.report.labels import labels_for
 from monitor.report.model import GpuSection, MarketSection, TrafficSection
@@ -193,8 +194,22 @@ def gpu_trend_png(section: GpuSection, lang: str) -> bytes | None:
     return _png(figure)
 
 
-def traffic_change_png(section: TrafficSection, lang: str) -> bytes | None:
-    """Each app's visits change % and duration change % as horizontal bars; apps without a change are left out."""
+#: the traffic chart's axis reaches at least ±this many percent, so a −1 % change looks small
+TRAFFIC_AXIS_FLOOR = 5.0
+
+
+def symmetric_limit(values: Sequence[float], floor: float = TRAFFIC_AXIS_FLOOR) -> float:
+    """The half-width of a symmetric % axis for `values`: the first 1-2-2.5-5 × 10ⁿ step at or above the largest
+    magnitude plus a quarter (room for the value labels), never below `floor`."""
+    wanted = max([abs(v) for v in values] + [0.0]) * 1.25
+    if wanted <= floor:
+        return floor
+    scale = 10 ** math.floor(math.log10(wanted))
+    return float(next(step * scale for step in (1, 2, 2.5, 5, 10) if step * scale >= wanted))
+
+
+def traffic_change_figure(section: TrafficSection, lang: str) -> Figure | None:
+    """The traffic chart as a figure (see traffic_change_png): the axis symmetric around 0, each bar labelled."""
     words = labels_for(lang)
     lines = [
         line
@@ -214,20 +229,31 @@ def traffic_change_png(section: TrafficSection, lang: str) -> bytes | None:
         (words["chart_visits"], "#1f77b4", [line.visits_change_pct for line in lines], height / 2),
         (words["chart_duration"], "#ff7f0e", [line.duration_change_pct for line in lines], -height / 2),
     )
+    drawn: list[float] = []
     for label, colour, values, offset in series:
         shown = [
             (pos + offset, float(value)) for pos, value in zip(positions, values, strict=True) if value is not None
         ]
         if not shown:
             continue
+        drawn += [v for _, v in shown]
         bars = axes.barh([y for y, _ in shown], [v for _, v in shown], height=height, color=colour, label=label)
         axes.bar_label(bars, labels=[_pct_label(v) for _, v in shown], padding=3, fontsize=7, fontfamily=family)
+    limit = symmetric_limit(drawn)
+    axes.set_xlim(-limit, limit)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10], symmetric=True))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:+g}%" if value else "0%"))
     axes.axvline(0, color="#444444", linewidth=0.8)
     axes.set_yticks(positions, [line.app for line in lines], fontfamily=family)
     axes.set_xlabel(words["chart_change_xlabel"], fontsize=8, fontfamily=family)
-    axes.margins(x=0.18)
     axes.legend(loc="best", frameon=False, prop={"family": family, "size": 8})
-    return _png(figure)
+    return figure
+
+
+def traffic_change_png(section: TrafficSection, lang: str) -> bytes | None:
+    """Each app's visits change % and duration change % as horizontal bars; apps without a change are left out."""
+    figure = traffic_change_figure(section, lang)
+    return None if figure is None else _png(figure)
 
 
 def _day_label(day: date, weekdays: Sequence[str]) -> str:

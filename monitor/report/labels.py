@@ -40,7 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
         "note_gpu_change": "周环比：每卡时价格与一周前相比；— 表示无法比较。",
         "note_trend": "走势图：近 8 周每天各平台最低每卡时价格，统一换算为 {currency}。",
         "note_fx_date": "换算汇率日期：{date}。",
-        "note_unconverted": "缺少 [fx] 汇率、未计入走势图的币种：{currencies}。",
+        "note_unconverted": (
+            "缺少 [fx] 汇率的币种：{currencies}；其报价未计入走势图，并在表中排在可换算报价之后单独排序。"
+        ),
+        "note_gpu_rank": "表内各型号按每卡时价格从低到高排列，不同币种先按 [fx] 汇率换算为 {currency} 再比较。",
         "note_panels_capped": "走势图只显示前 {n} 个型号。",
         "chart_gpu_ylabel": "每卡时价格（{currency}）",
         "alt_gpu": "近 8 周各型号、各平台每卡时价格走势",
@@ -193,7 +196,14 @@ LABELS: dict[str, dict[str, str]] = {
         "note_gpu_change": "vs last week: price per GPU-hour against the one a week earlier; — when not comparable.",
         "note_trend": "Chart: cheapest price per GPU-hour per day and provider over the last 8 weeks, in {currency}.",
         "note_fx_date": "FX rates of {date}.",
-        "note_unconverted": "Left out of the chart for want of a [fx] rate: {currencies}.",
+        "note_unconverted": (
+            "No [fx] rate for {currencies}: those offers are left out of the chart and ranked apart in the table, "
+            "after the convertible ones."
+        ),
+        "note_gpu_rank": (
+            "Within each model, cheapest per GPU-hour first; prices in other currencies are compared after "
+            "conversion to {currency} with [fx]."
+        ),
         "note_panels_capped": "The chart shows the first {n} models.",
         "chart_gpu_ylabel": "price per GPU-hour ({currency})",
         "alt_gpu": "Price per GPU-hour over the last 8 weeks, per model and provider",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import css_inline
 import jinja2
 
 from monitor.report.labels import labels_for
@@ -15,7 +16,7 @@ from monitor.report.pdf import html_to_pdf
 from monitor.report.section_views import build_sections, header_fields
 from monitor.report.views import SectionView
 
-__all__ = ["FORMATS", "render_html", "render_markdown", "report_stem", "stem_for", "write_report"]
+__all__ = ["FORMATS", "email_html", "render_html", "render_markdown", "report_stem", "stem_for", "write_report"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "md", "pdf")
@@ -52,6 +53,19 @@ def render_html(report: WeeklyReport, *, charts_attached: bool = False) -> str:
     """
     labels_for(report.language)  # UnknownLanguage before any work
     return _html(report, build_sections(report), charts_attached=charts_attached)
+
+
+#: the e-mail body's CSS moves into style attributes: Outlook and many webmail clients drop <style> blocks and
+#: CSS variables; @page and the like only matter to the PDF, which has its own copy
+_EMAIL_INLINER = css_inline.CSSInliner(
+    keep_style_tags=False, keep_at_rules=False, load_remote_stylesheets=False, resolve_css_variables=True
+)
+
+
+def email_html(report: WeeklyReport, *, charts_attached: bool = True) -> str:
+    """The report as an e-mail body: render_html's page with every CSS rule inlined as `style` attributes, no
+    <style> block and no CSS variable (see render_html for `charts_attached`)."""
+    return str(_EMAIL_INLINER.inline(render_html(report, charts_attached=charts_attached)))
 
 
 def _html(report: WeeklyReport, sections: list[SectionView], *, charts_attached: bool = False) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.zh_text import zh_round
 from monitor.report import charts
 from monitor.report.formatting import (
     DASH,
@@ -75,6 +76,8 @@ def _gpu_view(gpu: GpuSection, lang: str, zone: ZoneInfo, number: int) -> Sectio
     rows = [_gpu_row(line, words, zone) for line in gpu.lines]
     view.add("table", table=Table(headers, rows, frozenset({3, 4, 5, 7, 8, 9})))
     view.add("note", words["note_gpu_change"])
+    if len({line.currency for line in gpu.lines}) > 1:
+        view.add("note", words["note_gpu_rank"].format(currency=gpu.trend_currency))
     if any(line.stale for line in gpu.lines):
         view.add("note", words["note_gpu_stale"])
     if any(line.price_is_last_known and line.price is not None for line in gpu.lines):
@@ -153,7 +156,7 @@ def _funding_view(funding: FundingSection, lang: str, zone: ZoneInfo, number: in
                 line.company + (words["planned"] if line.status == "planned" else ""),
                 line.sector or DASH,
                 joiner.join(line.leads) or DASH,
-                line.round or DASH,
+                zh_round(line.round) if lang == "zh" else line.round or DASH,
                 line.amount or DASH,
                 line.valuation or DASH,
                 format_local(line.published, zone, "%Y-%m-%d"),

@@ -17,7 +17,7 @@ from core.config import AppConfig
 from core.cron import crontab_trigger
 from monitor.report.build import build_weekly_report
 from monitor.report.model import ReportWeek, WeeklyReport
-from monitor.report.rendering import render_html, stem_for, write_report
+from monitor.report.rendering import email_html, stem_for, write_report
 from monitor.report.summary import summary_text
 from monitor.report.week import ReportError, report_week
 from storage.alert_models import OutboxNotification
@@ -101,7 +101,7 @@ def send_report(
     if not names:
         return DeliveryReport()
     # Mail clients block data: images, so the e-mail body points to the attached PDF for the charts.
-    html = render_html(made.report, charts_attached="pdf" in made.files)
+    html = email_html(made.report, charts_attached="pdf" in made.files)
     attachments = [str(made.files["pdf"].resolve())] if "pdf" in made.files else []
     with sessions.begin() as session:
         rows = enqueue_report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from core.zh_text import zh_round
 from monitor.report.formatting import DASH, format_money, format_pct
 from monitor.report.labels import NO_DATA_CODES, labels_for
 from monitor.report.model import GpuLine, GpuSection, NoData, WeeklyReport
@@ -76,7 +77,8 @@ def summary_text(report: WeeklyReport) -> str:
         if not rounds:
             return [words["sum_funding_none"]]
         first = rounds[0]
-        text = words["sum_funding"].format(n=len(rounds), company=first.company, amount=first.amount, round=first.round)
+        round_name = zh_round(first.round) if report.language == "zh" else first.round
+        text = words["sum_funding"].format(n=len(rounds), company=first.company, amount=first.amount, round=round_name)
         return [text]
 
     def market() -> list[str]:
