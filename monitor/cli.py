@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from alerts.apprise_adapter import check_target_urls
 from alerts.cli import AlertsCliError
@@ -39,6 +40,7 @@ from monitor.verify import add_parser as add_verify_parser
 from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
 from storage.migrate import is_current, upgrade
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
+from storage.runs import has_demo_runs
 
 logger = logging.getLogger("aipulse")
 
@@ -46,6 +48,9 @@ logger = logging.getLogger("aipulse")
 SHOW_MODULES: list[str] = [
     "monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes", "monitor.show_market",
 ]  # fmt: skip
+
+
+DEMO_NOTE = "note: this store holds demo data from `aipulse demo` (crawl_runs.trigger = demo), not real observations"
 
 
 class CliError(Exception):
@@ -187,6 +192,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     engine = _database(config, migrate=False)
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
     if args.json:
         _print_json([h.as_json() for h in health])
@@ -206,6 +212,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
     now = datetime.now(UTC)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         health = source_health(session, config, kinds, now)
         counts = {
             table.__tablename__: session.scalar(select(func.count()).select_from(table)) or 0
@@ -237,10 +244,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+def _note_demo_data(session: Session) -> None:
+    """Every view of a store `aipulse demo` filled says so (on stderr: --json and CSV on stdout stay clean)."""
+    if has_demo_runs(session):
+        print(DEMO_NOTE, file=sys.stderr)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         return int(args.show(args, config, session))
 
 
@@ -248,14 +262,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         return int(args.export(args, config, session))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from monitor.demo import run_demo
+    from monitor.demo import DemoError, run_demo, serve_fixtures
 
     setup_logging(args.log_level or "WARNING")
-    return run_demo(database_url=args.database, out=sys.stdout)
+    try:
+        if args.serve:
+            return serve_fixtures(args.port, sys.stdout)
+        if args.weeks < 1:
+            raise CliError(f"--weeks must be at least 1, got {args.weeks}")
+        return run_demo(args.database, sys.stdout, weeks=args.weeks)
+    except DemoError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -263,6 +285,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     setup_logging(args.log_level or "WARNING")
     engine = _database(config, migrate=False)
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    with session_factory(engine)() as session:
+        _note_demo_data(session)
     return int(args.report(args, config, session_factory(engine), kinds))
 
 
@@ -314,8 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
         show_sub = show.add_subparsers(dest="what", required=True, metavar="WHAT")
         for module in SHOW_MODULES:  # each registers its tables with handler(args, config, session) -> int
             importlib.import_module(module).add_parser(show_sub)
-    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 and run every source once")
-    demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
+    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 over simulated weeks into data/demo.db")
+    demo.add_argument("--weeks", type=int, default=2, help="simulated weeks of history (default: 2)")
+    demo.add_argument(
+        "--database",
+        default="data/demo.db",
+        help="SQLite file or database URL the demo fills and keeps, emptied first (default: data/demo.db; "
+        "its configuration is written beside it as demo.toml)",
+    )
+    demo.add_argument("--serve", action="store_true", help="only serve the recorded responses until Ctrl-C")
+    demo.add_argument("--port", type=int, default=8080, help="port of --serve (default: 8080; 0: any free port)")
     demo.set_defaults(func=cmd_demo)
     add_alerts_parser(sub).set_defaults(func=cmd_alerts)
     add_report_parser(sub).set_defaults(func=cmd_report)

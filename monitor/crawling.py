@@ -118,8 +118,14 @@ class CrawlRunner:
             logger.warning("closed %d run(s) left running by a killed process as aborted: %s", len(closed), closed)
         return closed
 
-    def run(self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None) -> CrawlResult:
-        """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome."""
+    def run(
+        self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None, *, at: datetime | None = None
+    ) -> CrawlResult:
+        """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome.
+
+        `at` (the demo's simulated clock) is when the run is recorded to start: the spider observes at that time
+        (`-a clock=`), the run's start and end and its alert evaluation are shifted by the same amount.
+        """
         spider = spider_classes().get(source_id)
         if spider is None:
             return CrawlResult(source_id, None, "failed", error=f"unknown source {source_id!r}")
@@ -130,9 +136,9 @@ class CrawlRunner:
         try:
             if spider.needs_browser:
                 with self._browser_slots:
-                    result = self._run(source_id, trigger, args or {})
+                    result = self._run(source_id, trigger, args or {}, at)
             else:
-                result = self._run(source_id, trigger, args or {})
+                result = self._run(source_id, trigger, args or {}, at)
         finally:
             with self._lock:
                 self._running_sources.discard(source_id)
@@ -159,13 +165,16 @@ class CrawlRunner:
                     f" for {args['symbols']}" if args else "")  # fmt: skip
         self.run(section.fallback, "fallback", args)
 
-    def _run(self, source_id: str, trigger: str, args: dict[str, str]) -> CrawlResult:
+    def _run(self, source_id: str, trigger: str, args: dict[str, str], at: datetime | None = None) -> CrawlResult:
         if self.stopping.is_set():
             return CrawlResult(source_id, None, "cancelled", error="daemon is stopping")
         started = time.monotonic()
+        shift = (at - datetime.now(UTC)) if at is not None else timedelta(0)
+        if at is not None:
+            args = {**args, "clock": at.isoformat()}
         try:
             with self.sessions.begin() as session:
-                run_id = start_run(session, source_id, trigger, datetime.now(UTC), None).id
+                run_id = start_run(session, source_id, trigger, datetime.now(UTC) + shift, None).id
         except SQLAlchemyError as exc:
             error = f"cannot record the run in {masked(str(self.engine.url))}: {str(exc).splitlines()[0]}"
             logger.error("%s: %s", source_id, error)
@@ -175,7 +184,7 @@ class CrawlRunner:
         log = logging.getLogger(f"aipulse.crawl.{source_id}")
         log.info("run %s started (%s)", run_id, trigger)
         tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
-        return self._finish(source_id, run_id, tail, time.monotonic() - started)
+        return self._finish(source_id, run_id, tail, time.monotonic() - started, shift)
 
     def _command(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta
@@ -242,14 +251,19 @@ class CrawlRunner:
             self._children.pop(run_id, None)
         return _Outcome(child.returncode, timed_out, list(tail), timeout)
 
-    def _finish(self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float) -> CrawlResult:
+    def _finish(
+        self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float, shift: timedelta = timedelta(0)
+    ) -> CrawlResult:
+        finished_at = datetime.now(UTC) + shift
         try:
             with self.sessions.begin() as session:
                 run = session.get(CrawlRun, run_id)
                 assert run is not None
                 if run.status == "running":
                     status, error = outcome.describe(self.stopping.is_set())
-                    finish_run(session, run_id, status=status, finished_at=datetime.now(UTC), error=error)
+                    finish_run(session, run_id, status=status, finished_at=finished_at, error=error)
+                elif shift and run.finished_at is not None:  # closed by the crawl on the real clock
+                    run.finished_at = run.finished_at + shift
                 result = CrawlResult(
                     source_id, run_id, run.status, run.items_stored, run.items_unchanged, run.items_dropped,
                     run.error, round(duration_s, 2), run.details,
@@ -265,7 +279,7 @@ class CrawlRunner:
         )  # fmt: skip
         # The one evaluation of a run the daemon started (the crawl process does not evaluate it), also of runs the
         # crawl could not close (killed, timed out).
-        after_run(self.sessions, self.config.alerts, run_id)
+        after_run(self.sessions, self.config.alerts, run_id, now=finished_at)
         return result
 
     def stop(self, grace_s: float) -> None:

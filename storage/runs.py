@@ -13,8 +13,10 @@ from storage.models import CrawlRun
 
 __all__ = [
     "RUN_STATUSES",
+    "DEMO_TRIGGER",
     "abort_orphaned_runs",
     "finish_run",
+    "has_demo_runs",
     "last_runs",
     "recent_runs",
     "recent_runs_with_details",
@@ -22,6 +24,8 @@ __all__ = [
 ]
 
 RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "aborted", "cancelled")
+#: the trigger of every run `aipulse demo` records: its rows are demo data, and every view says so
+DEMO_TRIGGER = "demo"
 
 
 def start_run(session: Session, source: str, trigger: str, started_at: datetime, pid: int | None) -> CrawlRun:
@@ -90,3 +94,11 @@ def last_runs(session: Session) -> dict[str, CrawlRun]:
     newest = select(CrawlRun.source, func.max(CrawlRun.id).label("newest")).group_by(CrawlRun.source).subquery()
     query = select(CrawlRun).join(newest, CrawlRun.id == newest.c.newest)
     return {run.source: run for run in session.scalars(query)}
+
+
+def has_demo_runs(session: Session, *, before: datetime | None = None) -> bool:
+    """True when the store holds runs of `aipulse demo` (started before `before`, when given): demo data."""
+    query = select(CrawlRun.id).where(CrawlRun.trigger == DEMO_TRIGGER)
+    if before is not None:
+        query = query.where(CrawlRun.started_at < before)
+    return session.scalar(query.limit(1)) is not None
