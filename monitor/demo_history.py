@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -63,11 +63,11 @@ def price_factor(*key: object, step: Decimal = GPU_STEP) -> Decimal:
 
 
 def varied(value: Decimal | None, factor: Decimal) -> Decimal | None:
-    """`value` times `factor`, kept to the value's own number of decimal places (at least 2)."""
+    """`value` times `factor`, rounded half up to the value's own number of decimal places (at least 2)."""
     if value is None:
         return None
     exponent = min(int(value.as_tuple().exponent), -2)
-    return (value * factor).quantize(Decimal(1).scaleb(exponent))
+    return (value * factor).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
 
 
 def weeks_shift(anchor: datetime, at: datetime) -> timedelta:
