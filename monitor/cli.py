@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import json
 import logging
 import shutil
 import sys
@@ -14,81 +13,42 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from alerts.apprise_adapter import check_target_urls
 from alerts.cli import AlertsCliError
 from alerts.cli import add_parser as add_alerts_parser
 from alerts.cli import run as run_alerts
 from core.config import (
     BUNDLED_CONFIG,
     DEFAULT_CONFIG_NAME,
-    AppConfig,
     ConfigError,
-    RedactSecrets,
     check_secrets,
-    check_sources,
-    load_config,
 )
 from core.tables import render_table
-from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from monitor.cli_common import (
+    CliError,
+    load_checked_config,
+    note_demo_data,
+    open_database,
+    print_json,
+    setup_logging,
+)
+from monitor.cli_crawl import cmd_crawl, cmd_record
+from monitor.crawling import spider_classes
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
 from monitor.verify import add_parser as add_verify_parser
-from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
-from storage.migrate import is_current, upgrade
+from storage.db import DatabaseError, masked, session_factory
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
-from storage.runs import has_demo_runs
 
 logger = logging.getLogger("aipulse")
+_config, _database, _print_json, _note_demo_data = load_checked_config, open_database, print_json, note_demo_data
 
 #: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
 SHOW_MODULES: list[str] = [
     "monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes", "monitor.show_market",
 ]  # fmt: skip
-
-
-DEMO_NOTE = "note: this store holds demo data from `aipulse demo` (crawl_runs.trigger = demo), not real observations"
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed without a traceback, exit code 2."""
-
-
-def setup_logging(level: str) -> None:
-    """One line per event, secrets redacted."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
-    config = load_config(path or args.config)
-    check_sources(config, spider_classes())
-    check_target_urls(config.alerts, str(config.path or "configuration"))
-    return config
-
-
-def _database(config: AppConfig, *, migrate: bool) -> Engine:
-    engine = create_db_engine(config.database_url())
-    check_connection(engine)
-    if migrate:
-        upgrade(engine)
-    elif not is_current(engine):
-        where = masked(config.database_url())
-        raise CliError(f"database {where} is not initialised or not migrated: run `aipulse init` first")
-    return engine
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _when(value: datetime | None) -> str:
@@ -121,70 +81,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = _database(config, migrate=True)
     logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
     return Daemon(config, engine).run()
-
-
-def cmd_crawl(args: argparse.Namespace) -> int:
-    config = _config(args)
-    setup_logging(args.log_level or "INFO")
-    unknown = [s for s in args.sources if s not in spider_classes()]
-    if unknown:
-        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
-    extra = dict(_key_value(a) for a in args.arg or [])
-    engine = _database(config, migrate=True)
-    runner = CrawlRunner(config, engine)
-    runner.close_orphans()
-    results = [runner.run(source, "manual", extra) for source in args.sources]
-    if args.json:
-        _print_json([r.__dict__ for r in results])
-    else:
-        print(_results_table(results))
-    return 0 if all(r.status == "succeeded" for r in results) else 1
-
-
-def cmd_record(args: argparse.Namespace) -> int:
-    """`aipulse record`: the real crawl of each source, every response kept as a fixture case (secrets removed)."""
-    config = _config(args)
-    setup_logging(args.log_level or "INFO")
-    unknown = [s for s in args.sources if s not in spider_classes()]
-    if unknown:
-        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
-    base = config.path.parent if config.path is not None and config.path != BUNDLED_CONFIG else Path.cwd()
-    out = Path(args.out) if args.out else base / "recordings"
-    secret_envs = sorted(
-        {ref.env for s in args.sources if s in config.sources for ref in config.sources[s].secrets.values()}
-    )
-    settings: dict[str, object] = {
-        "AIPULSE_RECORD_DIR": str(out.resolve()),
-        "AIPULSE_RECORD_SECRET_ENVS": ",".join(secret_envs),
-    }
-    runner = CrawlRunner(config, _database(config, migrate=True), extra_settings=settings)
-    extra = dict(_key_value(a) for a in args.arg or [])
-    results = [runner.run(source, "record", extra) for source in args.sources]
-    print(_results_table(results))
-    for source in args.sources:
-        folder = out / source
-        cases = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        print(
-            f"{source}: {len(cases)} case(s) in {folder} — check them with `aipulse verify {source} --fixtures {out}`"
-        )
-    return 0 if all(r.status == "succeeded" for r in results) else 1
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise CliError(f"-a expects NAME=VALUE, got {text!r}")
-    return key, value
-
-
-def _results_table(results: Sequence[CrawlResult]) -> str:
-    rows = [
-        (r.source, r.run_id, r.status, r.items_stored, r.items_unchanged, r.items_dropped, f"{r.duration_s:.1f}s",
-         (r.error or "")[:100])
-        for r in results
-    ]  # fmt: skip
-    headers = ("source", "run", "status", "new", "unchanged", "dropped", "took", "error")
-    return render_table(headers, rows, right=(1, 3, 4, 5, 6))
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -242,12 +138,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     print()
     print("healthy" if not problems else f"{len(problems)} source(s) need attention")
     return 0 if not problems else 1
-
-
-def _note_demo_data(session: Session) -> None:
-    """Every view of a store `aipulse demo` filled says so (on stderr: --json and CSV on stdout stay clean)."""
-    if has_demo_runs(session):
-        print(DEMO_NOTE, file=sys.stderr)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -317,9 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
     crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
-    crawl.add_argument("sources", nargs="+", metavar="SOURCE")
+    crawl.add_argument("sources", nargs="*", metavar="SOURCE")
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     crawl.add_argument("--json", action="store_true")
+    crawl.add_argument(
+        "--live-check",
+        action="store_true",
+        help="each source (default: every enabled one) once against its real endpoint, responses recorded under "
+        "recordings/, one verdict a source: ok, blocked, layout changed, no data, out of bounds, failed",
+    )
+    crawl.add_argument("--timeout", default="2m", help="--live-check: the limit of each crawl (default: 2m)")
     crawl.set_defaults(func=cmd_crawl)
     record = sub.add_parser("record", help="crawl sources for real and keep every response as a fixture case")
     record.add_argument("sources", nargs="+", metavar="SOURCE")

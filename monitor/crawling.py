@@ -96,9 +96,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class CrawlRunner:
     """Starts crawls as child processes, records each in crawl_runs, and stops them all on shutdown."""
 
-    def __init__(self, config: AppConfig, engine: Engine, extra_settings: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        engine: Engine,
+        extra_settings: dict[str, object] | None = None,
+        *,
+        timeout: timedelta | None = None,
+    ) -> None:
         self.config = config
         self.engine = engine
+        #: a limit for every crawl this runner starts, instead of the configured ones (`crawl --live-check`)
+        self.timeout = timeout
         #: more Scrapy settings for every crawl this runner starts (`aipulse record`: where responses go)
         self.extra_settings = dict(extra_settings or {})
         self.sessions = session_factory(engine)
@@ -180,7 +189,11 @@ class CrawlRunner:
             logger.error("%s: %s", source_id, error)
             return CrawlResult(source_id, None, "failed", error=error)
         section = self.config.sources.get(source_id)
-        timeout = (section.timeout if section and section.timeout else None) or self.config.daemon.crawl_timeout
+        timeout = (
+            self.timeout
+            or (section.timeout if section and section.timeout else None)
+            or self.config.daemon.crawl_timeout
+        )
         log = logging.getLogger(f"aipulse.crawl.{source_id}")
         log.info("run %s started (%s)", run_id, trigger)
         tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)

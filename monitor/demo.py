@@ -155,8 +155,6 @@ def demo_config(server_url: str, database_url: str) -> str:
     return "\n".join(lines) + DEMO_SECTIONS
 
 
-
-
 class DemoError(Exception):
     """The demo cannot run as asked (a database that is not the demo's, missing fixtures); the message says why."""
 

@@ -99,7 +99,7 @@ class Replayed:
 
 
 def _row(obj: Base) -> dict[str, Any]:
-    return {c: getattr(obj, c) for c in obj.__table__.columns.keys() if c not in _NOT_COPIED}
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in _NOT_COPIED}
 
 
 def _newest_periods(rows: Iterable[TrafficSnapshot]) -> dict[str, date]:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun
 
 __all__ = [
-    "RUN_STATUSES",
     "DEMO_TRIGGER",
+    "RUN_STATUSES",
     "abort_orphaned_runs",
     "finish_run",
     "has_demo_runs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ def test_two_weeks_are_fourteen_daily_runs_ending_an_hour_before_now() -> None:
     times = run_times(NOW, 2)
     assert len(times) == 14
     assert times[-1] == datetime(2026, 12, 3, 8, 30, tzinfo=UTC)
-    assert {b - a for a, b in zip(times, times[1:], strict=False)} == {timedelta(days=1)}
+    assert {b - a for a, b in itertools.pairwise(times)} == {timedelta(days=1)}
 
 
 def test_a_quote_time_moves_by_whole_weeks_keeping_its_weekday_and_never_past_the_run() -> None:
