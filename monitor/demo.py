@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -267,8 +268,11 @@ def run_demo(
         _print(out, f"replaying recorded responses on {server.url} into {masked(config.database_url())}")
         _print(out, f"{len(times)} simulated day(s) from {times[0]:%Y-%m-%d} to {times[-1]:%Y-%m-%d} (UTC)")
         _print(out, f"day  1/{len(times)} {times[0]:%a %Y-%m-%d}: the real crawl of {len(sources)} sources")
+        started = time.monotonic()
         results = _real_crawls(CrawlRunner(config, engine), sources, times[0], workers, out)
+        crawled = time.monotonic()
         _history(sessions, config, results, times, out)
+        _print(out, f"real crawls {crawled - started:.0f} s, replayed days {time.monotonic() - crawled:.0f} s")
     with sessions() as session:
         series = {kind: len(latest(session, kind)) for kind in ("gpu", "traffic", "quotes", "funding")}
     engine.dispose()
