@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= aipulse.toml
 SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null && echo "sudo -n" || echo "false"))
 
-.PHONY: run test lint demo install system-deps browser test-deps clean
+.PHONY: run test lint demo live-check install system-deps browser test-deps clean
 
 run: install ## install, initialise the SQLite database, start the daemon with the bundled config
 	$(VENV)/bin/aipulse --config $(CONFIG) init
@@ -21,8 +21,14 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-demo: install ## replay the recorded fixtures on 127.0.0.1 and show what gets stored
-	$(VENV)/bin/aipulse demo
+demo: install ## two simulated weeks from the recorded fixtures into data/demo.db (config: data/demo.toml)
+	$(VENV)/bin/aipulse demo --weeks $(or $(WEEKS),2) --database data/demo.db
+
+# Needs internet: every enabled source of $(CONFIG) (or SOURCES="a b") once against its real endpoint, recorded
+# under recordings/ beside the config, one verdict a source. Never run by `make test`.
+live-check: install
+	$(VENV)/bin/aipulse --config $(CONFIG) init
+	$(VENV)/bin/aipulse --config $(CONFIG) crawl --live-check $(SOURCES)
 
 install: system-deps $(STAMP) browser
 

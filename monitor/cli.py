@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from alerts.apprise_adapter import check_target_urls
 from alerts.cli import AlertsCliError
 from alerts.cli import add_parser as add_alerts_parser
 from alerts.cli import run as run_alerts
@@ -24,73 +23,35 @@ from alerts.service import flush
 from core.config import (
     BUNDLED_CONFIG,
     DEFAULT_CONFIG_NAME,
-    AppConfig,
     ConfigError,
-    RedactSecrets,
     check_secrets,
-    check_sources,
-    load_config,
 )
-from core.json_output import json_text
 from core.tables import render_table
-from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from monitor.cli_common import (
+    CliError,
+    load_checked_config,
+    note_demo_data,
+    open_database,
+    print_json,
+    setup_logging,
+)
+from monitor.cli_crawl import cmd_crawl, cmd_record
+from monitor.crawling import spider_classes
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
 from monitor.verify import add_parser as add_verify_parser
-from spiders.settings_check import settings_problems
-from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
-from storage.migrate import is_current, upgrade
+from storage.db import DatabaseError, masked, session_factory
 from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.runs import accept_drift
 
 logger = logging.getLogger("aipulse")
+_config, _database, _print_json, _note_demo_data = load_checked_config, open_database, print_json, note_demo_data
 
 #: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
 SHOW_MODULES: list[str] = [
     "monitor.show_gpu", "monitor.show_traffic", "monitor.show_funding", "monitor.show_quotes", "monitor.show_market",
 ]  # fmt: skip
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed without a traceback, exit code 2."""
-
-
-def setup_logging(level: str) -> None:
-    """One line per event, secrets redacted."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
-    config = load_config(path or args.config)
-    check_sources(config, spider_classes())
-    check_target_urls(config.alerts, str(config.path or "configuration"))
-    for source_id, section in config.sources.items():
-        for problem in settings_problems(section.settings):
-            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
-    return config
-
-
-def _database(config: AppConfig, *, migrate: bool) -> Engine:
-    engine = create_db_engine(config.database_url())
-    check_connection(engine)
-    if migrate:
-        upgrade(engine)
-    elif not is_current(engine):
-        where = masked(config.database_url())
-        raise CliError(f"database {where} is not initialised or not migrated: run `aipulse init` first")
-    return engine
-
-
-def _print_json(data: Any) -> None:
-    print(json_text(data))
 
 
 def _when(value: datetime | None) -> str:
@@ -125,75 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return Daemon(config, engine).run()
 
 
-def cmd_crawl(args: argparse.Namespace) -> int:
-    config = _config(args)
-    setup_logging(args.log_level or "INFO")
-    unknown = [s for s in args.sources if s not in spider_classes()]
-    if unknown:
-        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
-    extra = dict(_key_value(a) for a in args.arg or [])
-    engine = _database(config, migrate=True)
-    runner = CrawlRunner(config, engine)
-    runner.close_orphans()
-    results = [runner.run(source, "manual", extra) for source in args.sources]
-    if args.json:
-        _print_json([r.__dict__ for r in results])
-    else:
-        print(_results_table(results))
-    return 0 if all(r.status == "succeeded" for r in results) else 1
-
-
-def cmd_record(args: argparse.Namespace) -> int:
-    """`aipulse record`: the real crawl of each source, every response kept as a fixture case (secrets removed)."""
-    config = _config(args)
-    setup_logging(args.log_level or "INFO")
-    unknown = [s for s in args.sources if s not in spider_classes()]
-    if unknown:
-        raise CliError(f"unknown source {unknown[0]!r} (known: {', '.join(sorted(spider_classes()))})")
-    base = config.path.parent if config.path is not None and config.path != BUNDLED_CONFIG else Path.cwd()
-    out = Path(args.out) if args.out else base / "recordings"
-    secret_envs = sorted(
-        {ref.env for s in args.sources if s in config.sources for ref in config.sources[s].secrets.values()}
-    )
-    settings: dict[str, object] = {
-        "AIPULSE_RECORD_DIR": str(out.resolve()),
-        "AIPULSE_RECORD_SECRET_ENVS": ",".join(secret_envs),
-    }
-    runner = CrawlRunner(config, _database(config, migrate=True), extra_settings=settings)
-    extra = dict(_key_value(a) for a in args.arg or [])
-    results = [runner.run(source, "record", extra) for source in args.sources]
-    print(_results_table(results))
-    for source in args.sources:
-        folder = out / source
-        cases = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        print(
-            f"{source}: {len(cases)} case(s) in {folder} — check them with `aipulse verify {source} --fixtures {out}`"
-        )
-    return 0 if all(r.status == "succeeded" for r in results) else 1
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise CliError(f"-a expects NAME=VALUE, got {text!r}")
-    return key, value
-
-
-def _results_table(results: Sequence[CrawlResult]) -> str:
-    rows = [
-        (r.source, r.run_id, r.status, r.items_stored, r.items_unchanged, r.items_dropped, f"{r.duration_s:.1f}s",
-         (r.error or "")[:100])
-        for r in results
-    ]  # fmt: skip
-    headers = ("source", "run", "status", "new", "unchanged", "dropped", "took", "error")
-    return render_table(headers, rows, right=(1, 3, 4, 5, 6))
-
-
 def cmd_sources(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
     if args.json:
         _print_json([h.as_json() for h in health])
@@ -234,6 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
     now = datetime.now(UTC)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         health = source_health(session, config, kinds, now)
         counts = {
             table.__tablename__: session.scalar(select(func.count()).select_from(table)) or 0
@@ -286,6 +185,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         return int(args.show(args, config, session))
 
 
@@ -293,14 +193,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
+        _note_demo_data(session)
         return int(args.export(args, config, session))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from monitor.demo import run_demo
+    from monitor.demo import DemoError, run_demo, serve_fixtures
 
     setup_logging(args.log_level or "WARNING")
-    return run_demo(database_url=args.database, out=sys.stdout)
+    try:
+        if args.serve:
+            return serve_fixtures(args.port, sys.stdout)
+        if args.weeks < 1:
+            raise CliError(f"--weeks must be at least 1, got {args.weeks}")
+        return run_demo(args.database, sys.stdout, weeks=args.weeks)
+    except DemoError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -308,6 +216,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     setup_logging(args.log_level or "WARNING")
     engine = _database(config, migrate=False)
     kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    with session_factory(engine)() as session:
+        _note_demo_data(session)
     return int(args.report(args, config, session_factory(engine), kinds))
 
 
@@ -338,9 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
     crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
-    crawl.add_argument("sources", nargs="+", metavar="SOURCE")
+    crawl.add_argument("sources", nargs="*", metavar="SOURCE")
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     crawl.add_argument("--json", action="store_true")
+    crawl.add_argument(
+        "--live-check",
+        action="store_true",
+        help="each source (default: every enabled one) once against its real endpoint, responses recorded under "
+        "recordings/, one verdict a source: ok, blocked, layout changed, no data, out of bounds, failed",
+    )
+    crawl.add_argument("--timeout", default="2m", help="--live-check: the limit of each crawl (default: 2m)")
     crawl.set_defaults(func=cmd_crawl)
     record = sub.add_parser("record", help="crawl sources for real and keep every response as a fixture case")
     record.add_argument("sources", nargs="+", metavar="SOURCE")
@@ -365,8 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
         show_sub = show.add_subparsers(dest="what", required=True, metavar="WHAT")
         for module in SHOW_MODULES:  # each registers its tables with handler(args, config, session) -> int
             importlib.import_module(module).add_parser(show_sub)
-    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 and run every source once")
-    demo.add_argument("--database", help="database URL for the demo (default: a temporary SQLite file)")
+    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 over simulated weeks into data/demo.db")
+    demo.add_argument("--weeks", type=int, default=2, help="simulated weeks of history (default: 2)")
+    demo.add_argument(
+        "--database",
+        default="data/demo.db",
+        help="SQLite file or database URL the demo fills and keeps, emptied first (default: data/demo.db; "
+        "its configuration is written beside it as demo.toml)",
+    )
+    demo.add_argument("--serve", action="store_true", help="only serve the recorded responses until Ctrl-C")
+    demo.add_argument("--port", type=int, default=8080, help="port of --serve (default: 8080; 0: any free port)")
     demo.set_defaults(func=cmd_demo)
     add_alerts_parser(sub).set_defaults(func=cmd_alerts)
     add_report_parser(sub).set_defaults(func=cmd_report)

@@ -97,9 +97,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class CrawlRunner:
     """Starts crawls as child processes, records each in crawl_runs, and stops them all on shutdown."""
 
-    def __init__(self, config: AppConfig, engine: Engine, extra_settings: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        engine: Engine,
+        extra_settings: dict[str, object] | None = None,
+        *,
+        timeout: timedelta | None = None,
+    ) -> None:
         self.config = config
         self.engine = engine
+        #: a limit for every crawl this runner starts, instead of the configured ones (`crawl --live-check`)
+        self.timeout = timeout
         #: more Scrapy settings for every crawl this runner starts (`aipulse record`: where responses go)
         self.extra_settings = dict(extra_settings or {})
         self.sessions = session_factory(engine)
@@ -136,8 +145,14 @@ class CrawlRunner:
         except SQLAlchemyError as exc:
             logger.warning("cannot reap orphaned runs now: %s", str(exc).splitlines()[0])
 
-    def run(self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None) -> CrawlResult:
-        """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome."""
+    def run(
+        self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None, *, at: datetime | None = None
+    ) -> CrawlResult:
+        """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome.
+
+        `at` (the demo's simulated clock) is when the run is recorded to start: the spider observes at that time
+        (`-a clock=`), the run's start and end and its alert evaluation are shifted by the same amount.
+        """
         spider = spider_classes().get(source_id)
         if spider is None:
             return CrawlResult(source_id, None, "failed", error=f"unknown source {source_id!r}")
@@ -148,9 +163,9 @@ class CrawlRunner:
         try:
             if spider.needs_browser:
                 with self._browser_slots:
-                    result = self._run(source_id, trigger, args or {})
+                    result = self._run(source_id, trigger, args or {}, at)
             else:
-                result = self._run(source_id, trigger, args or {})
+                result = self._run(source_id, trigger, args or {}, at)
         finally:
             with self._lock:
                 self._running_sources.discard(source_id)
@@ -177,10 +192,14 @@ class CrawlRunner:
                     f" for {args['symbols']}" if args else "")  # fmt: skip
         self.run(section.fallback, "fallback", args)
 
-    def _run(self, source_id: str, trigger: str, args: dict[str, str]) -> CrawlResult:
+    def _run(self, source_id: str, trigger: str, args: dict[str, str], at: datetime | None = None) -> CrawlResult:
         if self.stopping.is_set():
             return CrawlResult(source_id, None, "cancelled", error="daemon is stopping")
-        started, started_at = time.monotonic(), datetime.now(UTC)
+        started = time.monotonic()
+        shift = (at - datetime.now(UTC)) if at is not None else timedelta(0)
+        started_at = datetime.now(UTC) + shift
+        if at is not None:
+            args = {**args, "clock": at.isoformat()}
         try:
             with self.sessions.begin() as session:
                 run_id = start_run(session, source_id, trigger, started_at, None).id
@@ -192,12 +211,16 @@ class CrawlRunner:
             self.closes.close(PendingRun(source_id, None, trigger, "failed", error, started_at, datetime.now(UTC)))
             return CrawlResult(source_id, None, "failed", error=error)
         section = self.config.sources.get(source_id)
-        timeout = (section.timeout if section and section.timeout else None) or self.config.daemon.crawl_timeout
+        timeout = (
+            self.timeout
+            or (section.timeout if section and section.timeout else None)
+            or self.config.daemon.crawl_timeout
+        )
         log = logging.getLogger(f"aipulse.crawl.{source_id}")
         log.info("run %s started (%s)", run_id, trigger)
         try:
             tail = self._spawn_and_wait(source_id, run_id, trigger, args, timeout, log)
-            return self._finish(source_id, run_id, tail, time.monotonic() - started, (trigger, started_at))
+            return self._finish(source_id, run_id, tail, time.monotonic() - started, (trigger, started_at), shift)
         finally:
             with self._lock:
                 self._inflight.discard(run_id)
@@ -272,15 +295,24 @@ class CrawlRunner:
         return _Outcome(child.returncode, timed_out, list(tail), timeout)
 
     def _finish(
-        self, source_id: str, run_id: int, outcome: _Outcome, duration_s: float, started: tuple[str, datetime]
+        self,
+        source_id: str,
+        run_id: int,
+        outcome: _Outcome,
+        duration_s: float,
+        started: tuple[str, datetime],
+        shift: timedelta = timedelta(0),
     ) -> CrawlResult:
+        finished_at = datetime.now(UTC) + shift
         try:
             with self.sessions.begin() as session:
                 run = session.get(CrawlRun, run_id)
                 assert run is not None
                 if run.status == "running":
                     status, error = outcome.describe(self.stopping.is_set())
-                    finish_run(session, run_id, status=status, finished_at=datetime.now(UTC), error=error)
+                    finish_run(session, run_id, status=status, finished_at=finished_at, error=error)
+                elif shift and run.finished_at is not None:  # closed by the crawl on the real clock
+                    run.finished_at = run.finished_at + shift
                 result = CrawlResult(
                     source_id, run_id, run.status, run.items_stored, run.items_unchanged, run.items_dropped,
                     run.error, round(duration_s, 2), run.details,
@@ -289,7 +321,7 @@ class CrawlRunner:
             status, error = outcome.describe(self.stopping.is_set())
             if outcome.returncode == 0:
                 error = f"the database failed as the run ended: {str(exc).splitlines()[0]}"
-            pending = PendingRun(source_id, run_id, started[0], status, error, started[1], datetime.now(UTC))
+            pending = PendingRun(source_id, run_id, started[0], status, error, started[1], finished_at)
             self.closes.close(pending)
             return CrawlResult(source_id, run_id, status, error=error, duration_s=duration_s)
         level = logging.INFO if result.status == "succeeded" else logging.WARNING
@@ -300,7 +332,7 @@ class CrawlRunner:
         )  # fmt: skip
         # The one evaluation of a run the daemon started (the crawl process does not evaluate it), also of runs the
         # crawl could not close (killed, timed out).
-        after_run(self.sessions, self.config.alerts, run_id)
+        after_run(self.sessions, self.config.alerts, run_id, now=finished_at)
         return result
 
     def stop(self, grace_s: float) -> None:

@@ -160,16 +160,22 @@ class ReplayServer:
 
     @classmethod
     def from_fixtures(
-        cls, cases: Mapping[str, Iterable[str]], *, root: Path | None = None, extra: Sequence[Route] = ()
+        cls,
+        cases: Mapping[str, Iterable[str]],
+        *,
+        root: Path | None = None,
+        extra: Sequence[Route] = (),
+        port: int = 0,
     ) -> ReplayServer:
         """A server replaying the recorded cases (`{source_id: [case, …]}`, see `fixture_routes`) plus `extra`."""
-        return cls([*fixture_routes(cases, root), *extra])
+        return cls([*fixture_routes(cases, root), *extra], port=port)
 
-    def __init__(self, routes: Sequence[Route] = ()) -> None:
+    def __init__(self, routes: Sequence[Route] = (), *, port: int = 0) -> None:
+        """Listen on 127.0.0.1:`port` (0: a free port); OSError when the port is taken."""
         self.routes: list[Route] = list(routes)
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -308,6 +308,7 @@ class SourceSpider(scrapy.Spider):
             self.details[key] = {**known, **value} if isinstance(known, dict) and isinstance(value, dict) else value
         self.items_seen = getattr(self, "items_seen", 0) + len(result.items)
         if result.expect_items and not result.items and not result.follow:
+            self.details["no_data"] = True  # the run failed because the source said nothing (`crawl --live-check`)
             self.fail(f"{result.empty_reason} ({short_url(response.url)})")
             return
         yield from result.items
@@ -324,6 +325,7 @@ class SourceSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         """Fail a finished run that found nothing when `empty_run_reason` says that cannot be right."""
         if self.empty_run_reason and reason == "finished" and not self.failures and not getattr(self, "items_seen", 0):
+            self.details["no_data"] = True
             self.fail(self.empty_run_reason.format(spider=self))
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:

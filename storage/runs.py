@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun
 
 __all__ = [
+    "DEMO_TRIGGER",
     "RUN_STATUSES",
     "abort_orphaned_runs",
     "accept_drift",
     "finish_run",
+    "has_demo_runs",
     "last_runs",
     "newest_fingerprinted_run",
     "open_drift",
@@ -26,6 +28,8 @@ __all__ = [
 ]
 
 RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "aborted", "cancelled")
+#: the trigger of every run `aipulse demo` records: its rows are demo data, and every view says so
+DEMO_TRIGGER = "demo"
 
 
 def start_run(session: Session, source: str, trigger: str, started_at: datetime, pid: int | None) -> CrawlRun:
@@ -138,3 +142,11 @@ def accept_drift(session: Session, source: str, accepted_at: datetime) -> CrawlR
     details["drift"] = {**drift, "accepted_at": accepted_at.isoformat()}
     newest.details = details  # a new dict: the JSON column sees the change
     return newest
+
+
+def has_demo_runs(session: Session, *, before: datetime | None = None) -> bool:
+    """True when the store holds runs of `aipulse demo` (started before `before`, when given): demo data."""
+    query = select(CrawlRun.id).where(CrawlRun.trigger == DEMO_TRIGGER)
+    if before is not None:
+        query = query.where(CrawlRun.started_at < before)
+    return session.scalar(query.limit(1)) is not None

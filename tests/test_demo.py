@@ -1,9 +1,11 @@
-"""`aipulse demo` replays the fixtures on 127.0.0.1 and prints what the whole chain stored; the replay routes."""
+"""`aipulse demo` fills a kept store with simulated weeks from the fixtures; `--serve`; the replay routes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -20,27 +22,98 @@ from monitor.replay import ReplayServer, fixture_routes, fixtures_root
 from monitor.show_funding import add_parser, cmd_show_funding
 from storage.db import session_factory
 from storage.models import FundingRound as FundingRoundRow
-from tests.crawl_support import migrated, write_config
+from tests.crawl_support import migrated, scrapy_crawl, write_config
 
 AZURE = fixtures_root() / "azure_gpu"
 AUTODL = fixtures_root() / "autodl_gpu"
 
 
-@pytest.mark.slow
-def test_demo_prints_the_stored_azure_offers(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "demo"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def _aipulse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
         stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert "azure_gpu: succeeded, 4 stored, 0 dropped" in done.stdout
-    assert "Standard_NC24ads_A100_v4" in done.stdout
-    assert "3.673 USD" in done.stdout
-    assert not list(tmp_path.iterdir()), "the demo leaves nothing behind in the working directory"
+    )  # fmt: skip
+
+
+def _section(report: str, heading: str) -> str:
+    return report.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.slow
+def test_demo_then_report_weekly_fills_every_section_of_last_week(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo", "--weeks", "2", "--database", str(tmp_path / "data" / "demo.db")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    lines = []
+    for line in demo.stdout:  # each source's result is printed as it finishes, not at the end
+        lines.append(line)
+        if "[ 1/24]" in line:
+            assert demo.poll() is None, "the first result came only after the demo ended"
+            break
+    lines += demo.stdout.readlines()
+    assert demo.wait(timeout=600) == 0, "".join(lines)
+    output = "".join(lines)
+    assert "azure_gpu: succeeded, 4 stored, 0 dropped" in output
+    assert "day 14/14" in output
+    report = _aipulse(
+        "report", "weekly", "--config", str(tmp_path / "data" / "demo.toml"), "--lang", "en", "--format", "md",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert "demo data" in report.stderr
+    text = next((tmp_path / "data" / "reports").glob("*.md")).read_text(encoding="utf-8")
+    assert "Demo data: made by" in text
+    gpu = _section(text, "## 1. GPU rental prices")
+    week_over_week = [row.split("|")[10].strip() for row in gpu.splitlines() if row.startswith("| ") and "USD" in row]
+    assert week_over_week and sum(value.endswith("%") for value in week_over_week) > len(week_over_week) / 2
+    assert "| ChatGPT · chatgpt.com | 1," in _section(text, "## 2. AI website traffic")
+    assert _section(text, "## 3. AI funding").count("\n| ") >= 4
+    assert "| 沪深300 · 000300.SH |" in _section(text, "## 4. Market review")
+    assert "| 002230.SZ | 科大讯飞 |" in _section(text, "## 5. Watch list")
+    alerts = _section(text, "## 6. Alerts and data health")
+    assert "gpu-price-move · change | firing" in alerts
+    assert "| azure\\_gpu | gpu | ok | 7 | 0 |" in alerts
+    shown = _aipulse("show", "gpu", "--config", str(tmp_path / "data" / "demo.toml"), cwd=tmp_path)
+    assert shown.returncode == 0 and "Standard_NC24ads_A100_v4" in shown.stdout
+    assert "demo data" in shown.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_serve_keeps_the_replay_server_up_for_a_scrapy_crawl(tmp_path: Path) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo", "--serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert first.startswith(f"serving the recorded responses on http://127.0.0.1:{port}"), first
+        endpoint = f"http://127.0.0.1:{port}/api/retail/prices"
+        done = scrapy_crawl(["crawl", "azure_gpu", "-a", f"endpoint={endpoint}", "-O", "out.jsonl"], cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        items = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+        assert len(items) == 4 and {i["instance_type"] for i in items} >= {"Standard_NC24ads_A100_v4"}
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+
+
+def test_demo_serve_on_a_taken_port_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = _aipulse("demo", "--serve", "--port", str(taken.getsockname()[1]), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot listen on 127.0.0.1:" in done.stderr
 
 
 def _fetch(url: str, body: bytes | None = None) -> tuple[str, bytes]:

@@ -14,9 +14,11 @@ from monitor.report.build_gpu import gpu_section
 from monitor.report.build_market import market_section, watch_section
 from monitor.report.build_runs import WeekRuns, fired_alerts
 from monitor.report.build_web import funding_section, traffic_section
+from monitor.report.labels import labels_for
 from monitor.report.model import ReportWeek, WeeklyReport
 from monitor.report.week import ReportError
 from storage.models import CrawlRun
+from storage.runs import has_demo_runs
 
 __all__ = ["build_weekly_report", "first_data_at"]
 
@@ -62,4 +64,5 @@ def build_weekly_report(
         watch=watch_section(session, config, week, runs),
         alerts=fired_alerts(session, week),
         health=runs.health(session),
+        notes=[labels_for(language)["demo_data"]] if has_demo_runs(session, before=week.end) else [],
     )

@@ -14,6 +14,9 @@ LABELS: dict[str, dict[str, str]] = {
         "partial": "本周尚未结束：数据不完整",
         "generated": "生成于 {at}（{zone}）",
         "notes": "说明",
+        "demo_data": (
+            "演示数据：本报告的数据由 aipulse demo 回放录制的响应生成（crawl_runs.trigger = demo），并非真实观测。"
+        ),
         "sec_gpu": "算力租赁价格",
         "sec_traffic": "AI 网站流量",
         "sec_funding": "AI 融资动向",
@@ -170,6 +173,10 @@ LABELS: dict[str, dict[str, str]] = {
         "partial": "Partial week: the week is still running",
         "generated": "Generated {at} ({zone})",
         "notes": "Notes",
+        "demo_data": (
+            "Demo data: made by `aipulse demo` from replayed recordings (crawl_runs.trigger = demo), "
+            "not real observations."
+        ),
         "sec_gpu": "GPU rental prices",
         "sec_traffic": "AI website traffic",
         "sec_funding": "AI funding",

@@ -1,0 +1,75 @@
+"""What every `aipulse` command shares: the user-fixable error, logging, the checked config, the database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from alerts.apprise_adapter import check_target_urls
+from core.config import AppConfig, ConfigError, RedactSecrets, check_sources, load_config
+from core.json_output import json_text
+from monitor.crawling import spider_classes
+from spiders.settings_check import settings_problems
+from storage.db import check_connection, create_db_engine, masked
+from storage.migrate import is_current, upgrade
+from storage.runs import has_demo_runs
+
+__all__ = [
+    "DEMO_NOTE", "CliError", "load_checked_config", "note_demo_data", "open_database", "print_json", "setup_logging",
+]  # fmt: skip
+
+DEMO_NOTE = "note: this store holds demo data from `aipulse demo` (crawl_runs.trigger = demo), not real observations"
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+def setup_logging(level: str) -> None:
+    """One line per event, secrets redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def load_checked_config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
+    """The config of `--config` (or `path`), with its sources, alert targets and Scrapy settings checked."""
+    config = load_config(path or args.config)
+    check_sources(config, spider_classes())
+    check_target_urls(config.alerts, str(config.path or "configuration"))
+    for source_id, section in config.sources.items():
+        for problem in settings_problems(section.settings):
+            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
+    return config
+
+
+def open_database(config: AppConfig, *, migrate: bool) -> Engine:
+    engine = create_db_engine(config.database_url())
+    check_connection(engine)
+    if migrate:
+        upgrade(engine)
+    elif not is_current(engine):
+        where = masked(config.database_url())
+        raise CliError(f"database {where} is not initialised or not migrated: run `aipulse init` first")
+    return engine
+
+
+def print_json(data: Any) -> None:
+    print(json_text(data))
+
+
+def note_demo_data(session: Session) -> None:
+    """Every view of a store `aipulse demo` filled says so (on stderr: --json and CSV on stdout stay clean)."""
+    if has_demo_runs(session):
+        print(DEMO_NOTE, file=sys.stderr)
