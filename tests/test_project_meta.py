@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -141,3 +142,21 @@ def test_readme_shows_the_two_set_up_commands() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_readme_census_of_real_and_constructed_cases_matches_the_fixtures() -> None:
+    from tests.tools import fixture_census
+
+    assert fixture_census.with_table(README, fixture_census.census()) == README, (
+        "README.md's table of real and constructed cases differs from the fixtures: "
+        "run python -m tests.tools.fixture_census"
+    )
+
+
+def test_the_census_counts_a_constructed_case_apart_from_a_real_one(tmp_path: Path) -> None:
+    from tests.tools import fixture_census
+
+    for case, constructed in (("real", False), ("made", True), ("made2", True)):
+        (tmp_path / "a_gpu" / case).mkdir(parents=True)
+        (tmp_path / "a_gpu" / case / "meta.json").write_text(json.dumps({"constructed": constructed}))
+    assert fixture_census.census(tmp_path) == {"a_gpu": (1, 2)}
