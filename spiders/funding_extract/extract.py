@@ -118,7 +118,8 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
         company = company_before(prefix)
         deal.company, deal.sector = company.name, company.sector
     if deal.company is None and trigger is not None and trigger.re is not ZH_BARE_AMOUNT:
-        # `融资2.5亿美元` names its company before it; with none there (`A股市场股权融资1.71万亿元，募集…`) it is a total
+        # `融资2.5亿美元` names its company before it; with none there it is a total
+        # (`A股市场股权融资1.71万亿元，募集…`)
         deal.company = company_after(_rest_of_clause(title, trigger)).name
     from_summary = company_from_summary(summary)
     if deal.company is None or (

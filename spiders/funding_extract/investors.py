@@ -40,7 +40,8 @@ _ZH_SOLE = re.compile(
 )
 #: a clause of its own naming the investor after the round: `完成B1轮融资，宇通集团2亿美元战略投资`
 _ZH_CLAUSE_SOLE = re.compile(
-    r"[,;。](?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?(?P<verb>独家投资|战略投资|注资|投资)(?=\s*(?:[,;。|]|$))"
+    r"[,;。](?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?"
+    r"(?P<verb>独家投资|战略投资|注资|投资)(?=\s*(?:[,;。|]|$))"
 )
 _ZH_PARTICIPANT = re.compile(
     r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?|持续加注|继续加注|超额跟投|持续加持"

@@ -37,8 +37,8 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     and one is false, that cloud's prices (on-demand and spot) are placeholders (real answers show 0.5
     for clouds that do not offer the GPU) and are left out with a reason. `lowestPrice.stockStatus`
     null marks every offer of the type unavailable, prices kept; an answer without `lowestPrice` (a
-    query that did not ask for it) says nothing about stock and leaves offers available. Raises BlockedError for an authentication error and ParseError
-    for any other error answer or a missing field.
+    query that did not ask for it) says nothing about stock and leaves offers available. Raises
+    BlockedError for an authentication error and ParseError for any other error answer or a missing field.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
