@@ -1,4 +1,4 @@
-"""The funding rules on 674 real feed items read by hand: both halves scored, floors asserted on the held-out half."""
+"""The funding rules on 764 real feed items read by hand: both halves scored, floors asserted on the held-out half."""
 
 from __future__ import annotations
 

@@ -134,7 +134,8 @@ _AI_LEXICON = re.compile(
     r"(?-i:(?<![A-Z])AI(?![a-zA-Z]))|A\.I\.|人工智能|大模型|具身|智能体|机器人|算力|AI芯片|自动驾驶|智驾|脑机接口|空间智能|机器学习"
     r"|深度学习|多模态|生成式|AIGC|AGI|LLMs?|GenAI|\bgenerative\b|machine learning|\brobot(?:s|ics)?\b|autonomous"
     r"|neural|foundation models?|(?<![A-Za-z])agents?(?![A-Za-z])|agentic|chatbots?|computer vision|inference|GPUs?"
-    r"|humanoid|world models?|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI|(?-i:GPT)|vibe-coding",
+    r"|humanoid|world models?|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI|(?-i:GPT)|vibe-coding"
+    r"|(?-i:(?<![A-Z])AMRs?(?![A-Za-z]))|移动机器人|AGV",
     re.IGNORECASE,
 )
 

@@ -103,8 +103,8 @@ def valid_name(name: str | None) -> str | None:
         name,
     ):
         return None  # a sentence fragment, a person or a team described, not a company
-    if re.fullmatch(r"[\d.,\s]+", name):
-        return None
+    if re.fullmatch(r"[\d.,\s]+", name) or re.search(r"\d、|\u3000", name):
+        return None  # a numbered digest (`…货币政策2、美国确诊…`) or a run of items, not one name
     return name
 
 

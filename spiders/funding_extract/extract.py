@@ -37,6 +37,7 @@ from spiders.funding_extract.triggers import (
     EN_INVESTOR_FIRST,
     EN_LEADS_POSSESSIVE,
     PREVIOUS,
+    ZH_BARE_AMOUNT,
     ZH_DONE_INVESTMENT,
     ZH_INVESTOR_FIRST,
     ZH_PLANNED,
@@ -116,7 +117,9 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
             prefix = re.sub(r"(?:正|正在)$", "", prefix)
         company = company_before(prefix)
         deal.company, deal.sector = company.name, company.sector
-    if deal.company is None and trigger is not None:
+    if deal.company is None and trigger is not None and trigger.re is not ZH_BARE_AMOUNT:
+        # `融资2.5亿美元` names its company before it; with none there it is a total
+        # (`A股市场股权融资1.71万亿元，募集…`)
         deal.company = company_after(_rest_of_clause(title, trigger)).name
     from_summary = company_from_summary(summary)
     if deal.company is None or (

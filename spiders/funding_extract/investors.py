@@ -13,7 +13,7 @@ FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advis
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
     r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
-    r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$"
+    r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$|旗下(?:基金|机构|公司|平台|资金)$"
     r"|^(?:existing|other|new) (?:investors|backers)|^others$|^investors$|^angels?$",
     re.IGNORECASE,
 )
@@ -37,6 +37,11 @@ _ZH_LEAD_PATTERNS = (
 _ZH_SOLE = re.compile(
     r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:新一轮|本轮|[A-H]\d*\+*轮|天使\+*轮)?(?:独家|战略|共同|联合)?"
     r"(?:投资|注资|入股)(?!人|机构|方|[^,;。]{0,20}?(?:投资|注资)(?:的|[,;。]|$))"
+)
+#: a clause of its own naming the investor after the round: `完成B1轮融资，宇通集团2亿美元战略投资`
+_ZH_CLAUSE_SOLE = re.compile(
+    r"[,;。](?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?"
+    r"(?P<verb>独家投资|战略投资|注资|投资)(?=\s*(?:[,;。|]|$))"
 )
 _ZH_PARTICIPANT = re.compile(
     r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?|持续加注|继续加注|超额跟投|持续加持"
@@ -174,7 +179,11 @@ def sole_investors(text: str, language: str) -> tuple[list[str], bool]:
     if language == "zh":
         match = _ZH_SOLE.search(text)
         if match is None:
-            return [], False
+            match = _ZH_CLAUSE_SOLE.search(text)
+            if match is None or not (match.group("money") or match.group("verb") != "投资"):
+                return [], False  # a bare `…投资` clause needs an amount or a stake word to name an investor
+            if re.search(r"融资|完成|用于|将|拟|计划|持续|加大|对外|项目", match.group("names")):
+                return [], False
         return split_names(match.group("names"), "zh"), bool(re.search(r"等", match.group("names")))
     match = _EN_FROM.search(text)
     if match is None:

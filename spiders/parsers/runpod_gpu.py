@@ -33,9 +33,12 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     Per GPU type: `securePrice` -> on_demand, `communityPrice` -> community, and the lower of
     `secureSpotPrice` / `communitySpotPrice` -> spot (the cheapest interruptible GPU, whichever
     cloud offers it). A null price means the market does not offer the GPU and yields nothing; a zero
-    or negative one is left out with a reason. `lowestPrice.stockStatus` null marks every offer of the
-    type unavailable, prices kept. Raises BlockedError for an authentication error and ParseError
-    for any other error answer or a missing field.
+    or negative one is left out with a reason. When the answer carries `secureCloud` / `communityCloud`
+    and one is false, that cloud's prices (on-demand and spot) are placeholders (real answers show 0.5
+    for clouds that do not offer the GPU) and are left out with a reason. `lowestPrice.stockStatus`
+    null marks every offer of the type unavailable, prices kept; an answer without `lowestPrice` (a
+    query that did not ask for it) says nothing about stock and leaves offers available. Raises
+    BlockedError for an authentication error and ParseError for any other error answer or a missing field.
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
@@ -50,7 +53,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
         gpu = _canonical(display, type_id, gpu_type.get("memoryInGb"))
         if not gpu.known and display not in unknown:
             unknown.append(display)
-        available = _in_stock(gpu_type.get("lowestPrice"), index)
+        available = _in_stock(gpu_type["lowestPrice"], index) if "lowestPrice" in gpu_type else True
         for billing, price in _prices(gpu_type, index, type_id, skipped):
             offers.append(
                 GpuOffer(
@@ -95,14 +98,17 @@ def _prices(gpu_type: dict[str, Any], index: int, type_id: str, skipped: list[st
     """(billing, price per GPU-hour) for every market that offers this GPU."""
     found: list[tuple[str, Decimal]] = []
     spot: list[Decimal] = []
-    for name, billing in (
-        ("securePrice", "on_demand"),
-        ("communityPrice", "community"),
-        ("secureSpotPrice", "spot"),
-        ("communitySpotPrice", "spot"),
+    for name, billing, cloud in (
+        ("securePrice", "on_demand", "secureCloud"),
+        ("communityPrice", "community", "communityCloud"),
+        ("secureSpotPrice", "spot", "secureCloud"),
+        ("communitySpotPrice", "spot", "communityCloud"),
     ):
         price = _price(gpu_type, name, index)
         if price is None:
+            continue
+        if gpu_type.get(cloud) is False:
+            skipped.append(f"{type_id} {billing}: {name} {price} ignored, {cloud} is false")
             continue
         if price <= 0:
             skipped.append(f"{type_id} {billing}: {name} {price} is no price")
