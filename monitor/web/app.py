@@ -9,6 +9,7 @@ daemon's scheduler, and stops with it. Charts are server-side SVG (monitor/web/c
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from typing import Any
 
@@ -146,6 +147,10 @@ def create_app(
     return app
 
 
+def _ignore(_signum: int, _frame: Any) -> None:
+    """The stand-in handler uvicorn re-raises its caught signal through."""
+
+
 class WebServer:
     """uvicorn serving the app in a thread of its own (the daemon's), stopped with `stop()`."""
 
@@ -160,8 +165,16 @@ class WebServer:
         self.thread.start()
 
     def serve(self) -> None:
-        """Serve in the calling thread until Ctrl-C / SIGTERM (uvicorn handles both)."""
-        self.server.run()
+        """Serve in the calling thread until Ctrl-C / SIGTERM, then return (exit code 0).
+
+        uvicorn stops on both and raises the signal again through the handler it found; a handler that does
+        nothing lets the command end normally instead of dying of the signal."""
+        previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.server.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True
