@@ -69,7 +69,8 @@ def line_chart(
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:,.4g}</text>')
     for i in range(5):
         at = datetime.fromtimestamp(t0 + span_t * i / 4, tz=min(p[0] for p in points).tzinfo)
-        parts.append(f'<text class="axis" x="{x(at):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
+        parts.append(f'<text class="axis" x="{x(at):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}">'
                      f"{at:%Y-%m-%d}</text>")  # fmt: skip
     for n, line in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]

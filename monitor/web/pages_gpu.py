@@ -70,7 +70,7 @@ def gpu_table(request: Request, rows: list[GpuRow], target: str, language: str) 
     def w(key: str) -> str:
         return translate(key, language)
 
-    headers = [w("model"), w("provider"), "instance", w("region"), w("billing"), "GPUs", w("price"),
+    headers = [w("model"), w("provider"), w("instance"), w("region"), w("billing"), "GPUs", w("price"),
                w("per_gpu_hour"), f"≈ {target}/GPU-h", w("change_7d"), w("available")]  # fmt: skip
     shown, raw = [], []
     for row in rows:
@@ -139,16 +139,18 @@ def gpu_series_page(request: Request) -> Response:
     if not rows:
         raise PageError(404, "no stored GPU offer is that series: " + ", ".join(f"{k}={v}" for k, v in wanted.items()))
     points, shaded = [], []
-    for row in rows:
+    for row, after in zip(rows, [*rows[1:], None], strict=True):
+        # a state is in force from its observation until the next one's (the newest: until last seen)
         start = max(row.observed_at, now - timedelta(days=days))
+        end = after.observed_at if after is not None else row.last_seen_at
         if row.price_per_gpu_hour is not None:
-            points += [(start, float(row.price_per_gpu_hour)), (row.last_seen_at, float(row.price_per_gpu_hour))]
+            points += [(start, float(row.price_per_gpu_hour)), (end, float(row.price_per_gpu_hour))]
         if not row.available:
-            shaded.append((start, row.last_seen_at))
+            shaded.append((start, end if end > start else start + timedelta(hours=12)))
     label = f"{rows[-1].gpu_model} · {wanted['provider']} · {wanted['instance_type']}"
     chart = line_chart([Line(label, points)], unit=f"{rows[-1].currency}/GPU-h", shaded=shaded,
                        shaded_label=translate("sold_out", language))  # fmt: skip
-    headers = [translate("at", language), "last seen", translate("price", language),
+    headers = [translate("at", language), translate("last_seen", language), translate("price", language),
                translate("per_gpu_hour", language), translate("currency", language), translate("available", language)]
     shown = [[when(r.observed_at), when(r.last_seen_at), number(r.price), number(r.price_per_gpu_hour, "0.0001"),
               r.currency, translate("yes" if r.available else "sold_out", language)] for r in reversed(rows)]
@@ -157,10 +159,10 @@ def gpu_series_page(request: Request) -> Response:
     answer, tables = tables_response(request, [Table("gpu_series", headers, shown, raw, frozenset({2, 3}))])
     if answer is not None:
         return answer
-    ranges = " · ".join(f"{d}d" for d in (7, 30, 90, 365))
+    zoom = [(f"{d}d", link(request, "/gpu/series", {"days": d, "page": None}, keep=True)) for d in (7, 30, 90, 365)]
     return page(request, "list.html.j2", heading=f"{translate('history', language)}: {label}", tables=tables,
-                chart=chart, chart_caption=f"{translate('sold_out_spans', language)} · {ranges}",
-                sortable=False, download=True, zoom=[7, 30, 90, 365])  # fmt: skip
+                chart=chart, chart_caption=translate("sold_out_spans", language), sortable=False, download=True,
+                zoom=zoom, days=days)  # fmt: skip
 
 
 def cheapest_by_region(rows: list[GpuRow]) -> dict[str, dict[str, GpuRow]]:
