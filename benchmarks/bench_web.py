@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_report import END, config, fill  # the sibling script: the same store, built the same way
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bench_report import END, config, fill  # the sibling script: the same store, built the same way
 from monitor.show_gpu import gpu_rows
 from monitor.web import pages_overview
 from monitor.web.app import create_app

@@ -89,7 +89,9 @@ def test_a_test_notification_to_an_unknown_target_is_404_and_queues_nothing(guar
         assert session.scalar(select(func.count()).select_from(OutboxNotification)) == 0
 
 
-def test_the_token_is_never_shown_nor_logged(guarded: tuple[TestClient, Engine], caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_is_never_shown_nor_logged(
+    guarded: tuple[TestClient, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
     client, _ = guarded
     caplog.set_level(logging.DEBUG)
     pages = [client.get(path).text for path in ("/", "/alerts", "/sources", "/metrics")]

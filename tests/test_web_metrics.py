@@ -33,8 +33,9 @@ def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]]
 def test_a_crawl_run_moves_the_runs_counter_and_the_items_stored(tmp_path: Path, sqlite_url: str) -> None:
     engine = migrated(sqlite_url)
     with ReplayServer(azure_routes()) as server:
-        config = load_config(write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "1h",
-                                                                              "endpoint": server.url + AZURE_PATH}}))
+        config = load_config(
+            write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "1h", "endpoint": server.url + AZURE_PATH}})
+        )
         client = TestClient(create_app(config, engine, KINDS))
         before = _samples(client)
         assert CrawlRunner(config, engine).run("azure_gpu").status == "succeeded"
@@ -50,8 +51,9 @@ def test_a_crawl_run_moves_the_runs_counter_and_the_items_stored(tmp_path: Path,
 def test_a_failing_source_shows_as_unhealthy_with_its_failures(tmp_path: Path, sqlite_url: str) -> None:
     engine = migrated(sqlite_url)
     with ReplayServer([Route(AZURE_PATH, [Reply(b"oops", status=500)])]) as server:
-        config = load_config(write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "1h",
-                                                                              "endpoint": server.url + AZURE_PATH}}))
+        config = load_config(
+            write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "1h", "endpoint": server.url + AZURE_PATH}})
+        )
         assert CrawlRunner(config, engine).run("azure_gpu").status == "failed"
     samples = _samples(TestClient(create_app(config, engine, KINDS)))
     assert samples[("aipulse_crawl_runs_total", (("source", "azure_gpu"), ("status", "failed")))] == 1

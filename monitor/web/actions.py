@@ -31,7 +31,7 @@ def authorised(request: Request) -> WebState:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     if state.token is None:
-        raise PageError(401, "actions are off: set [web] token = \"${AIPULSE_WEB_TOKEN}\" to enable them")
+        raise PageError(401, 'actions are off: set [web] token = "${AIPULSE_WEB_TOKEN}" to enable them')
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), state.token.encode()):
         raise PageError(401, "this action needs the header Authorization: Bearer <the [web] token>")
     return state

@@ -46,7 +46,7 @@ def database_reachable(state: WebState) -> str | None:
         with state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        return str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        return str(getattr(exc, "orig", None) or exc).splitlines()[0]
     return None
 
 

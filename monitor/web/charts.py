@@ -81,7 +81,7 @@ def line_chart(
                          f"<title>{escape(line.label)} {at:%Y-%m-%d %H:%M} {value:,.4f} {escape(unit)}</title>"
                          "</circle>")  # fmt: skip
         legend_y = HEIGHT + 14 * n + 8
-        parts.append(f'<rect x="{LEFT}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>'
-                     f'<text class="legend" x="{LEFT + 16}" y="{legend_y + 1}">{escape(line.label)}</text>')  # fmt: skip
+        parts.append(f'<rect x="{LEFT}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text class="legend" x="{LEFT + 16}" y="{legend_y + 1}">{escape(line.label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

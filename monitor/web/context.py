@@ -26,7 +26,10 @@ from monitor.web.i18n import LANGUAGES
 PAGE_SIZE = 50
 #: parameters every page takes besides its own
 COMMON_PARAMS = frozenset({"lang", "format", "table", "page", "sort", "desc"})
-DOWNLOAD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+DOWNLOAD_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 MISSING = "—"
 
 

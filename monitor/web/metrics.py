@@ -41,9 +41,13 @@ class StoreCollector(Collector):
         yield from self._scheduler(now)
 
     def _runs(self, session: Any) -> Iterator[Metric]:
-        runs = CounterMetricFamily("aipulse_crawl_runs", "Crawl runs by source and final status", labels=["source", "status"])
+        runs = CounterMetricFamily(
+            "aipulse_crawl_runs", "Crawl runs by source and final status", labels=["source", "status"]
+        )
         stored = CounterMetricFamily("aipulse_items_stored", "Items stored by crawl runs", labels=["source"])
-        dropped = CounterMetricFamily("aipulse_items_dropped", "Items dropped (invalid) by crawl runs", labels=["source"])
+        dropped = CounterMetricFamily(
+            "aipulse_items_dropped", "Items dropped (invalid) by crawl runs", labels=["source"]
+        )
         query = select(CrawlRun.source, CrawlRun.status, func.count(), func.sum(CrawlRun.items_stored),
                        func.sum(CrawlRun.items_dropped)).group_by(CrawlRun.source, CrawlRun.status)  # fmt: skip
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -70,10 +74,16 @@ class StoreCollector(Collector):
         yield histogram
 
     def _health(self, session: Any, now: datetime) -> Iterator[Metric]:
-        last_success = GaugeMetricFamily("aipulse_source_last_success_timestamp_seconds",
-                                         "Unix time of each source's last successful run", labels=["source"])
-        healthy = GaugeMetricFamily("aipulse_source_healthy",
-                                    "1 when the source is ok, 0 when failing, stale or never run", labels=["source", "state"])
+        last_success = GaugeMetricFamily(
+            "aipulse_source_last_success_timestamp_seconds",
+            "Unix time of each source's last successful run",
+            labels=["source"],
+        )
+        healthy = GaugeMetricFamily(
+            "aipulse_source_healthy",
+            "1 when the source is ok, 0 when failing, stale or never run",
+            labels=["source", "state"],
+        )
         failures = GaugeMetricFamily("aipulse_source_failures_in_row", "Failed runs in a row", labels=["source"])
         for h in source_health(session, self.state.config, self.state.kinds, now):
             if not h.enabled:
@@ -116,8 +126,11 @@ class StoreCollector(Collector):
         scheduler = self.state.scheduler
         if scheduler is None:
             return
-        lag = GaugeMetricFamily("aipulse_scheduler_next_run_lag_seconds",
-                                "How far each job's next run time is in the past (0: not overdue)", labels=["job"])
+        lag = GaugeMetricFamily(
+            "aipulse_scheduler_next_run_lag_seconds",
+            "How far each job's next run time is in the past (0: not overdue)",
+            labels=["job"],
+        )
         upcoming = GaugeMetricFamily("aipulse_scheduler_next_run_timestamp_seconds", "Each job's next run time",
                                      labels=["job"])  # fmt: skip
         for job in scheduler.get_jobs():

@@ -103,10 +103,25 @@ def gpu_page(request: Request) -> Response:
     answer, tables = tables_response(request, [table])
     if answer is not None:
         return answer
-    filters = [{"name": name, "label": translate(name, language), "kind": "select", "options": options[name],
-                "value": request.query_params.get(name)} for name in ("model", "provider", "region", "billing")]
-    filters.append({"name": "currency", "label": translate("currency", language), "kind": "select",
-                    "options": sorted(fx.known()), "value": request.query_params.get("currency")})
+    filters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "label": translate(name, language),
+            "kind": "select",
+            "options": options[name],
+            "value": request.query_params.get(name),
+        }
+        for name in ("model", "provider", "region", "billing")
+    ]
+    filters.append(
+        {
+            "name": "currency",
+            "label": translate("currency", language),
+            "kind": "select",
+            "options": sorted(fx.known()),
+            "value": request.query_params.get("currency"),
+        }
+    )
     filters.append({"name": "available", "label": translate("available_only", language), "kind": "check",
                     "value": flag_param(request, "available")})  # fmt: skip
     note = f"{translate('fx_note', language)} {target}" + (f" ({fx.date})" if fx.date else "")
@@ -150,10 +165,25 @@ def gpu_series_page(request: Request) -> Response:
     label = f"{rows[-1].gpu_model} · {wanted['provider']} · {wanted['instance_type']}"
     chart = line_chart([Line(label, points)], unit=f"{rows[-1].currency}/GPU-h", shaded=shaded,
                        shaded_label=translate("sold_out", language))  # fmt: skip
-    headers = [translate("at", language), translate("last_seen", language), translate("price", language),
-               translate("per_gpu_hour", language), translate("currency", language), translate("available", language)]
-    shown = [[when(r.observed_at), when(r.last_seen_at), number(r.price), number(r.price_per_gpu_hour, "0.0001"),
-              r.currency, translate("yes" if r.available else "sold_out", language)] for r in reversed(rows)]
+    headers = [
+        translate("at", language),
+        translate("last_seen", language),
+        translate("price", language),
+        translate("per_gpu_hour", language),
+        translate("currency", language),
+        translate("available", language),
+    ]
+    shown = [
+        [
+            when(r.observed_at),
+            when(r.last_seen_at),
+            number(r.price),
+            number(r.price_per_gpu_hour, "0.0001"),
+            r.currency,
+            translate("yes" if r.available else "sold_out", language),
+        ]
+        for r in reversed(rows)
+    ]
     raw = [[r.observed_at, r.last_seen_at, r.price, r.price_per_gpu_hour, r.currency, r.available]
            for r in reversed(rows)]  # fmt: skip
     answer, tables = tables_response(request, [Table("gpu_series", headers, shown, raw, frozenset({2, 3}))])

@@ -70,8 +70,16 @@ def traffic_page(request: Request) -> Response:
     if answer is not None:
         return answer
     note = f"{data.source or MISSING} · {data.granularity} · {data.period_start or MISSING}"
-    return page(request, "list.html.j2", heading=translate("traffic", language), tables=tables, note=note,
-                chart=line_chart(lines, unit=translate("visits", language)), sortable=True, download=True)
+    return page(
+        request,
+        "list.html.j2",
+        heading=translate("traffic", language),
+        tables=tables,
+        note=note,
+        chart=line_chart(lines, unit=translate("visits", language)),
+        sortable=True,
+        download=True,
+    )
 
 
 def funding_lines(request: Request, session: Any, default_since: str = "7d") -> list[Any]:
@@ -122,8 +130,17 @@ def funding_page(request: Request) -> Response:
         {"name": "min_usd", "label": translate("min_usd", language), "kind": "text", "placeholder": "10M",
          "value": request.query_params.get("min_usd")},
     ]  # fmt: skip
-    return page(request, "list.html.j2", heading=translate("funding", language), tables=tables, filters=filters,
-                chart=chart, sortable=True, download=True, lang_param=request.query_params.get("lang"))
+    return page(
+        request,
+        "list.html.j2",
+        heading=translate("funding", language),
+        tables=tables,
+        filters=filters,
+        chart=chart,
+        sortable=True,
+        download=True,
+        lang_param=request.query_params.get("lang"),
+    )
 
 
 def watch_rows(request: Request, session: Any) -> tuple[Any, dict[str, Any]]:
@@ -166,8 +183,15 @@ def quotes_page(request: Request) -> Response:
     answer, tables = tables_response(request, [quotes_table(section, by_symbol, language)])
     if answer is not None:
         return answer
-    return page(request, "list.html.j2", heading=translate("quotes", language), tables=tables,
-                chart=line_chart([x for x in lines if x.points]), sortable=True, download=True)
+    return page(
+        request,
+        "list.html.j2",
+        heading=translate("quotes", language),
+        tables=tables,
+        chart=line_chart([x for x in lines if x.points]),
+        sortable=True,
+        download=True,
+    )
 
 
 def market_page(request: Request) -> Response:

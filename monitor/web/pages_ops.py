@@ -49,9 +49,11 @@ def alerts_page(request: Request) -> Response:
     rule = request.query_params.get("rule")
     known = {r.name for r in state.config.alerts.rules}
     with state.session() as session:
-        if rule is not None and rule not in known and session.scalar(
-            select(AlertEvent.id).where(AlertEvent.rule == rule).limit(1)
-        ) is None:
+        if (
+            rule is not None
+            and rule not in known
+            and session.scalar(select(AlertEvent.id).where(AlertEvent.rule == rule).limit(1)) is None
+        ):
             raise PageError(404, f"rule={rule!r}: no such alert rule (rules: {', '.join(sorted(known)) or 'none'})")
         active = [a for a in active_alerts(session) if rule is None or a.rule == rule]
         query = select(AlertEvent).order_by(AlertEvent.at.desc(), AlertEvent.id.desc()).limit(HISTORY_LIMIT)
@@ -82,8 +84,15 @@ def alerts_page(request: Request) -> Response:
     if answer is not None:
         return answer
     titles = [f"{w('firing')} / {w('pending')}", w("history"), w("silences")]
-    return page(request, "list.html.j2", heading=w("alerts") + (f": {rule}" if rule else ""), tables=tables,
-                tbl_titles=titles, sortable=True, download=True)
+    return page(
+        request,
+        "list.html.j2",
+        heading=w("alerts") + (f": {rule}" if rule else ""),
+        tables=tables,
+        tbl_titles=titles,
+        sortable=True,
+        download=True,
+    )
 
 
 def health_rows(request: Request, session: Any) -> list[Any]:
@@ -129,6 +138,7 @@ def source_page(request: Request) -> Response:
         return translate(key, language)
 
     headers = ["id", w("started"), "trigger", w("status"), "s", w("items"), "dropped", w("error")]
+
     def seconds(run: Any) -> float | None:
         return (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
 
@@ -141,8 +151,17 @@ def source_page(request: Request) -> Response:
         return answer
     note = "" if health is None else (f"{health.kind} · {health.schedule} · {w('health')}: {health.state} · "
                                       f"{w('next_run')}: {when(health.next_run_at)}")  # fmt: skip
-    return page(request, "list.html.j2", heading=f"{w('sources')}: {source}", note=note, tables=tables,
-                tbl_titles=[w("runs")], sortable=True, download=True, source_actions=source)
+    return page(
+        request,
+        "list.html.j2",
+        heading=f"{w('sources')}: {source}",
+        note=note,
+        tables=tables,
+        tbl_titles=[w("runs")],
+        sortable=True,
+        download=True,
+        source_actions=source,
+    )
 
 
 def report_files(request: Request) -> list[Any]:
@@ -167,8 +186,15 @@ def reports_page(request: Request) -> Response:
     answer, tables = tables_response(request, [Table("reports", headers, shown, raw, frozenset({1}))])
     if answer is not None:
         return answer
-    return page(request, "list.html.j2", heading=translate("reports", language), note=str(folder), tables=tables,
-                sortable=True, download=True)
+    return page(
+        request,
+        "list.html.j2",
+        heading=translate("reports", language),
+        note=str(folder),
+        tables=tables,
+        sortable=True,
+        download=True,
+    )
 
 
 def report_file(request: Request) -> Response:

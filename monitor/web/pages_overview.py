@@ -69,7 +69,7 @@ def build_overview(request: Request, session: Any) -> OverviewData:
         traffic=traffic_data(request, session),
         rounds=funding_lines(request, session)[:TOP],
         watch=watch[:TOP],
-        firing=[a for a in active_alerts(session, ("firing",))][:20],
+        firing=active_alerts(session, ("firing",))[:20],
         problems=[h for h in health_rows(request, session) if h.state in ("failing", "stale")],
         built_at=state.now(),
     )
@@ -93,7 +93,7 @@ def overview_data(request: Request) -> OverviewData:
 
 def overview_page(request: Request) -> Response:
     check_params(request)
-    language = language_of(request)
+    language_of(request)  # a bad ?lang= is a 400 before any work
     data = overview_data(request)
     traffic = data.traffic
     leaders = sorted((x for x in traffic.lines if x.visits), key=lambda x: -(x.visits or 0))[:TOP]
