@@ -134,10 +134,11 @@ class StoreCollector(Collector):
         upcoming = GaugeMetricFamily("aipulse_scheduler_next_run_timestamp_seconds", "Each job's next run time",
                                      labels=["job"])  # fmt: skip
         for job in scheduler.get_jobs():
-            if job.next_run_time is None:
+            due = getattr(job, "next_run_time", None)  # a paused job has None, one not yet scheduled none at all
+            if due is None:
                 continue
-            lag.add_metric([job.id], max(0.0, (now - job.next_run_time).total_seconds()))
-            upcoming.add_metric([job.id], job.next_run_time.timestamp())
+            lag.add_metric([job.id], max(0.0, (now - due).total_seconds()))
+            upcoming.add_metric([job.id], due.timestamp())
         yield from (lag, upcoming)
 
 
