@@ -32,7 +32,7 @@ from monitor.web.metrics import registry_for
 from monitor.web.pages_gpu import gpu_page, gpu_series_page
 from monitor.web.pages_more import funding_page, market_page, quotes_page, traffic_page
 from monitor.web.pages_ops import alerts_page, report_file, reports_page, source_page, sources_page
-from monitor.web.pages_overview import overview_page
+from monitor.web.pages_overview import OverviewWarmer, overview_page
 from monitor.web.render import error_page
 from storage.db import DatabaseError, session_factory
 
@@ -160,8 +160,10 @@ class WebServer:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="web", daemon=True)
+        self.warmer = OverviewWarmer(app.state.web)
 
     def start(self) -> None:
+        self.warmer.start()
         self.thread.start()
 
     def serve(self) -> None:
@@ -170,13 +172,16 @@ class WebServer:
         uvicorn stops on both and raises the signal again through the handler it found; a handler that does
         nothing lets the command end normally instead of dying of the signal."""
         previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.warmer.start()
         try:
             self.server.run()
         finally:
+            self.warmer.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
     def stop(self, timeout: float = 5.0) -> None:
+        self.warmer.stop()
         self.server.should_exit = True
         if self.thread.is_alive():
             self.thread.join(timeout)

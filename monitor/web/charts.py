@@ -23,6 +23,14 @@ class Line:
     points: Sequence[tuple[datetime, float]]
 
 
+def compact(value: float) -> str:
+    """An axis number in a few characters: 1.40B, 65.3k, 0.7345."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.4g}"
+
+
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     if high == low:
         return [low]
@@ -36,14 +44,20 @@ def line_chart(
     unit: str = "",
     shaded: Sequence[tuple[datetime, datetime]] = (),
     shaded_label: str = "",
+    bars: bool = False,
 ) -> Markup:
-    """An SVG line chart of `lines` over time; `shaded` spans (e.g. sold out) are greyed behind the lines."""
+    """An SVG chart of `lines` over time (`bars`: a bar per point, for amounts per day, instead of lines);
+    `shaded` spans (e.g. sold out) are tinted behind them."""
     points = [p for line in lines for p in line.points]
     if not points:
         return Markup("")
-    t0 = min(p[0] for p in points).timestamp()
-    t1 = max(p[0] for p in points).timestamp()
+    moments = [p[0] for p in points] + [moment for span in shaded for moment in span]
+    t0, t1 = min(moments).timestamp(), max(moments).timestamp()
+    if bars:  # half a day each side: the first and last bars are whole
+        t0, t1 = t0 - 43200, t1 + 43200
     v0, v1 = min(p[1] for p in points), max(p[1] for p in points)
+    if bars:
+        v0 = min(v0, 0.0)
     pad = (v1 - v0) * 0.08 or abs(v1) * 0.05 or 1.0
     v0, v1 = v0 - pad, v1 + pad
     span_t = (t1 - t0) or 1.0
@@ -66,7 +80,9 @@ def line_chart(
                          f"<title>{escape(shaded_label)}</title></rect>")  # fmt: skip
     for tick in _ticks(v0 + pad, v1 - pad):
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:,.4g}</text>')
+        parts.append(
+            f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{compact(tick)}</text>'
+        )
     for i in range(5):
         at = datetime.fromtimestamp(t0 + span_t * i / 4, tz=min(p[0] for p in points).tzinfo)
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
@@ -75,7 +91,13 @@ def line_chart(
     for n, line in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]
         path = " ".join(f"{x(at):.1f},{y(v):.1f}" for at, v in line.points)
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        if bars:
+            for at, value in line.points:
+                top = y(max(value, 0.0))
+                parts.append(f'<rect x="{x(at) - 4:.1f}" y="{top:.1f}" width="8" height="{y(0.0) - top:.1f}" '
+                             f'fill="{colour}" opacity="0.6"/>')  # fmt: skip
+        else:
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
         for at, value in line.points:
             parts.append(f'<circle class="point" cx="{x(at):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}">'
                          f"<title>{escape(line.label)} {at:%Y-%m-%d %H:%M} {value:,.4f} {escape(unit)}</title>"

@@ -20,6 +20,7 @@ from monitor.web.context import (
     MISSING,
     PageError,
     Table,
+    WebState,
     check_params,
     date_param,
     flag_param,
@@ -37,8 +38,8 @@ from storage.queries import history, latest
 TRAFFIC_CHART_PERIODS = 12
 
 
-def traffic_data(request: Request, session: Any) -> Any:
-    state = state_of(request)
+def traffic_data(state: WebState, session: Any) -> Any:
+    """`show traffic`'s table for the watched apps (the latest complete period)."""
     return build_traffic_table(session, watched_apps(state.config), None, state.now().date())
 
 
@@ -57,7 +58,7 @@ def traffic_page(request: Request) -> Response:
     language = language_of(request)
     state = state_of(request)
     with state.session() as session:
-        data = traffic_data(request, session)
+        data = traffic_data(state, session)
         lines = []
         if data.source is not None:
             since = datetime.combine(data.period_start, time(), UTC) - timedelta(weeks=TRAFFIC_CHART_PERIODS * 5)
@@ -83,6 +84,7 @@ def traffic_page(request: Request) -> Response:
 
 
 def funding_lines(request: Request, session: Any, default_since: str = "7d") -> list[Any]:
+    """`show funding`'s rows for the request's `since`, `ai_only` and `min_usd`."""
     state = state_of(request)
     since_text = request.query_params.get("since", "").strip() or default_since
     try:
@@ -121,7 +123,7 @@ def funding_page(request: Request) -> Response:
     for line in lines:
         day = datetime.combine(line.published.astimezone(UTC).date(), time(), UTC)
         by_day[day] = by_day.get(day, 0.0) + float(line.usd_high or line.usd_low or Decimal(0)) / 1e6
-    chart = line_chart([Line("USD M / day", sorted(by_day.items()))], unit="USD M")
+    chart = line_chart([Line("USD M / day", sorted(by_day.items()))], unit="USD M", bars=True)
     filters = [
         {"name": "since", "label": translate("since", language), "kind": "text", "placeholder": "7d, 30d, 2026-11-01",
          "value": request.query_params.get("since")},
@@ -143,8 +145,9 @@ def funding_page(request: Request) -> Response:
     )
 
 
-def watch_rows(request: Request, session: Any) -> tuple[Any, dict[str, Any]]:
-    section = quotes_config(state_of(request).config)
+def watch_rows(state: WebState, session: Any) -> tuple[Any, dict[str, Any]]:
+    """The watch list and the latest stored quote of each of its symbols (as `show quotes`)."""
+    section = quotes_config(state.config)
     rows = latest(session, "quotes", symbol=[entry.symbol for entry in section.watch]) if section.watch else []
     return section, {row.symbol: row for row in rows}
 
@@ -175,7 +178,7 @@ def quotes_page(request: Request) -> Response:
     state = state_of(request)
     now = state.now()
     with state.session() as session:
-        section, by_symbol = watch_rows(request, session)
+        section, by_symbol = watch_rows(state, session)
         lines = []
         for entry in section.watch[:6]:
             rows = history(session, "quotes", {"symbol": entry.symbol}, now - timedelta(days=30))

@@ -16,6 +16,7 @@ from monitor.web.context import (
     MISSING,
     PageError,
     Table,
+    WebState,
     check_params,
     language_of,
     link,
@@ -95,9 +96,8 @@ def alerts_page(request: Request) -> Response:
     )
 
 
-def health_rows(request: Request, session: Any) -> list[Any]:
+def health_rows(state: WebState, session: Any) -> list[Any]:
     """`aipulse sources`/`status`'s health of every source (monitor.health)."""
-    state = state_of(request)
     return source_health(session, state.config, state.kinds, state.now())
 
 
@@ -105,7 +105,7 @@ def sources_page(request: Request) -> Response:
     check_params(request)
     language = language_of(request)
     with state_of(request).session() as session:
-        health = health_rows(request, session)
+        health = health_rows(state_of(request), session)
 
     def w(key: str) -> str:
         return translate(key, language)
@@ -131,7 +131,7 @@ def source_page(request: Request) -> Response:
     if source not in state.kinds and source not in state.config.sources:
         raise PageError(404, f"unknown source {source!r} (known: {', '.join(sorted(state.kinds))})")
     with state.session() as session:
-        health = next((h for h in health_rows(request, session) if h.source == source), None)
+        health = next((h for h in health_rows(state, session) if h.source == source), None)
         runs = recent_runs(session, source, limit=200)
 
     def w(key: str) -> str:
