@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -49,3 +51,19 @@ def test_a_post_to_a_page_is_a_405_page(client: TestClient) -> None:
     answer = client.post("/gpu")
     assert answer.status_code == 405
     assert "POST is not allowed on /gpu" in answer.text
+
+
+def test_text_from_the_store_is_escaped_never_run_as_html(tmp_path: Path, sqlite_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from storage.db import session_factory
+    from storage.runs import finish_run, start_run
+
+    app, _, engine = fixture_app(tmp_path, sqlite_url)
+    now = datetime.now(UTC)
+    with session_factory(engine).begin() as session:
+        run = start_run(session, "azure_gpu", "manual", now, None)
+        finish_run(session, run.id, status="failed", finished_at=now, error='<script>alert("x")</script>')
+    html = TestClient(app).get("/sources").text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from starlette.requests import Request
@@ -101,10 +102,20 @@ def funding_lines(request: Request, session: Any, default_since: str = "7d") -> 
     return build_funding_table(session, since=since, ai_only=flag_param(request, "ai_only"), min_usd=min_usd)
 
 
+class Mentions(list[tuple[str, str, str]]):
+    """A cell listing a round's articles: each outlet linked to its article, the headline on hover."""
+
+    def __html__(self) -> str:
+        return ", ".join(
+            f'<a href="{escape(url)}" title="{escape(headline)}" rel="noreferrer">{escape(outlet)}</a>'
+            for outlet, headline, url in self
+        )
+
+
 def funding_table(lines: list[Any], language: str) -> Table:
     headers = [translate(k, language) for k in ("company", "round", "amount", "date", "outlets")] + ["USD"]
     shown = [[line.company + (" (planned)" if line.status == "planned" else ""), line.round, line.amount,
-              f"{line.published:%Y-%m-%d}", ", ".join(line.outlets),
+              f"{line.published:%Y-%m-%d}", Mentions(line.mentions),
               number(line.usd_high or line.usd_low, "1")] for line in lines]  # fmt: skip
     raw = [[line.company, line.round, line.amount, line.published, ", ".join(line.outlets),
             line.usd_high or line.usd_low] for line in lines]  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -12,7 +13,11 @@ from starlette.templating import Jinja2Templates
 from monitor.web.context import PageError, language_of, link, state_of
 from monitor.web.i18n import LANGUAGES, translate
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+#: every template is HTML: escape everything (scraped text, error messages) unless it is Markup; the `*.html.j2`
+#: names are not what jinja2.select_autoescape() recognises, so autoescape is set, not selected
+TEMPLATES = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+)
 #: (path, word key) of the navigation bar
 NAV = [("/", "overview"), ("/gpu", "gpu"), ("/traffic", "traffic"), ("/funding", "funding"), ("/quotes", "quotes"),
        ("/market", "market"), ("/alerts", "alerts"), ("/sources", "sources"), ("/reports", "reports")]  # fmt: skip
