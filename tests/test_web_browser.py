@@ -98,15 +98,16 @@ def test_chinese_text_has_no_missing_glyph(browser: Browser, site: tuple[str, Pa
         page.close()
 
 
+@pytest.mark.parametrize(("side", "in_china"), [("china", True), ("outside", False)])
 def test_the_overviews_cheapest_a100_is_show_gpus(
-    browser: Browser, site: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+    browser: Browser, site: tuple[str, Path], capsys: pytest.CaptureFixture[str], side: str, in_china: bool
 ) -> None:
     assert main(["--config", str(site[1]), "show", "gpu", "--json", "--model", "A100-80G"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    cheapest = next(r for r in rows if r["currency"] != "CNY" and r["compared_per_gpu_hour"] is not None)
+    cheapest = next(r for r in rows if (r["currency"] == "CNY") == in_china and r["compared_per_gpu_hour"] is not None)
     page, _ = _visit(browser, site[0] + "/")
     try:
-        shown = page.locator('tr[data-model="A100-80G"] td[data-side="outside"] a.price').inner_text()
+        shown = page.locator(f'tr[data-model="A100-80G"] td[data-side="{side}"] a.price').inner_text()
         assert shown == f"{float(cheapest['price_per_gpu_hour']):.4f} {cheapest['currency']}"
     finally:
         page.close()

@@ -37,13 +37,14 @@ def _show_gpu(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> l
     return rows
 
 
-def test_the_overviews_cheapest_a100_outside_china_is_show_gpus_cheapest(
-    site: tuple[TestClient, Path], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("side", "in_china"), [("china", True), ("outside", False)])
+def test_the_overviews_cheapest_a100_on_each_side_is_show_gpus_cheapest(
+    site: tuple[TestClient, Path], capsys: pytest.CaptureFixture[str], side: str, in_china: bool
 ) -> None:
     rows = _show_gpu(site[1], capsys, "--model", "A100-80G")
-    cheapest = next(r for r in rows if r["currency"] != "CNY" and r["compared_per_gpu_hour"] is not None)
+    cheapest = next(r for r in rows if (r["currency"] == "CNY") == in_china and r["compared_per_gpu_hour"] is not None)
     html = site[0].get("/").text
-    row = re.search(r'<tr data-model="A100-80G">.*?data-side="outside">(.*?)</td>', html, re.S)
+    row = re.search(rf'<tr data-model="A100-80G">.*?data-side="{side}">(.*?)</td>', html, re.S)
     assert row is not None
     shown = re.search(r'data-per-gpu="([^"]+)" data-currency="([^"]+)" data-provider="([^"]+)" '
                       r'data-instance="([^"]+)"', row.group(1))  # fmt: skip
