@@ -122,3 +122,22 @@ def test_run_now_with_the_token_runs_the_source_for_real(
             thread.join(120)
     [run] = runs(engine)
     assert (run.source, run.trigger, run.status, run.items_stored) == ("azure_gpu", "web", "succeeded", 4)
+
+
+def test_a_test_notification_with_the_token_reaches_the_target(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_alerts_support import HttpReceiver
+
+    monkeypatch.setenv("AIPULSE_WEB_TOKEN", TOKEN)
+    hook = HttpReceiver().start()
+    try:
+        targets = f'\n[alerts.targets]\nops = ["{hook.url()}"]\n'
+        app, _, _ = fixture_app(tmp_path, sqlite_url, extra=WITH_TOKEN + targets)
+        answer = TestClient(app).post("/actions/test-notification", json={"target": "ops"},
+                                      headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+    finally:
+        hook.stop()
+    assert answer.status_code == 202
+    assert answer.json() == {"target": "ops", "queued": 1, "errors": 0}
+    assert len(hook.titles()) == 1
