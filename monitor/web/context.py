@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +22,8 @@ from starlette.responses import Response
 from core.config import AppConfig
 from monitor.export import write_csv, write_xlsx
 from monitor.web.i18n import LANGUAGES
+from storage.alert_models import AlertEvent, AlertSilence
+from storage.models import CrawlRun
 
 #: rows per page of every table (the pages paginate instead of rendering thousands of rows)
 PAGE_SIZE = 50
@@ -31,6 +34,9 @@ DOWNLOAD_FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MISSING = "—"
+#: how many computed results (Overview, GPU rows per filter) a WebState keeps
+KEPT_RESULTS = 64
+T = TypeVar("T")
 
 
 class PageError(Exception):
@@ -55,6 +61,27 @@ class WebState:
     #: threads the actions started (runs now), joined on shutdown
     background: list[Any] = field(default_factory=list)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    #: results kept per data version (see `kept`): key -> (version, value)
+    results: dict[Any, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def kept(self, key: Any, build: Callable[[Session], T]) -> T:
+        """`build(session)`, computed again only when the data version (see data_version) or the hour changes:
+        the store changes only when a run, an alert transition or a silence does, and "vs 7 days ago" moves
+        with the clock. At most KEPT_RESULTS keys are kept."""
+        with self.session() as session:
+            version = (*data_version(session), self.now().strftime("%Y%m%d%H"))
+            with self._lock:
+                hit = self.results.get(key)
+            if hit is not None and hit[0] == version:
+                value: T = hit[1]
+                return value
+            value = build(session)
+        with self._lock:
+            if len(self.results) >= KEPT_RESULTS:
+                self.results.clear()
+            self.results[key] = (version, value)
+        return value
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -62,6 +89,14 @@ class WebState:
         loaded for the template)."""
         with self.sessions() as session:
             yield session
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a run starts or ends, an alert transitions or a silence is added or ended."""
+    runs = session.execute(select(func.max(CrawlRun.id), func.max(CrawlRun.finished_at), func.count(CrawlRun.id))).one()
+    events = session.scalar(select(func.max(AlertEvent.id)))
+    silences = session.execute(select(func.max(AlertSilence.id), func.min(AlertSilence.ends_at))).one()
+    return (*runs, events, *silences)
 
 
 def state_of(request: Request) -> WebState:

@@ -49,9 +49,11 @@ def filtered_gpu_rows(request: Request, session: Any, fx: FxConfig) -> tuple[lis
             models = match_models(models, session.scalars(select(GpuOffer.gpu_model).distinct()))
         except UnknownModel as exc:
             raise PageError(404, f"model: {exc}") from None
-    now = state_of(request).now()
-    rows = gpu_rows(session, fx, now, models=models or None, providers=values(request, "provider") or None,
-                    billings=values(request, "billing") or None, currency=currency)  # fmt: skip
+    state = state_of(request)
+    providers, billings = values(request, "provider") or None, values(request, "billing") or None
+    key = ("gpu_rows", tuple(models or ()), tuple(providers or ()), tuple(billings or ()), currency)
+    rows = state.kept(key, lambda s: gpu_rows(s, fx, state.now(), models=models or None, providers=providers,
+                                               billings=billings, currency=currency))  # fmt: skip
     regions = values(request, "region")
     if regions:
         rows = [r for r in rows if r.offer.region in regions]
@@ -87,6 +89,13 @@ def gpu_table(request: Request, rows: list[GpuRow], target: str, language: str) 
     return Table("gpu", headers, shown, raw, numeric=frozenset({5, 6, 7, 8, 9}))
 
 
+def gpu_options(session: Any) -> dict[str, list[str]]:
+    """The values each GPU filter offers: every stored model, provider, region and billing."""
+    columns = (("model", "gpu_model"), ("provider", "provider"), ("region", "region"), ("billing", "billing"))
+    return {name: sorted({v for v in session.scalars(select(getattr(GpuOffer, column)).distinct()) if v})
+            for name, column in columns}  # fmt: skip
+
+
 def gpu_page(request: Request) -> Response:
     check_params(request, GPU_FILTERS)
     language = language_of(request)
@@ -94,11 +103,7 @@ def gpu_page(request: Request) -> Response:
     fx = state.config.fx
     with state.session() as session:
         rows, target = filtered_gpu_rows(request, session, fx)
-        options = {
-            name: sorted({v for v in session.scalars(select(getattr(GpuOffer, column)).distinct()) if v})
-            for name, column in (("model", "gpu_model"), ("provider", "provider"), ("region", "region"),
-                                 ("billing", "billing"))
-        }  # fmt: skip
+        options = state.kept("gpu_options", gpu_options)
         table = gpu_table(request, rows, target, language)
     answer, tables = tables_response(request, [table])
     if answer is not None:

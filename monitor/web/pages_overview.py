@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,8 +24,6 @@ from monitor.web.pages_gpu import biggest_moves, cheapest_by_region, series_link
 from monitor.web.pages_more import traffic_data, watch_rows
 from monitor.web.pages_ops import active_alerts, health_rows
 from monitor.web.render import page
-from storage.alert_models import AlertEvent, AlertSilence
-from storage.models import CrawlRun
 
 TOP = 5
 WEEK = timedelta(days=7)
@@ -46,18 +43,6 @@ class OverviewData:
     firing: list[Any]
     problems: list[Any]
     built_at: datetime
-
-
-_cache: dict[int, tuple[tuple[Any, ...], OverviewData]] = {}
-_lock = threading.Lock()
-
-
-def data_version(session: Any) -> tuple[Any, ...]:
-    """Changes whenever a run starts or ends, an alert transitions or a silence is added or ended."""
-    runs = session.execute(select(func.max(CrawlRun.id), func.max(CrawlRun.finished_at), func.count(CrawlRun.id))).one()
-    events = session.scalar(select(func.max(AlertEvent.id)))
-    silences = session.execute(select(func.max(AlertSilence.id), func.min(AlertSilence.ends_at))).one()
-    return (*runs, events, *silences)
 
 
 def build_overview(state: WebState, session: Any) -> OverviewData:
@@ -82,18 +67,8 @@ def build_overview(state: WebState, session: Any) -> OverviewData:
 
 
 def overview_data(state: WebState) -> OverviewData:
-    """The Overview of the store as it is now, kept until the data version changes (or the hour does: the
-    "vs 7 days ago" columns move with the clock)."""
-    with state.session() as session:
-        version = (*data_version(session), state.now().strftime("%Y%m%d%H"))
-        with _lock:
-            kept = _cache.get(id(state))
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        data = build_overview(state, session)
-    with _lock:
-        _cache[id(state)] = (version, data)
-    return data
+    """The Overview of the store as it is now (kept per data version: WebState.kept)."""
+    return state.kept("overview", lambda session: build_overview(state, session))
 
 
 class OverviewWarmer:
