@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from html import escape
 from typing import Any
 
 from sqlalchemy import select
@@ -68,6 +69,17 @@ def series_link(request: Request, offer: Any) -> str:
                                         "billing": offer.billing})  # fmt: skip
 
 
+class SeriesLink:
+    """A table cell linking to an offer's history, its URL made only when the cell is rendered (a page shows 50
+    of maybe thousands of rows)."""
+
+    def __init__(self, request: Request, offer: Any, text: str) -> None:
+        self.request, self.offer, self.text = request, offer, text
+
+    def __html__(self) -> str:
+        return f'<a href="{escape(series_link(self.request, self.offer))}">{escape(self.text)}</a>'
+
+
 def gpu_table(request: Request, rows: list[GpuRow], target: str, language: str) -> Table:
     def w(key: str) -> str:
         return translate(key, language)
@@ -79,7 +91,7 @@ def gpu_table(request: Request, rows: list[GpuRow], target: str, language: str) 
         offer = row.offer
         model = offer.gpu_model + (f" {offer.gpu_variant}" if offer.gpu_variant else "")
         shown.append([
-            (model, series_link(request, offer)), offer.provider, offer.instance_type, offer.region, offer.billing,
+            SeriesLink(request, offer, model), offer.provider, offer.instance_type, offer.region, offer.billing,
             f"{offer.gpu_count:g}", f"{number(row.price)} {row.currency}" if row.price is not None else MISSING,
             f"{number(row.per_gpu, '0.0001')} {row.currency}" if row.per_gpu is not None else MISSING,
             number(row.compared, "0.0001"), pct(row.change_pct), w("yes") if offer.available else w("sold_out"),
