@@ -24,5 +24,9 @@ def test_every_page_and_the_metrics_answer_on_either_database(tmp_path: Path, db
         families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
         runs = {(s.labels["source"], s.labels["status"]): s.value for s in families["aipulse_crawl_runs"].samples}
         assert runs[("tencent_gpu", "failed")] == 3
+        # every fixture run took 5 s: counted in the database on either dialect
+        buckets = {s.labels["le"]: s.value for s in families["aipulse_crawl_run_duration_seconds"].samples
+                   if s.labels.get("source") == "tencent_gpu" and s.name.endswith("_bucket")}  # fmt: skip
+        assert (buckets["1.0"], buckets["15.0"], buckets["+Inf"]) == (0, 4, 4)
     finally:
         engine.dispose()
