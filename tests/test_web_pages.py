@@ -123,3 +123,20 @@ def test_the_reports_page_links_each_report_file(site: tuple[TestClient, Path]) 
 def test_the_sources_page_shows_the_failing_source_and_its_error(site: tuple[TestClient, Path]) -> None:
     html = site[0].get("/sources").text
     assert "tencent_gpu" in html and "failing" in html and "HTTP 503 from the API" in html
+
+
+def test_served_by_the_daemon_the_sources_page_shows_the_schedulers_next_run(tmp_path: Path, sqlite_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    app, _, _ = fixture_app(tmp_path, sqlite_url)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(print, "date", run_date=datetime(2031, 5, 6, 7, 8, tzinfo=UTC), id="azure_gpu")
+    scheduler.start(paused=True)
+    try:
+        app.state.web.scheduler = scheduler
+        row = re.search(r'<tr><td><a href="/sources/azure_gpu">.*?</tr>', TestClient(app).get("/sources").text, re.S)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert row is not None and "2031-05-06 07:08 UTC" in row.group(0)

@@ -103,3 +103,15 @@ def test_the_daemon_with_web_listen_serves_metrics_with_the_scheduler_lag_and_st
     assert code == 0, output[-3000:]
     assert time.monotonic() - started < 30
     assert not _answers(f"http://127.0.0.1:{port}/healthz")
+
+
+def test_the_daemon_refuses_to_start_when_the_web_token_variable_is_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.config import check_secrets
+
+    monkeypatch.delenv("AIPULSE_WEB_TOKEN", raising=False)
+    path = write_config(tmp_path, "sqlite:///x.db", {})
+    path.write_text(path.read_text(encoding="utf-8") + '\n[web]\ntoken = "${AIPULSE_WEB_TOKEN}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"web\.token: environment variable AIPULSE_WEB_TOKEN is not set"):
+        check_secrets(load_config(path))

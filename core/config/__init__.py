@@ -300,6 +300,8 @@ def check_secrets(config: AppConfig) -> None:
                 raise ConfigError(
                     f"{config.path}: sources.{source_id}.secrets.{name}: environment variable {ref.env} is not set"
                 )
+    if config.web.token is not None and not os.environ.get(config.web.token.env):
+        raise ConfigError(f"{config.path}: web.token: environment variable {config.web.token.env} is not set")
     for target, names in config.alerts.environment_names().items():
         for name in names:
             if not os.environ.get(name):

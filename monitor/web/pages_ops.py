@@ -101,11 +101,21 @@ def health_rows(state: WebState, session: Any) -> list[Any]:
     return source_health(session, state.config, state.kinds, state.now())
 
 
+def scheduled_runs(state: WebState) -> dict[str, datetime]:
+    """source -> the scheduler's next run time, when the daemon serves the page (else the schedule's estimate)."""
+    if state.scheduler is None:
+        return {}
+    jobs = ((job.id, getattr(job, "next_run_time", None)) for job in state.scheduler.get_jobs())
+    return {source: due for source, due in jobs if due is not None}
+
+
 def sources_page(request: Request) -> Response:
     check_params(request)
     language = language_of(request)
-    with state_of(request).session() as session:
-        health = health_rows(state_of(request), session)
+    state = state_of(request)
+    with state.session() as session:
+        health = health_rows(state, session)
+    scheduled = scheduled_runs(state)
 
     def w(key: str) -> str:
         return translate(key, language)
@@ -113,10 +123,11 @@ def sources_page(request: Request) -> Response:
     headers = [w(k) for k in ("source", "kind", "schedule", "health", "last_run", "status", "last_success",
                               "next_run", "error")]  # fmt: skip
     shown = [[(h.source, link(request, f"/sources/{h.source}")), h.kind, h.schedule, h.state, when(h.last_run_at),
-              h.last_status or MISSING, when(h.last_success_at), when(h.next_run_at) if h.enabled else MISSING,
+              h.last_status or MISSING, when(h.last_success_at),
+              when(scheduled.get(h.source, h.next_run_at)) if h.enabled else MISSING,
               (h.last_error or "")[:120]] for h in health]  # fmt: skip
-    raw = [[h.source, h.kind, h.schedule, h.state, h.last_run_at, h.last_status, h.last_success_at, h.next_run_at,
-            h.last_error] for h in health]  # fmt: skip
+    raw = [[h.source, h.kind, h.schedule, h.state, h.last_run_at, h.last_status, h.last_success_at,
+            scheduled.get(h.source, h.next_run_at), h.last_error] for h in health]  # fmt: skip
     answer, tables = tables_response(request, [Table("sources", headers, shown, raw)])
     if answer is not None:
         return answer
