@@ -83,11 +83,12 @@ def line_chart(
         parts.append(
             f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{compact(tick)}</text>'
         )
+    stamp = "%m-%d %H:%M" if span_t < 3 * 86400 else "%Y-%m-%d"
     for i in range(5):
         at = datetime.fromtimestamp(t0 + span_t * i / 4, tz=min(p[0] for p in points).tzinfo)
         anchor = "start" if i == 0 else "end" if i == 4 else "middle"
         parts.append(f'<text class="axis" x="{x(at):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}">'
-                     f"{at:%Y-%m-%d}</text>")  # fmt: skip
+                     f"{at.strftime(stamp)}</text>")  # fmt: skip
     for n, line in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]
         path = " ".join(f"{x(at):.1f},{y(v):.1f}" for at, v in line.points)

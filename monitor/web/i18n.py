@@ -76,6 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "transition": ("转换", "Transition"),
     "at": ("时间", "At"),
     "silences": ("静默", "Silences"),
+    "alert_history": ("告警历史", "History of transitions"),
     "ends_at": ("结束于", "Ends"),
     "comment": ("备注", "Comment"),
     "pending": ("等待中", "Pending"),

@@ -192,8 +192,11 @@ def quotes_page(request: Request) -> Response:
         section, by_symbol = watch_rows(state, session)
         lines = []
         for entry in section.watch[:6]:
-            rows = history(session, "quotes", {"symbol": entry.symbol}, now - timedelta(days=30))
-            lines.append(Line(entry.name or entry.symbol, [(r.quote_time, float(r.price)) for r in rows if r.price]))
+            rows = [
+                r for r in history(session, "quotes", {"symbol": entry.symbol}, now - timedelta(days=30)) if r.price
+            ]
+            base = float(rows[0].price) if rows else 1.0  # each symbol as an index of its first price: comparable
+            lines.append(Line(entry.name or entry.symbol, [(r.quote_time, float(r.price) / base * 100) for r in rows]))
     answer, tables = tables_response(request, [quotes_table(section, by_symbol, language)])
     if answer is not None:
         return answer

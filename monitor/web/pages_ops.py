@@ -84,7 +84,7 @@ def alerts_page(request: Request) -> Response:
     answer, tables = tables_response(request, tables)
     if answer is not None:
         return answer
-    titles = [f"{w('firing')} / {w('pending')}", w("history"), w("silences")]
+    titles = [f"{w('firing')} / {w('pending')}", w("alert_history"), w("silences")]
     return page(
         request,
         "list.html.j2",
