@@ -205,7 +205,8 @@ def quotes_page(request: Request) -> Response:
         "list.html.j2",
         heading=translate("quotes", language),
         tables=tables,
-        chart=line_chart([x for x in lines if x.points]),
+        chart=line_chart([x for x in lines if x.points], unit="(first = 100)"),
+        chart_caption="30d · first price = 100",
         sortable=True,
         download=True,
     )
