@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -37,7 +38,7 @@ from monitor.web.render import error_page
 from storage.db import DatabaseError, session_factory
 
 logger = logging.getLogger(__name__)
-STATIC = __file__.rsplit("/", 1)[0] + "/static"
+STATIC = Path(__file__).parent / "static"
 
 
 def database_reachable(state: WebState) -> str | None:
@@ -74,13 +75,12 @@ def readyz(request: Request) -> Response:
 
 
 def metrics(request: Request) -> Response:
-    state = state_of(request)
+    """The Prometheus text format, read from the store now; 503 while the database is away."""
     try:
         body = generate_latest(request.app.state.registry)
     except SQLAlchemyError as exc:
         logger.warning("/metrics: the database is unavailable: %s", str(exc).splitlines()[0])
         return PlainTextResponse("# the database is unavailable\n", status_code=503)
-    del state
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
