@@ -67,3 +67,10 @@ def test_text_from_the_store_is_escaped_never_run_as_html(tmp_path: Path, sqlite
     html = TestClient(app).get("/sources").text
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_a_scraped_link_that_is_not_http_is_shown_as_text() -> None:
+    from monitor.web.pages_more import Mentions
+
+    cell = Mentions([("36氪", "headline", "javascript:alert(1)"), ("TechCrunch", "t", "https://techcrunch.com/?p=1")])
+    assert cell.__html__() == ('36氪, <a href="https://techcrunch.com/?p=1" title="t" rel="noreferrer">TechCrunch</a>')

@@ -106,8 +106,11 @@ class Mentions(list[tuple[str, str, str]]):
     """A cell listing a round's articles: each outlet linked to its article, the headline on hover."""
 
     def __html__(self) -> str:
+        # scraped URLs: only http(s) becomes a link (a javascript: one would run on a click)
         return ", ".join(
             f'<a href="{escape(url)}" title="{escape(headline)}" rel="noreferrer">{escape(outlet)}</a>'
+            if url.startswith(("https://", "http://"))
+            else escape(outlet)
             for outlet, headline, url in self
         )
 
