@@ -1,4 +1,4 @@
-"""The `aipulse` command: init, run, crawl, sources, status, show, alerts, report, export, demo."""
+"""The `aipulse` command: init, run, serve, crawl, sources, status, show, alerts, report, export, demo."""
 
 from __future__ import annotations
 
@@ -84,6 +84,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = _database(config, migrate=True)
     logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
     return Daemon(config, engine).run()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """`aipulse serve`: the dashboard and /metrics until Ctrl-C (read-only unless [web] token is set)."""
+    from core.config.web import DEFAULT_LISTEN, parse_listen
+    from monitor.web.app import WebServer, create_app
+
+    config = _config(args)
+    setup_logging(args.log_level or config.daemon.log_level)
+    listen = args.listen or config.web.listen or DEFAULT_LISTEN
+    try:
+        parse_listen(listen)
+    except ValueError as exc:
+        raise CliError(f"--listen: {exc}") from None
+    engine = _database(config, migrate=False)
+    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    server = WebServer(create_app(config, engine, kinds), listen)
+    logger.info("aipulse dashboard on http://%s/ (metrics at /metrics)", listen)
+    server.serve()
+    return 0
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -264,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--out", metavar="DIR", help="where cases go (default: recordings/ beside the config)")
     record.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     record.set_defaults(func=cmd_record)
+    serve = sub.add_parser("serve", help="serve the web dashboard and /metrics (default 127.0.0.1:8787)")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="where to listen (default: [web] listen, 127.0.0.1:8787)")
+    serve.set_defaults(func=cmd_serve)
     sources = sub.add_parser("sources", help="list sources: kind, schedule, last run, next run")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(func=cmd_sources)

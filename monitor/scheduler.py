@@ -153,13 +153,28 @@ class Daemon:
         logger.info("received %s: stopping", signal.Signals(signum).name)
         self.stop_requested.set()
 
+    def _start_web(self, scheduler: BackgroundScheduler) -> Any:
+        """With `[web] listen` set, the dashboard and /metrics in a thread of their own (None otherwise)."""
+        if self.config.web.listen is None:
+            return None
+        from monitor.web.app import WebServer, create_app
+
+        kinds = {name: cls.kind for name, cls in spider_classes().items()}
+        app = create_app(self.config, self.runner.engine, kinds, scheduler=scheduler, runner=self.runner)
+        server = WebServer(app, self.config.web.listen)
+        server.start()
+        logger.info("dashboard on http://%s/ (metrics at /metrics)", self.config.web.listen)
+        return server
+
     def run(self) -> int:
         """Run until asked to stop; returns the process exit code."""
         self.runner.close_orphans()
         scheduler = build_scheduler(self.config, self.runner)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        web = None
         try:
             scheduler.start()
+            web = self._start_web(scheduler)
             for job in scheduler.get_jobs():
                 logger.info("scheduled %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
             if not scheduler.get_jobs():
@@ -168,6 +183,8 @@ class Daemon:
                 pass
         finally:
             grace = self.config.daemon.shutdown_grace.total_seconds()
+            if web is not None:
+                web.stop(grace)
             scheduler.shutdown(wait=False)
             self.runner.stop(grace)
             for sig, handler in previous.items():

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -70,6 +70,8 @@ class FundingLine:
     ai_related: bool | None
     usd_low: Decimal | None
     usd_high: Decimal | None
+    #: (outlet, headline, url) of every article that reported the round, oldest first
+    mentions: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def parse_usd(text: str) -> Decimal:
@@ -171,6 +173,10 @@ def build_funding_table(
                 ai_related=row.ai_related,
                 usd_low=usd_low,
                 usd_high=usd_high,
+                mentions=[
+                    (OUTLETS.get(m.source, m.source), m.headline, m.url)
+                    for m in sorted(row.mentions, key=lambda m: (m.published_at, m.id))
+                ],
             )
         )
     lines.sort(key=lambda line: line.usd_high or line.usd_low or Decimal(-1), reverse=True)

@@ -30,3 +30,6 @@ def test_the_wheel_ships_the_config_and_every_fixture(tmp_path: Path) -> None:
     assert shipped <= names, sorted(shipped - names)[:5]
     for source in demo_sources():
         assert any(name.startswith(f"spiders/fixtures/{source}/") for name in names), source
+    web = ROOT / "monitor" / "web"
+    assets = {p.relative_to(ROOT).as_posix() for folder in ("templates", "static") for p in (web / folder).iterdir()}
+    assert assets and assets <= names, sorted(assets - names)[:5]  # the dashboard works offline from the wheel

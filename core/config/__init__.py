@@ -21,6 +21,7 @@ from core.config.fx import FxConfig, migrate_old_keys
 from core.config.quotes import QuotesConfig
 from core.config.report import ReportConfig
 from core.config.traffic import TrafficConfig
+from core.config.web import WebConfig
 from core.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
 __all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
@@ -153,6 +154,7 @@ class AppConfig(Strict):
     traffic: TrafficConfig = Field(default_factory=TrafficConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -298,6 +300,8 @@ def check_secrets(config: AppConfig) -> None:
                 raise ConfigError(
                     f"{config.path}: sources.{source_id}.secrets.{name}: environment variable {ref.env} is not set"
                 )
+    if config.web.token is not None and not os.environ.get(config.web.token.env):
+        raise ConfigError(f"{config.path}: web.token: environment variable {config.web.token.env} is not set")
     for target, names in config.alerts.environment_names().items():
         for name in names:
             if not os.environ.get(name):

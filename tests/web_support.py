@@ -1,0 +1,91 @@
+"""A dashboard over a store filled from the recorded fixtures (tests/report_store.py), for the web tests."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from core.config import AppConfig, load_config
+from monitor.web.app import create_app
+from spiders.parsers import aliyun_gpu
+from spiders.parsers.contract import Request
+from storage.db import create_db_engine, session_factory
+from storage.migrate import upgrade
+from storage.runs import finish_run, start_run
+from storage.writes import write_items
+from tests.crawl_support import write_config
+from tests.fixture_cases import load_case
+from tests.report_store import store_two_weeks
+
+KINDS = {"azure_gpu": "gpu", "aliyun_gpu": "gpu", "tencent_gpu": "gpu", "similarweb_api_traffic": "traffic",
+         "kr36_funding": "funding", "techcrunch_funding": "funding", "tencent_quotes": "quotes",
+         "eastmoney_klines": "quotes", "eastmoney_boards": "quotes"}  # fmt: skip
+WATCH = """
+[fx]
+base = "CNY"
+rates = { USD = "7.10" }
+
+[quotes]
+indices = ["000300.SH"]
+boards = ["BK0800"]
+
+[[quotes.watch]]
+symbol = "600519.SH"
+name = "贵州茅台"
+eps = { "2025" = "68.64", "2026E" = "75.00" }
+rating = "买入"
+
+[[quotes.watch]]
+symbol = "002230.SZ"
+eps = { "2025" = "0" }
+
+[[alerts.rules]]
+name = "gpu_price_drop"
+kind = "change"
+item = "gpu"
+pct = 5
+direction = "down"
+notify = []
+"""
+
+
+def store_aliyun(session: Any) -> None:
+    """Alibaba's CNY price file (a constructed case of real prices, see its meta.json) on its fetch day: the
+    store's offers in China."""
+    case = load_case("aliyun_gpu", "cny_derived_gpu_excerpt")
+    fetched = datetime.fromisoformat(case.meta["fetched_at"])
+    items = aliyun_gpu.parse(case.response_text, url=case.url, fetched_at=fetched, request=Request(step="price_file"))
+    run = start_run(session, "aliyun_gpu", "schedule", fetched, None)
+    finish_run(session, run.id, status="succeeded", finished_at=fetched, stored=len(items.items))
+    write_items(session, "gpu", [asdict(item) for item in items.items], run.id)
+
+
+def filled_store(url: str) -> Engine:
+    """A migrated store holding the two fixture weeks and Alibaba's CNY offers."""
+    engine = create_db_engine(url)
+    upgrade(engine)
+    with session_factory(engine).begin() as session:
+        store_two_weeks(session)
+        store_aliyun(session)
+    return engine
+
+
+def web_config(directory: Path, url: str, *, extra: str = "", language: str = "zh") -> AppConfig:
+    """aipulse.toml for the fixture store: weekly sources, the fx table, a watch list, `extra` TOML appended."""
+    sources = {name: {"every": "7d"} for name in KINDS}
+    path = write_config(directory, url, sources)
+    report = f'\n[report]\nlanguage = "{language}"\nout_dir = "reports"\n'
+    path.write_text(path.read_text(encoding="utf-8") + WATCH + report + extra, encoding="utf-8")
+    return load_config(path)
+
+
+def fixture_app(directory: Path, url: str, **options: Any) -> tuple[Starlette, AppConfig, Engine]:
+    """The app over a fresh fixture store at `url`."""
+    engine = filled_store(url)
+    config = web_config(directory, url, **options)
+    return create_app(config, engine, KINDS), config, engine
