@@ -36,6 +36,11 @@ def _database_url() -> tuple[str, str]:
     return app.database_url(), f"AIPULSE_DATABASE_URL or {where}"
 
 
+def _ours(name: str | None, type_: str, _parents: object) -> bool:
+    """The job queue's tables (procrastinate_*, its own schema) live beside ours and are not compared."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 url, origin = _database_url()
 engine = config.attributes.get("engine") or create_db_engine(url)
 if config.attributes.get("engine") is None:
@@ -46,6 +51,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()
