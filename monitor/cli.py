@@ -36,6 +36,7 @@ from monitor.cli_common import (
     setup_logging,
 )
 from monitor.cli_crawl import cmd_crawl, cmd_record
+from monitor.cluster_queue import is_cluster_database
 from monitor.crawling import spider_classes
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
@@ -83,7 +84,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level or config.daemon.log_level)
     engine = _database(config, migrate=True)
     logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
+    if is_cluster_database(config.database_url()):
+        from monitor.cluster_cli import parse_tags, run_cluster
+
+        return run_cluster(config, engine, role=args.role, tags=parse_tags(args.tags), concurrency=args.concurrency)
+    if args.role != "all":
+        raise CliError(f"--role {args.role} needs PostgreSQL: on SQLite one `aipulse run` schedules and crawls")
     return Daemon(config, engine).run()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """`aipulse worker`: take crawl jobs from the PostgreSQL queue (its tags decide which)."""
+    from monitor.cluster_cli import parse_tags, require_cluster, run_cluster
+
+    config = _config(args)
+    require_cluster(config, "worker")
+    check_secrets(config)
+    setup_logging(args.log_level or config.daemon.log_level)
+    engine = _database(config, migrate=True)
+    return run_cluster(config, engine, role="worker", tags=parse_tags(args.tags), concurrency=args.concurrency)
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from monitor.cluster_cli import cmd_cluster as show_cluster
+    from monitor.cluster_cli import require_cluster
+
+    config = _config(args)
+    require_cluster(config, "cluster")
+    return show_cluster(args, config, _database(config, migrate=False))
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -246,7 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="write a starter aipulse.toml if missing and migrate the database").set_defaults(
         func=cmd_init
     )
-    sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="start the daemon: every enabled source on its schedule")
+    run.add_argument("--role", choices=("all", "scheduler"), default="all",
+                     help="PostgreSQL: `scheduler` only queues slots; `all` (default) also runs a worker")  # fmt: skip
+    _add_worker_options(run)
+    run.set_defaults(func=cmd_run)
+    worker = sub.add_parser("worker", help="PostgreSQL: take crawl jobs from the queue (any number of machines)")
+    _add_worker_options(worker)
+    worker.set_defaults(func=cmd_worker)
+    cluster = sub.add_parser("cluster", help="PostgreSQL: the workers alive and the jobs queued or running")
+    cluster.add_argument("--json", action="store_true")
+    cluster.set_defaults(func=cmd_cluster)
     crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
     crawl.add_argument("sources", nargs="*", metavar="SOURCE")
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
@@ -300,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     for subparser in _subparsers(parser):  # `aipulse init --config x.toml` as well as `aipulse --config x.toml init`
         _add_global_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tags", default="", help="comma-separated tags this worker covers (e.g. cn,browser)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="crawls at once (default: [daemon] max_concurrent_crawls)")  # fmt: skip
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:

@@ -11,12 +11,15 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 
 import storage.alert_models  # noqa: F401 - the alert tables are part of the schema
 from core.config import load_config
 from storage.db import create_db_engine, masked
 from storage.models import Base
 
+#: the PostgreSQL advisory lock held while migrating ("aipm")
+MIGRATION_LOCK = 0x6169706D
 config = context.config
 if config.config_file_name is not None and config.attributes.get("engine") is None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -54,5 +57,7 @@ with engine.connect() as connection:
         include_name=_ours,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":  # schedulers and workers starting at once migrate one by one
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
     connection.commit()
