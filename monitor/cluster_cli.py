@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 import psycopg
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
@@ -63,7 +64,11 @@ class _SchedulerRole:
         self.scheduler = ClusterScheduler(config, self.sessions, url)
         self.lease = Lease(url, _PERIODIC_LEASE)
         self.stop = threading.Event()
-        self.periodic = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+        self.periodic = BackgroundScheduler(
+            executors={name: ThreadPoolExecutor(1) for name in ("default", "alerts", "report")},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone="UTC",
+        )
         add_shared_jobs(self.periodic, config, self.sessions, datetime.now(UTC), only_if=self.lease.held)
         self.periodic.add_job(self._beat, IntervalTrigger(seconds=HEARTBEAT_EVERY.total_seconds()), id="heartbeat")
         self.thread = threading.Thread(target=self.scheduler.run, args=(self.stop,), name="slots", daemon=True)

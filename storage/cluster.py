@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: a worker whose last heartbeat is older than this many of its own intervals is taken for dead
-HEARTBEATS_MISSED = 3
+HEARTBEATS_MISSED = 5
 
 
 @dataclass(frozen=True)
