@@ -36,6 +36,7 @@ from monitor.cli_common import (
     setup_logging,
 )
 from monitor.cli_crawl import cmd_crawl, cmd_record
+from monitor.cluster_cli import cmd_cluster, cmd_worker, status_lines
 from monitor.cluster_queue import is_cluster_database
 from monitor.crawling import spider_classes
 from monitor.export import add_parser as add_export_parser
@@ -91,27 +92,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.role != "all":
         raise CliError(f"--role {args.role} needs PostgreSQL: on SQLite one `aipulse run` schedules and crawls")
     return Daemon(config, engine).run()
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    """`aipulse worker`: take crawl jobs from the PostgreSQL queue (its tags decide which)."""
-    from monitor.cluster_cli import parse_tags, require_cluster, run_cluster
-
-    config = _config(args)
-    require_cluster(config, "worker")
-    check_secrets(config)
-    setup_logging(args.log_level or config.daemon.log_level)
-    engine = _database(config, migrate=True)
-    return run_cluster(config, engine, role="worker", tags=parse_tags(args.tags), concurrency=args.concurrency)
-
-
-def cmd_cluster(args: argparse.Namespace) -> int:
-    from monitor.cluster_cli import cmd_cluster as show_cluster
-    from monitor.cluster_cli import require_cluster
-
-    config = _config(args)
-    require_cluster(config, "cluster")
-    return show_cluster(args, config, _database(config, migrate=False))
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -171,15 +151,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     problems = [h for h in health if h.state in ("failing", "stale")]
     not_run = [h.source for h in health if h.state == "never"]
     verdict = _status_verdict(len(problems), not_run, ran=any(h.last_run_at for h in health))
+    cluster = status_lines(config, engine) if is_cluster_database(config.database_url()) else None
     if args.json:
         _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
                      "sources": [h.as_json() for h in health], "warnings": warnings,
-                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict})  # fmt: skip
+                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict,
+                     **({"cluster": cluster[0]} if cluster else {})})  # fmt: skip
         return 0 if not problems else 1
     print(f"config    {config.path}")
     print(f"database  {masked(config.database_url())}")
     print("rows      " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     print(f"running   {running} crawl(s)")
+    for line in cluster[1] if cluster else []:
+        print(line)
     print()
     rows = [
         (h.source, h.state, h.last_status or "—", _when(h.last_success_at), h.failures_in_row,

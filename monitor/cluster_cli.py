@@ -16,9 +16,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from core.config import AppConfig
+from core.config import AppConfig, check_secrets
 from core.tables import render_table
-from monitor.cli_common import CliError
+from monitor.cli_common import CliError, load_checked_config, open_database, print_json, setup_logging
 from monitor.cluster_queue import CRAWL_TASK, conninfo, ensure_queue_schema, fingerprint, is_cluster_database
 from monitor.cluster_scheduler import ClusterScheduler, Lease
 from monitor.cluster_worker import HEARTBEAT_EVERY, ClusterWorkerProcess
@@ -160,12 +160,35 @@ def cluster_summary(config: AppConfig, engine: Engine) -> dict[str, Any]:
     return {"workers": workers, "dead_workers": known - len(workers), "jobs": jobs, "queue_depth": depth}
 
 
-def cmd_cluster(args: argparse.Namespace, config: AppConfig, engine: Engine) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
+    """`aipulse worker`: take crawl jobs from the PostgreSQL queue (its tags decide which)."""
+    config = load_checked_config(args)
+    require_cluster(config, "worker")
+    check_secrets(config)
+    setup_logging(args.log_level or config.daemon.log_level)
+    engine = open_database(config, migrate=True)
+    return run_cluster(config, engine, role="worker", tags=parse_tags(args.tags), concurrency=args.concurrency)
+
+
+def status_lines(config: AppConfig, engine: Engine) -> tuple[dict[str, Any], list[str]]:
+    """The cluster summary and its lines for `aipulse status`: workers alive, queue depth per tag."""
+    summary = cluster_summary(config, engine)
+    workers = summary["workers"]
+    crawlers = [w for w in workers if w["role"] != "scheduler"]
+    alive = ", ".join(f"{w['host']}:{w['pid']} {w['role']}" + (f" [{w['tags']}]" if w["tags"] else "") for w in workers)
+    depth = ", ".join(f"{q} {n}" for q, n in sorted(summary["queue_depth"].items())) or "empty"
+    lines = [f"workers   {len(crawlers)} worker(s), {len(workers) - len(crawlers)} scheduler(s) alive: {alive or '—'}",
+             f"queue     {depth}"]  # fmt: skip
+    return summary, lines
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
     """`aipulse cluster`: the workers alive and the jobs queued or running."""
+    config = load_checked_config(args)
+    require_cluster(config, "cluster")
+    engine = open_database(config, migrate=False)
     summary = cluster_summary(config, engine)
     if args.json:
-        from monitor.cli_common import print_json
-
         print_json(summary)
         return 0
     rows = [(w["host"], w["pid"], w["role"], w["tags"] or "—", w["fingerprint"], w["heartbeat_at"][:19])

@@ -28,6 +28,7 @@ from core.config import load_config
 from monitor.cluster_queue import conninfo
 from monitor.crawling import CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route, case_reply, fixture_routes
+from storage.cluster import live_workers
 from storage.db import session_factory
 from storage.models import ClusterSlot, CrawlRun
 from tests.conftest import PostgresCluster
@@ -76,6 +77,11 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
     pytest.fail(f"timed out after {timeout_s}s waiting for {what}")
 
 
+def alive(engine: Engine) -> int:
+    with session_factory(engine)() as session:
+        return len(live_workers(session, datetime.now(UTC)))
+
+
 def open_jobs(url: str) -> int:
     with psycopg.connect(conninfo(url)) as connection:
         row = connection.execute("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
@@ -107,8 +113,10 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
                 procs[name] = start(config, tmp / f"{name}.log", "run", "--role", "scheduler")
             for name in ("worker-1", "worker-2", "worker-3"):
                 procs[name] = start(config, tmp / f"{name}.log", "worker", "--concurrency", "1")
+            # the clock starts once all five beat (starting a Python process takes long on a busy machine)
+            wait_for(lambda: alive(engine) == 5, 300, "2 schedulers and 3 workers to start")
             began = time.monotonic()
-            wait_for(lambda: any(r.status == "succeeded" for r in runs(engine)), 60, "a first successful run")
+            wait_for(lambda: any(r.status == "succeeded" for r in runs(engine)), 120, "a first successful run")
             time.sleep(max(0.0, 20 - (time.monotonic() - began)))
             procs["scheduler-1"].send_signal(signal.SIGKILL)
             killed_scheduler_at = datetime.now(UTC)
@@ -127,7 +135,7 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
             procs["scheduler-2"].send_signal(signal.SIGTERM)
             procs["scheduler-2"].wait(30)
             wait_for(lambda: open_jobs(url) == 0, 180, "the queue to drain")
-            for name, proc in procs.items():
+            for proc in procs.values():
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
             for proc in procs.values():
@@ -192,7 +200,8 @@ def test_runs_are_spread_over_all_workers(cluster_run: ClusterRun) -> None:
 def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(cluster_run: ClusterRun) -> None:
     every = runs(cluster_run.engine)
     [killed] = [r for r in every if r.id == cluster_run.killed_run]
-    again = [r for r in every if (r.source, r.scheduled_for) == (killed.source, killed.scheduled_for) and r is not killed]
+    slot = (killed.source, killed.scheduled_for)
+    again = [r for r in every if (r.source, r.scheduled_for) == slot and r.id != killed.id]
 
     assert killed.status in ("aborted", "cancelled"), killed.error
     assert [(r.status, r.worker_pid != cluster_run.killed_worker) for r in again] == [("succeeded", True)]
