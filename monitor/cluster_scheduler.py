@@ -149,11 +149,15 @@ class ClusterScheduler:
 
     def waiting_too_long(self, now: datetime) -> list[WaitingJob]:
         """Crawl jobs still waiting `misfire_grace` after their time."""
-        rows = self._db().execute(
-            "SELECT id, args, queue_name FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
-            " AND scheduled_at < %s ORDER BY id",
-            (CRAWL_TASK, now - self.grace),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT id, args, queue_name FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+                " AND scheduled_at < %s ORDER BY id",
+                (CRAWL_TASK, now - self.grace),
+            )
+            .fetchall()
+        )
         self._db().commit()
         return [WaitingJob(r[0], r[1]["source"], datetime.fromisoformat(r[1]["slot"]), r[2]) for r in rows]
 

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 #: how often a worker says it is alive; after HEARTBEATS_MISSED missed beats its jobs are retried elsewhere
 HEARTBEAT_EVERY = timedelta(seconds=2)
+#: kept outcomes written and local orphans reaped every this many beats (the first beat included)
+HOUSEKEEPING_EVERY_BEATS = 15
 _REAPER_LOCK = 0x61697076
 
 
@@ -54,6 +56,7 @@ class ClusterWorkerProcess:
         self.stopping = threading.Event()
         self._worker: Worker | None = None
         self.role = "worker"
+        self._beats = 0
 
     def crawl(self, source: str, slot: str, fingerprint: str) -> str:
         """The job: one scheduled run of `source` for `slot`, refused when queued from another config."""
@@ -90,7 +93,9 @@ class ClusterWorkerProcess:
             self.retry_stalled_jobs()
         except (SQLAlchemyError, psycopg.Error) as exc:
             logger.warning("worker heartbeat failed: %s", str(exc).splitlines()[0])
-        self.runner.housekeeping()
+        self._beats += 1
+        if self._beats % HOUSEKEEPING_EVERY_BEATS == 1:
+            self.runner.housekeeping()
 
     def retry_stalled_jobs(self) -> list[int]:
         """Close the runs of jobs whose worker stopped beating as aborted and queue the jobs again."""
@@ -121,7 +126,8 @@ class ClusterWorkerProcess:
             query = select(CrawlRun).where(
                 CrawlRun.source == source, CrawlRun.scheduled_for == slot, CrawlRun.status == "running"
             )
-            closed = abort_runs(session.scalars(query), now, f"its worker stopped beating; job {job_id} is retried")
+            error = f"its worker stopped beating; job {job_id} is retried"
+            closed = abort_runs(session, list(session.scalars(query)), now, error)
         if closed:
             logger.warning("%s: closed run(s) %s of a dead worker as aborted", source, closed)
 
@@ -139,7 +145,7 @@ class ClusterWorkerProcess:
     def _stop(self) -> None:
         self.runner.stop(self.config.daemon.shutdown_grace.total_seconds())
         if self._worker is not None:
-            self._worker.stop()
+            self._worker.stop()  # type: ignore[no-untyped-call]
 
     def worker_options(self) -> dict[str, Any]:
         stale_s = HEARTBEAT_EVERY.total_seconds() * HEARTBEATS_MISSED
@@ -155,7 +161,7 @@ class ClusterWorkerProcess:
             self._worker = Worker(self.app, **self.worker_options())
             if self.stopping.is_set():
                 return
-            await self._worker.run()
+            await self._worker.run()  # type: ignore[no-untyped-call]
 
     def run(self, *, handle_signals: bool = True) -> int:
         """Take jobs until SIGTERM/SIGINT (or `stopping`), then finish or cancel the crawls in flight."""
@@ -180,5 +186,3 @@ class ClusterWorkerProcess:
                 pass
         logger.info("worker stopped")
         return 0
-
-

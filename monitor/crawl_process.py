@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.config import redact
 
-__all__ = ["Outcome", "die_with_parent", "forward_output", "pid_alive", "stop_child"]
+__all__ = ["Outcome", "die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -35,6 +35,21 @@ def pid_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True  # no /proc to ask: trust kill(0)
     return state not in ("Z", "X") and b"scrapy" in command
+
+
+def process_alive(pid: int) -> bool:
+    """True when a process with this pid runs on this machine and is not a zombie (any command)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec

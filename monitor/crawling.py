@@ -16,12 +16,12 @@ from typing import Any
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
 from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment
-from monitor.crawl_process import Outcome, die_with_parent, forward_output, pid_alive, stop_child
+from monitor.crawl_process import Outcome, die_with_parent, forward_output, pid_alive, process_alive, stop_child
 from monitor.run_closing import PendingCloses, PendingRun
 from spiders import crawl_settings
 from spiders.base import SourceSpider
@@ -103,17 +103,19 @@ class CrawlRunner:
         Runs this runner still has in flight (started, child not yet registered) or whose outcome waits
         for the database are left alone.
         """
-        with self._lock:
-            keep = self._inflight | self.closes.run_ids()
         now = datetime.now(UTC)
         with self.sessions.begin() as session:
-            pids = session.scalars(select(CrawlRun.pid).where(CrawlRun.status == "running")).all()
-            alive = [pid for pid in pids if pid is not None and pid_alive(pid)]
-            orphans = orphaned_runs(session, now, here=self.worker.host, alive_here=alive, keep=keep)
-            closed = abort_runs(orphans, now, ORPHAN_ERROR)
+            orphans = orphaned_runs(
+                session, now, me=self.worker, crawl_alive=pid_alive, process_alive=process_alive, keep=self._keep
+            )
+            closed = abort_runs(session, orphans, now, ORPHAN_ERROR)
         if closed:
             logger.warning("closed %d run(s) left running by a killed process as aborted: %s", len(closed), closed)
         return closed
+
+    def _keep(self) -> set[int]:
+        with self._lock:
+            return self._inflight | self.closes.run_ids()
 
     def housekeeping(self) -> None:
         """The daemon's periodic tick: write outcomes kept while the database was away, reap orphans."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ClusterWorker, CrawlRun
@@ -79,33 +79,50 @@ def live_workers(session: Session, now: datetime) -> list[ClusterWorker]:
 
 
 def orphaned_runs(
-    session: Session, now: datetime, *, here: str, alive_here: Iterable[int], keep: Iterable[int] = ()
+    session: Session,
+    now: datetime,
+    *,
+    me: WorkerIdentity,
+    crawl_alive: Callable[[int], bool],
+    process_alive: Callable[[int], bool],
+    keep: Callable[[], set[int]] = set,
 ) -> list[CrawlRun]:
-    """`running` rows nobody runs any more.
+    """`running` rows nobody runs any more, as `me` can tell.
 
-    A run of this host (or one that names no host: recorded before workers were) is orphaned when its crawl
-    process is not in `alive_here`; a run of another host only when its worker missed its heartbeats, since
-    this host cannot see that host's processes.
+    Another host's run is orphaned only when its worker missed its heartbeats (this host cannot see that host's
+    processes); another process's run on this host when that process is gone; a run of `me` (or one that names
+    no worker: recorded before workers were) when its crawl process is gone. `keep()` is asked after the rows
+    are read: the runs `me` has in flight (a run is in it before its row is committed).
     """
-    alive_pids, kept = set(alive_here), set(keep)
+    rows = list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)))
+    kept = keep()
     live = {(w.host, w.pid) for w in live_workers(session, now)}
     found = []
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)):
+    for run in rows:
         if run.id in kept:
             continue
-        if run.worker_host is None or run.worker_host == here:
-            if run.pid is not None and run.pid in alive_pids:
+        if run.worker_host is not None and run.worker_host != me.host:
+            if (run.worker_host, run.worker_pid) in live:
                 continue
-        elif (run.worker_host, run.worker_pid) in live:
+        elif run.worker_pid is not None and run.worker_pid != me.pid:
+            if process_alive(run.worker_pid):
+                continue
+        elif run.pid is not None and crawl_alive(run.pid):
             continue
         found.append(run)
     return found
 
 
-def abort_runs(runs: Iterable[CrawlRun], now: datetime, error: str) -> list[int]:
-    """Close every run of `runs` as `aborted` with `error`; returns their ids."""
+def abort_runs(session: Session, runs: Iterable[CrawlRun], now: datetime, error: str) -> list[int]:
+    """Close every run of `runs` still `running` as `aborted` with `error`; returns the ids closed."""
     closed = []
     for run in runs:
-        run.status, run.finished_at, run.error = "aborted", now, error
-        closed.append(run.id)
+        done = session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run.id, CrawlRun.status == "running")
+            .values(status="aborted", finished_at=now, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0):
+            closed.append(run.id)
     return closed

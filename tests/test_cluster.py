@@ -8,6 +8,7 @@ single-process run of the same fixtures.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -186,7 +187,7 @@ def test_runs_of_one_source_never_overlap(cluster_run: ClusterRun) -> None:
         by_source[run.source].append(run)
     for source, source_runs in by_source.items():
         ordered = sorted(source_runs, key=lambda r: r.started_at)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             assert before.finished_at is not None
             assert after.started_at >= before.finished_at, f"{source}: run {after.id} began before {before.id} ended"
 
