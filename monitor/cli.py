@@ -39,6 +39,7 @@ from monitor.cli_crawl import cmd_crawl, cmd_record
 from monitor.cluster_cli import cmd_cluster, cmd_worker, status_lines
 from monitor.cluster_queue import is_cluster_database
 from monitor.crawling import spider_classes
+from monitor.db_cli import add_parser as add_db_parser
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub).set_defaults(func=cmd_report)
     add_export_parser(sub).set_defaults(func=cmd_export)
     add_verify_parser(sub)
+    add_db_parser(sub)
     for subparser in _subparsers(parser):  # `aipulse init --config x.toml` as well as `aipulse --config x.toml init`
         _add_global_options(subparser, default=argparse.SUPPRESS)
     return parser

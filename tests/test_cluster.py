@@ -193,9 +193,13 @@ def test_runs_of_one_source_never_overlap(cluster_run: ClusterRun) -> None:
 
 
 def test_runs_are_spread_over_all_workers(cluster_run: ClusterRun) -> None:
-    per_worker = Counter(r.worker_pid for r in runs(cluster_run.engine) if r.status == "succeeded")
+    started = Counter(r.worker_pid for r in runs(cluster_run.engine))
+    succeeded = Counter(r.worker_pid for r in runs(cluster_run.engine) if r.status == "succeeded")
+    survivors = set(cluster_run.workers) - {cluster_run.killed_worker}
 
-    assert set(per_worker) == set(cluster_run.workers), per_worker
+    assert set(started) == set(cluster_run.workers), started
+    assert set(succeeded) >= survivors, succeeded
+    assert max(succeeded.values()) <= 0.75 * sum(succeeded.values()), succeeded
 
 
 def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(cluster_run: ClusterRun) -> None:
