@@ -86,4 +86,5 @@ def test_a_run_records_its_worker_and_slot(tmp_path: Path, engine: Engine, sqlit
     runner.run("azure_gpu", "schedule", scheduled_for=slot)
 
     [run] = runs(engine)
-    assert (run.worker_host, run.worker_pid, run.worker_tags, run.scheduled_for) == ("crawler-7", 99, "browser,cn", slot)
+    recorded = (run.worker_host, run.worker_pid, run.worker_tags, run.scheduled_for)
+    assert recorded == ("crawler-7", 99, "browser,cn", slot)

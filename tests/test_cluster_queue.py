@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,11 +21,13 @@ from monitor.cluster_queue import (
 )
 from monitor.cluster_scheduler import ClusterScheduler, SlotPlan
 from monitor.cluster_worker import ClusterWorkerProcess
+from storage.cluster import WorkerIdentity, beat
 from storage.db import session_factory
 from tests.conftest import PostgresCluster
 from tests.crawl_support import migrated, runs, write_config
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+HEARTBEAT = timedelta(seconds=2)
 
 
 def config_for(tmp_path: Path, url: str, **azure: object) -> AppConfig:
@@ -142,3 +145,25 @@ def test_a_worker_on_sqlite_exits_2_saying_it_needs_postgresql(
 
     assert code == 2
     assert "`aipulse worker` needs PostgreSQL" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_status_and_cluster_show_the_workers_alive_and_the_queue_depth_per_tag(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_for(tmp_path, pg_url, tags=["cn"])
+    engine = migrated(pg_url)
+    ClusterScheduler(config, session_factory(engine), pg_url).defer("azure_gpu", T0)
+    with session_factory(engine).begin() as session:
+        who = WorkerIdentity("crawler-7", 99, ("browser",))
+        beat(session, who, role="worker", fingerprint=fingerprint(config), now=datetime.now(UTC), every=HEARTBEAT)
+
+    main(["--config", str(config.path), "status"])
+    status = capsys.readouterr().out
+    assert main(["--config", str(config.path), "cluster", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+
+    assert "workers   1 worker(s), 0 scheduler(s) alive: crawler-7:99 worker [browser]" in status
+    assert "queue     aipulse:cn 1" in status
+    assert [w["host"] for w in summary["workers"]] == ["crawler-7"]
+    assert [(j["source"], j["queue"], j["status"]) for j in summary["jobs"]] == [("azure_gpu", "aipulse:cn", "todo")]
