@@ -39,6 +39,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 LAMBDA_PATH = "/service/gpu-cloud"
 VASTAI_PATH = "/api/v0/bundles/"
+SCHEDULERS = ("scheduler-1", "scheduler-2")
 #: how long the cluster runs before the schedulers stop
 RUN_FOR_S = 65
 
@@ -110,7 +111,7 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
     with ReplayServer(routes()) as server:
         config = write_config(tmp, url, sources(server.url), daemon={"misfire_grace": "2m", "shutdown_grace": "5s"})
         try:
-            for name in ("scheduler-1", "scheduler-2"):
+            for name in SCHEDULERS:
                 procs[name] = start(config, tmp / f"{name}.log", "run", "--role", "scheduler")
             for name in ("worker-1", "worker-2", "worker-3"):
                 procs[name] = start(config, tmp / f"{name}.log", "worker", "--concurrency", "1")
@@ -119,7 +120,10 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
             began = time.monotonic()
             wait_for(lambda: any(r.status == "succeeded" for r in runs(engine)), 120, "a first successful run")
             time.sleep(max(0.0, 20 - (time.monotonic() - began)))
-            procs["scheduler-1"].send_signal(signal.SIGKILL)
+            # kill the scheduler that has been winning the slots, so the other one must take over
+            deferred = {n: (tmp / f"{n}.log").read_text(errors="replace").count("Deferred") for n in SCHEDULERS}
+            active, standby = sorted(SCHEDULERS, key=lambda n: -deferred[n])
+            procs[active].send_signal(signal.SIGKILL)
             killed_scheduler_at = datetime.now(UTC)
             workers = {procs[f"worker-{n}"].pid: f"worker-{n}" for n in (1, 2, 3)}
 
@@ -133,8 +137,8 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
             time.sleep(0.5)  # the crawl's request is out, its answer held back
             os.kill(victim.worker_pid, signal.SIGKILL)
             time.sleep(max(0.0, RUN_FOR_S - (time.monotonic() - began)))
-            procs["scheduler-2"].send_signal(signal.SIGTERM)
-            procs["scheduler-2"].wait(30)
+            procs[standby].send_signal(signal.SIGTERM)
+            procs[standby].wait(30)
             wait_for(lambda: open_jobs(url) == 0, 180, "the queue to drain")
             for proc in procs.values():
                 if proc.poll() is None:
