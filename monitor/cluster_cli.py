@@ -102,6 +102,8 @@ class _SchedulerRole:
 
 def run_cluster(config: AppConfig, engine: Engine, *, role: str, tags: list[str], concurrency: int | None) -> int:
     """`aipulse run [--role scheduler]` and `aipulse worker` on PostgreSQL until SIGTERM or SIGINT."""
+    if concurrency is not None and not 1 <= concurrency <= 64:
+        raise CliError(f"--concurrency must be between 1 and 64, got {concurrency}")
     url = require_cluster(config, "worker" if role == "worker" else "run")
     scheduling = _SchedulerRole(config, engine, url) if role in ("all", "scheduler") else None
     worker = (
