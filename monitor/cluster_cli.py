@@ -57,8 +57,8 @@ def require_cluster(config: AppConfig, command: str) -> str:
 class _SchedulerRole:
     """The scheduler half: slots deferred in a thread, shared jobs (alerts, report) under one cluster lease."""
 
-    def __init__(self, config: AppConfig, engine: Engine, url: str) -> None:
-        self.config, self.url = config, url
+    def __init__(self, config: AppConfig, engine: Engine, url: str, *, beats: bool) -> None:
+        self.config, self.url, self.beats = config, url, beats
         self.sessions = session_factory(engine)
         self.identity = WorkerIdentity.this_process()
         self.scheduler = ClusterScheduler(config, self.sessions, url)
@@ -70,7 +70,8 @@ class _SchedulerRole:
             timezone="UTC",
         )
         add_shared_jobs(self.periodic, config, self.sessions, datetime.now(UTC), only_if=self.lease.held)
-        self.periodic.add_job(self._beat, IntervalTrigger(seconds=HEARTBEAT_EVERY.total_seconds()), id="heartbeat")
+        if beats:  # with a worker in the process, the worker's heartbeat speaks for both
+            self.periodic.add_job(self._beat, IntervalTrigger(seconds=HEARTBEAT_EVERY.total_seconds()), id="heartbeat")
         self.thread = threading.Thread(target=self.scheduler.run, args=(self.stop,), name="slots", daemon=True)
 
     def _beat(self) -> None:
@@ -82,7 +83,8 @@ class _SchedulerRole:
             logger.warning("scheduler heartbeat failed: %s", str(exc).splitlines()[0])
 
     def start(self) -> None:
-        self._beat()
+        if self.beats:
+            self._beat()
         self.periodic.start()
         self.thread.start()
         logger.info("scheduler: %d source(s), config fingerprint %s", len(self.scheduler.config.sources),
@@ -93,11 +95,12 @@ class _SchedulerRole:
         self.thread.join(10)
         self.periodic.shutdown(wait=False)
         self.lease.release()
-        try:
-            with self.sessions.begin() as session:
-                sign_off(session, self.identity)
-        except Exception:
-            pass
+        if self.beats:
+            try:
+                with self.sessions.begin() as session:
+                    sign_off(session, self.identity)
+            except Exception:
+                pass
 
 
 def run_cluster(config: AppConfig, engine: Engine, *, role: str, tags: list[str], concurrency: int | None) -> int:
@@ -105,12 +108,14 @@ def run_cluster(config: AppConfig, engine: Engine, *, role: str, tags: list[str]
     if concurrency is not None and not 1 <= concurrency <= 64:
         raise CliError(f"--concurrency must be between 1 and 64, got {concurrency}")
     url = require_cluster(config, "worker" if role == "worker" else "run")
-    scheduling = _SchedulerRole(config, engine, url) if role in ("all", "scheduler") else None
+    scheduling = _SchedulerRole(config, engine, url, beats=role == "scheduler") if role != "worker" else None
     worker = (
         ClusterWorkerProcess(config, engine, url, tags, concurrency or config.daemon.max_concurrent_crawls)
         if role in ("all", "worker")
         else None
     )
+    if worker is not None and scheduling is not None:
+        worker.role = "daemon"  # `aipulse run`: scheduler and worker in one process
     if scheduling is not None:
         scheduling.start()
     try:
