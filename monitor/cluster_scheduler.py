@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import after_run
@@ -205,7 +206,9 @@ class ClusterScheduler:
                 if current.timestamp() - last_sweep >= SWEEP_EVERY_S:
                     last_sweep = current.timestamp()
                     self.fail_waiting(current)
-            except psycopg.Error as exc:  # PostgreSQL away: the slots of the outage are deferred by whoever is up
+            except (psycopg.Error, SQLAlchemyError) as exc:  # PostgreSQL away: another scheduler may be up
                 logger.warning("scheduler: the queue is unavailable: %s", str(exc).splitlines()[0])
+            except Exception:  # a bug must not leave a scheduler that looks alive but queues nothing
+                logger.exception("scheduler: slot pass failed; the next tick tries again")
         if self._connection is not None:
             self._connection.close()
