@@ -38,6 +38,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: how often a scheduler looks for due slots and for jobs nobody took
 TICK_S = 0.25
 SWEEP_EVERY_S = 5.0
+#: how long the one-job-a-slot ledger remembers a slot (at least twice the misfire grace)
+SLOT_MEMORY = timedelta(days=2)
 
 
 def slot_trigger(section: SourceConfig) -> BaseTrigger:
@@ -181,6 +183,12 @@ class ClusterScheduler:
             failed.append(run_id)
         return failed
 
+    def forget_old_slots(self, now: datetime) -> None:
+        """Drop `cluster_slots` rows long past: a slot older than the grace is never queued again anyway."""
+        keep_for = max(SLOT_MEMORY, 2 * self.grace)
+        with self._db().transaction():
+            self._db().execute("DELETE FROM cluster_slots WHERE slot_at < %s", (now - keep_for,))
+
     def _why_not_taken(self, job: WaitingJob, now: datetime) -> str:
         needed = set(tags_of_queue(job.queue))
         with self.sessions() as session:
@@ -206,6 +214,7 @@ class ClusterScheduler:
                 if current.timestamp() - last_sweep >= SWEEP_EVERY_S:
                     last_sweep = current.timestamp()
                     self.fail_waiting(current)
+                    self.forget_old_slots(current)
             except (psycopg.Error, SQLAlchemyError) as exc:  # PostgreSQL away: another scheduler may be up
                 logger.warning("scheduler: the queue is unavailable: %s", str(exc).splitlines()[0])
             except Exception:  # a bug must not leave a scheduler that looks alive but queues nothing

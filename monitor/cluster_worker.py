@@ -154,6 +154,7 @@ class ClusterWorkerProcess:
             "name": f"{self.identity.host}:{self.identity.pid}", "install_signal_handlers": False,
             "update_heartbeat_interval": HEARTBEAT_EVERY.total_seconds(), "stalled_worker_timeout": stale_s,
             "fetch_job_polling_interval": 1.0, "shutdown_graceful_timeout": None,
+            "delete_jobs": "successful",  # the run is in crawl_runs; failed and cancelled jobs stay to be seen
         }  # fmt: skip
 
     async def _serve(self) -> None:

@@ -167,3 +167,18 @@ def test_status_and_cluster_show_the_workers_alive_and_the_queue_depth_per_tag(
     assert "queue     aipulse:cn 1" in status
     assert [w["host"] for w in summary["workers"]] == ["crawler-7"]
     assert [(j["source"], j["queue"], j["status"]) for j in summary["jobs"]] == [("azure_gpu", "aipulse:cn", "todo")]
+
+
+@pytest.mark.postgres
+def test_slots_long_past_are_forgotten_and_recent_ones_kept(tmp_path: Path, pg_url: str) -> None:
+    config = config_for(tmp_path, pg_url)
+    scheduler = ClusterScheduler(config, session_factory(migrated(pg_url)), pg_url)
+    now = datetime.now(UTC)
+    scheduler.defer("azure_gpu", now - timedelta(days=3))
+    scheduler.defer("azure_gpu", now - timedelta(hours=1))
+
+    scheduler.forget_old_slots(now)
+
+    with psycopg.connect(conninfo(pg_url)) as connection:
+        left = connection.execute("SELECT slot_at FROM cluster_slots").fetchall()
+    assert [row[0] for row in left] == [now - timedelta(hours=1)]
