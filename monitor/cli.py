@@ -36,7 +36,10 @@ from monitor.cli_common import (
     setup_logging,
 )
 from monitor.cli_crawl import cmd_crawl, cmd_record
+from monitor.cluster_cli import cmd_cluster, cmd_worker, status_lines
+from monitor.cluster_queue import is_cluster_database
 from monitor.crawling import spider_classes
+from monitor.db_cli import add_parser as add_db_parser
 from monitor.export import add_parser as add_export_parser
 from monitor.health import source_health, stale_price_files
 from monitor.report.cli import add_parser as add_report_parser
@@ -83,6 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level or config.daemon.log_level)
     engine = _database(config, migrate=True)
     logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
+    if is_cluster_database(config.database_url()):
+        from monitor.cluster_cli import parse_tags, run_cluster
+
+        return run_cluster(config, engine, role=args.role, tags=parse_tags(args.tags), concurrency=args.concurrency)
+    if args.role != "all":
+        raise CliError(f"--role {args.role} needs PostgreSQL: on SQLite one `aipulse run` schedules and crawls")
     return Daemon(config, engine).run()
 
 
@@ -163,15 +172,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     problems = [h for h in health if h.state in ("failing", "stale")]
     not_run = [h.source for h in health if h.state == "never"]
     verdict = _status_verdict(len(problems), not_run, ran=any(h.last_run_at for h in health))
+    cluster = status_lines(config, engine) if is_cluster_database(config.database_url()) else None
     if args.json:
         _print_json({"database": masked(config.database_url()), "rows": counts, "running": running,
                      "sources": [h.as_json() for h in health], "warnings": warnings,
-                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict})  # fmt: skip
+                     "healthy": not problems and verdict != NO_DATA_YET, "verdict": verdict,
+                     **({"cluster": cluster[0]} if cluster else {})})  # fmt: skip
         return 0 if not problems else 1
     print(f"config    {config.path}")
     print(f"database  {masked(config.database_url())}")
     print("rows      " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     print(f"running   {running} crawl(s)")
+    for line in cluster[1] if cluster else []:
+        print(line)
     print()
     rows = [
         (h.source, h.state, h.last_status or "—", _when(h.last_success_at), h.failures_in_row,
@@ -266,7 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="write a starter aipulse.toml if missing and migrate the database").set_defaults(
         func=cmd_init
     )
-    sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="start the daemon: every enabled source on its schedule")
+    run.add_argument("--role", choices=("all", "scheduler"), default="all",
+                     help="PostgreSQL: `scheduler` only queues slots; `all` (default) also runs a worker")  # fmt: skip
+    _add_worker_options(run)
+    run.set_defaults(func=cmd_run)
+    worker = sub.add_parser("worker", help="PostgreSQL: take crawl jobs from the queue (any number of machines)")
+    _add_worker_options(worker)
+    worker.set_defaults(func=cmd_worker)
+    cluster = sub.add_parser("cluster", help="PostgreSQL: the workers alive and the jobs queued or running")
+    cluster.add_argument("--json", action="store_true")
+    cluster.set_defaults(func=cmd_cluster)
     crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
     crawl.add_argument("sources", nargs="*", metavar="SOURCE")
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
@@ -320,9 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub).set_defaults(func=cmd_report)
     add_export_parser(sub).set_defaults(func=cmd_export)
     add_verify_parser(sub)
+    add_db_parser(sub)
     for subparser in _subparsers(parser):  # `aipulse init --config x.toml` as well as `aipulse --config x.toml init`
         _add_global_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tags", default="", help="comma-separated tags this worker covers (e.g. cn,browser)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="crawls at once (default: [daemon] max_concurrent_crawls)")  # fmt: skip
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -15,28 +12,30 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
-from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment, redact
+from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment
+from monitor.crawl_process import Outcome, die_with_parent, forward_output, pid_alive, process_alive, stop_child
 from monitor.run_closing import PendingCloses, PendingRun
 from spiders import crawl_settings
 from spiders.base import SourceSpider
 from spiders.config_addon import scrapy_settings
+from storage.cluster import WorkerIdentity, abort_runs, orphaned_runs
 from storage.db import masked, session_factory
 from storage.models import CrawlRun
-from storage.runs import abort_orphaned_runs, finish_run, start_run
+from storage.runs import finish_run, start_run
 
 logger = logging.getLogger(__name__)
 
+ORPHAN_ERROR = "the process running this crawl ended without closing it (killed or crashed)"
+
 SETTINGS_MODULE = "spiders.settings"
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -68,32 +67,6 @@ def spider_classes() -> dict[str, type[SourceSpider]]:
     return found
 
 
-def pid_alive(pid: int) -> bool:
-    """True when a crawl process with this pid still runs on this machine (a zombie or a reused pid is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    proc = Path("/proc") / str(pid)
-    try:
-        # A crawl orphaned by a killed daemon is reparented; where nobody reaps it, it lingers as a zombie.
-        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
-    except (OSError, IndexError):
-        return True  # no /proc to ask: trust kill(0)
-    return state not in ("Z", "X") and b"scrapy" in command
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGTERM, Scrapy stops cleanly.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
 class CrawlRunner:
     """Starts crawls as child processes, records each in crawl_runs, and stops them all on shutdown."""
 
@@ -104,8 +77,11 @@ class CrawlRunner:
         extra_settings: dict[str, object] | None = None,
         *,
         timeout: timedelta | None = None,
+        worker: WorkerIdentity | None = None,
     ) -> None:
         self.config = config
+        #: who this runner is, recorded in each run (and how orphans are told from another host's live runs)
+        self.worker = worker or WorkerIdentity.this_process()
         self.engine = engine
         #: a limit for every crawl this runner starts, instead of the configured ones (`crawl --live-check`)
         self.timeout = timeout
@@ -127,15 +103,19 @@ class CrawlRunner:
         Runs this runner still has in flight (started, child not yet registered) or whose outcome waits
         for the database are left alone.
         """
-        with self._lock:
-            keep = self._inflight | self.closes.run_ids()
+        now = datetime.now(UTC)
         with self.sessions.begin() as session:
-            pids = session.scalars(select(CrawlRun.pid).where(CrawlRun.status == "running")).all()
-            alive = [pid for pid in pids if pid is not None and pid_alive(pid)]
-            closed = abort_orphaned_runs(session, datetime.now(UTC), alive=alive, keep=keep)
+            orphans = orphaned_runs(
+                session, now, me=self.worker, crawl_alive=pid_alive, process_alive=process_alive, keep=self._keep
+            )
+            closed = abort_runs(session, orphans, now, ORPHAN_ERROR)
         if closed:
             logger.warning("closed %d run(s) left running by a killed process as aborted: %s", len(closed), closed)
         return closed
+
+    def _keep(self) -> set[int]:
+        with self._lock:
+            return self._inflight | self.closes.run_ids()
 
     def housekeeping(self) -> None:
         """The daemon's periodic tick: write outcomes kept while the database was away, reap orphans."""
@@ -146,7 +126,13 @@ class CrawlRunner:
             logger.warning("cannot reap orphaned runs now: %s", str(exc).splitlines()[0])
 
     def run(
-        self, source_id: str, trigger: str = "manual", args: dict[str, str] | None = None, *, at: datetime | None = None
+        self,
+        source_id: str,
+        trigger: str = "manual",
+        args: dict[str, str] | None = None,
+        *,
+        at: datetime | None = None,
+        scheduled_for: datetime | None = None,
     ) -> CrawlResult:
         """Run one crawl of `source_id` to the end (or timeout) and return its recorded outcome.
 
@@ -163,9 +149,9 @@ class CrawlRunner:
         try:
             if spider.needs_browser:
                 with self._browser_slots:
-                    result = self._run(source_id, trigger, args or {}, at)
+                    result = self._run(source_id, trigger, args or {}, at, scheduled_for)
             else:
-                result = self._run(source_id, trigger, args or {}, at)
+                result = self._run(source_id, trigger, args or {}, at, scheduled_for)
         finally:
             with self._lock:
                 self._running_sources.discard(source_id)
@@ -192,7 +178,14 @@ class CrawlRunner:
                     f" for {args['symbols']}" if args else "")  # fmt: skip
         self.run(section.fallback, "fallback", args)
 
-    def _run(self, source_id: str, trigger: str, args: dict[str, str], at: datetime | None = None) -> CrawlResult:
+    def _run(
+        self,
+        source_id: str,
+        trigger: str,
+        args: dict[str, str],
+        at: datetime | None = None,
+        scheduled_for: datetime | None = None,
+    ) -> CrawlResult:
         if self.stopping.is_set():
             return CrawlResult(source_id, None, "cancelled", error="daemon is stopping")
         started = time.monotonic()
@@ -202,7 +195,10 @@ class CrawlRunner:
             args = {**args, "clock": at.isoformat()}
         try:
             with self.sessions.begin() as session:
-                run_id = start_run(session, source_id, trigger, started_at, None).id
+                who = (self.worker.host, self.worker.pid, self.worker.tags_text)
+                run_id = start_run(
+                    session, source_id, trigger, started_at, None, scheduled_for=scheduled_for, worker=who
+                ).id
                 with self._lock:
                     self._inflight.add(run_id)
         except SQLAlchemyError as exc:
@@ -249,7 +245,7 @@ class CrawlRunner:
 
     def _spawn_and_wait(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger
-    ) -> _Outcome:
+    ) -> Outcome:
         env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
         env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
         command = self._command(source_id, run_id, trigger, args, timeout)
@@ -263,15 +259,15 @@ class CrawlRunner:
                 text=True,
                 errors="replace",
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         except OSError as exc:  # EMFILE, ENOMEM, a missing interpreter: the run fails, the daemon goes on
             log.error("run %s: cannot start the crawl process: %s", run_id, exc)
-            return _Outcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
+            return Outcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
         with self._lock:
             self._children[run_id] = child
         if self.stopping.is_set():  # stop() may have run between the spawn and the registration above
-            _stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
+            stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
         try:
             with self.sessions.begin() as session:
                 run = session.get(CrawlRun, run_id)
@@ -280,7 +276,7 @@ class CrawlRunner:
         except SQLAlchemyError as exc:
             log.warning("run %s: cannot record pid: %s", run_id, exc)
         tail: deque[str] = deque(maxlen=40)
-        reader = threading.Thread(target=_forward, args=(child, log, run_id, tail), daemon=True)
+        reader = threading.Thread(target=forward_output, args=(child, log, run_id, tail), daemon=True)
         reader.start()
         timed_out = False
         try:
@@ -288,17 +284,17 @@ class CrawlRunner:
         except subprocess.TimeoutExpired:
             timed_out = True
             log.error("run %s: still running after %s, stopping it", run_id, timeout)
-            _stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
+            stop_child(child, self.config.daemon.shutdown_grace.total_seconds())
         reader.join(timeout=5)
         with self._lock:
             self._children.pop(run_id, None)
-        return _Outcome(child.returncode, timed_out, list(tail), timeout)
+        return Outcome(child.returncode, timed_out, list(tail), timeout)
 
     def _finish(
         self,
         source_id: str,
         run_id: int,
-        outcome: _Outcome,
+        outcome: Outcome,
         duration_s: float,
         started: tuple[str, datetime],
         shift: timedelta = timedelta(0),
@@ -340,55 +336,11 @@ class CrawlRunner:
         self.stopping.set()
         with self._lock:
             children = list(self._children.values())
-        threads = [threading.Thread(target=_stop_child, args=(c, grace_s)) for c in children]
+        threads = [threading.Thread(target=stop_child, args=(c, grace_s)) for c in children]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(grace_s + 5)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    returncode: int | None
-    timed_out: bool
-    tail: list[str]
-    timeout: timedelta
-    spawn_error: str | None = None
-
-    def describe(self, stopping: bool) -> tuple[str, str]:
-        if self.spawn_error is not None:
-            return "failed", self.spawn_error
-        if self.timed_out:
-            return "failed", f"timed out after {self.timeout}"
-        if stopping:
-            return "cancelled", "stopped by daemon shutdown"
-        errors = [line for line in self.tail if "ERROR" in line or "Error" in line or "Traceback" in line]
-        last = (errors or self.tail or ["no output"])[-1].strip()
-        return "failed", redact(f"crawl process exited with code {self.returncode}: {last}")[:2000]
-
-
-def _forward(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:
-    assert child.stdout is not None
-    for line in child.stdout:
-        line = line.rstrip()
-        if line:
-            tail.append(line)
-            log.debug("run %s | %s", run_id, line)
-            if " ERROR: " in line or " CRITICAL: " in line:
-                log.error("run %s | %s", run_id, redact(line))
-
-
-def _stop_child(child: subprocess.Popen[str], grace_s: float) -> None:
-    if child.poll() is not None:
-        return
-    try:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 def run_crawl(source_id: str, config: AppConfig, engine: Engine, trigger: str = "manual") -> CrawlResult:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import periodic
 from core.config import AppConfig, SourceConfig
@@ -103,12 +106,38 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
         name="runs: write kept outcomes, reap orphans",
         executor="housekeeping",
     )
+    add_shared_jobs(scheduler, config, runner.sessions, start)
+    return scheduler
+
+
+def add_shared_jobs(
+    scheduler: BaseScheduler,
+    config: AppConfig,
+    sessions: sessionmaker[Session],
+    start: datetime,
+    only_if: Callable[[], bool] | None = None,
+) -> None:
+    """The jobs made once for the whole store: alert ticks and deliveries, the weekly report.
+
+    In a cluster every scheduler adds them with `only_if` = "this process holds the lease", so one runs them.
+    """
+
+    def guarded(job: Callable[..., object]) -> Callable[..., object]:
+        if only_if is None:
+            return job
+
+        def when_leader(*args: object) -> object:
+            return job(*args) if only_if() else None
+
+        when_leader.__name__ = getattr(job, "__name__", "job")
+        return when_leader
+
     if config.alerts.enabled:
         # Time-driven alert transitions (`for`, repeats, staleness) and outbox retries, on their own thread.
         scheduler.add_job(
-            periodic,
+            guarded(periodic),
             IntervalTrigger(seconds=config.alerts.delivery.interval.total_seconds(), timezone="UTC"),
-            args=[runner.sessions, config.alerts],
+            args=[sessions, config.alerts],
             id="alerts",
             name="alerts: tick and deliver",
             executor="alerts",
@@ -119,9 +148,9 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
         # daemon was down (or whose making failed, say Chromium was missing) late instead of never; each week's
         # report is made and sent once, both jobs share one thread.
         kinds = {name: cls.kind for name, cls in spider_classes().items()}
-        report_args = [runner.sessions, config, kinds]
+        report_args = [sessions, config, kinds]
         scheduler.add_job(
-            scheduled_report,
+            guarded(scheduled_report),
             crontab_trigger(config.report.cron, timezone=config.report.timezone),
             args=report_args,
             id="report",
@@ -130,7 +159,7 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             misfire_grace_time=None,
         )
         scheduler.add_job(
-            scheduled_report,
+            guarded(scheduled_report),
             IntervalTrigger(hours=1, timezone="UTC"),
             args=report_args,
             id="report_catch_up",
@@ -138,7 +167,6 @@ def build_scheduler(config: AppConfig, runner: CrawlRunner, *, now: datetime | N
             executor="report",
             next_run_time=start,
         )
-    return scheduler
 
 
 class Daemon:

@@ -47,6 +47,42 @@ class CrawlRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None]
     details: Mapped[dict[str, Any] | None]
+    #: the slot a scheduled run was queued for (a cluster's (source, slot) is unique in cluster_slots)
+    scheduled_for: Mapped[datetime | None]
+    #: who ran it: the host and pid of the daemon or worker process (not the crawl child) and its tags
+    worker_host: Mapped[str | None] = mapped_column(String(255))
+    worker_pid: Mapped[int | None]
+    worker_tags: Mapped[str | None] = mapped_column(String(255))
+
+
+class ClusterWorker(Base):
+    """A process that runs crawls (daemon or worker), alive while its heartbeat is recent."""
+
+    __tablename__ = "cluster_workers"
+    __table_args__ = (UniqueConstraint("host", "pid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    role: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[str] = mapped_column(String(255), default="")
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+    heartbeat_every_s: Mapped[float]
+
+
+class ClusterSlot(Base):
+    """One scheduled (source, slot) of a cluster: inserted with its job in one transaction, so queued once."""
+
+    __tablename__ = "cluster_slots"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot_at: Mapped[datetime] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    queue: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    deferred_at: Mapped[datetime]
 
 
 class GpuOffer(Base):

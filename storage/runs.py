@@ -32,9 +32,22 @@ RUN_STATUSES = ("running", "succeeded", "failed", "blocked", "aborted", "cancell
 DEMO_TRIGGER = "demo"
 
 
-def start_run(session: Session, source: str, trigger: str, started_at: datetime, pid: int | None) -> CrawlRun:
-    """Insert a `running` row for a run that starts now."""
-    run = CrawlRun(source=source, trigger=trigger, status="running", started_at=started_at, pid=pid)
+def start_run(
+    session: Session,
+    source: str,
+    trigger: str,
+    started_at: datetime,
+    pid: int | None,
+    *,
+    scheduled_for: datetime | None = None,
+    worker: tuple[str, int, str] | None = None,
+) -> CrawlRun:
+    """Insert a `running` row for a run that starts now (for `scheduled_for`'s slot, by `worker` host/pid/tags)."""
+    host, worker_pid, tags = worker if worker is not None else (None, None, None)
+    run = CrawlRun(
+        source=source, trigger=trigger, status="running", started_at=started_at, pid=pid,
+        scheduled_for=scheduled_for, worker_host=host, worker_pid=worker_pid, worker_tags=tags,
+    )  # fmt: skip
     session.add(run)
     session.flush()
     return run

@@ -99,6 +99,16 @@ class SourceConfig(Strict):
     fallback: str | None = None
     #: quotes: a scheduled run happens only while a market of its symbols trades (or just after its close)
     market_hours: bool = False
+    #: where it may run in a cluster: only a worker started with every one of these tags takes its jobs
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_names(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", tag):
+                raise ValueError(f"tag {tag!r}: lower-case letters, digits, '-' and '_', at most 32 characters")
+        return sorted(set(value))
 
     @field_validator("settings")
     @classmethod

@@ -1,0 +1,130 @@
+"""Prints what the cluster's queue costs: deferring a slot, and jobs/s through 1, 2 and 4 worker processes.
+
+Phase 1 defers N (source, slot) jobs as a scheduler does (the `cluster_slots` insert and the procrastinate
+defer in one transaction): the scheduling overhead per job. Phase 2 queues N fast no-op jobs (each its own
+lock, so workers can run them side by side) and drains them with 1, 2 and 4 worker processes (procrastinate
+workers, concurrency 1, the worker settings `aipulse worker` uses): jobs/s from the first start to the last
+end, and the queue's cost per job (busy worker-seconds / jobs). A real crawl adds its child process on top
+(`bench_crawl_overhead.py`: seconds, not milliseconds), and one source's jobs never run side by side (lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.cluster_queue import CRAWL_TASK, conninfo, ensure_queue_schema, make_app  # noqa: E402
+
+NOOP_QUEUE = "bench"
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(conninfo(url), autocommit=True)
+
+
+def defer_slots(url: str, count: int) -> float:
+    """Seconds per job of ClusterScheduler.defer over `count` slots of one source."""
+    from core.config import load_config
+    from monitor.cluster_scheduler import ClusterScheduler
+    from storage.db import create_db_engine, session_factory
+    from tests.crawl_support import write_config
+
+    tmp = Path(f"/tmp/bench-cluster-{time.time_ns()}")
+    tmp.mkdir()
+    config = load_config(write_config(tmp, url, {"azure_gpu": {"every": "1s"}}))
+    scheduler = ClusterScheduler(config, session_factory(create_db_engine(url)), url)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    began = time.perf_counter()
+    for n in range(count):
+        assert scheduler.defer("azure_gpu", start + timedelta(seconds=n)) is not None
+    elapsed = time.perf_counter() - began
+    with _connect(url) as connection:  # those jobs are not for the no-op workers
+        connection.execute("DELETE FROM procrastinate_jobs WHERE task_name = %s", (CRAWL_TASK,))
+    return elapsed / count
+
+
+def queue_noops(url: str, count: int) -> None:
+    app = make_app(url)
+    with _connect(url) as connection:
+        for n in range(count):
+            app.configure_task("bench.noop", queue=NOOP_QUEUE, lock=f"noop-{n}", connection=connection).defer(n=n)
+
+
+def drain(url: str, workers: int, jobs: int | None = None) -> tuple[float, float]:
+    """Jobs/s and busy worker-seconds per job, `workers` processes draining `jobs` no-op jobs."""
+    jobs = jobs or ARGS.jobs
+    with _connect(url) as connection:
+        connection.execute("DELETE FROM procrastinate_jobs WHERE queue_name = %s", (NOOP_QUEUE,))
+    queue_noops(url, jobs)
+    processes = [subprocess.Popen([sys.executable, __file__, "--serve-noop", url]) for _ in range(workers)]
+    for process in processes:
+        process.wait()
+    with _connect(url) as connection:
+        row = connection.execute(
+            "SELECT min(e.at) FILTER (WHERE e.type = 'started'), max(e.at) FILTER (WHERE e.type = 'succeeded'),"
+            " count(*) FILTER (WHERE e.type = 'succeeded') FROM procrastinate_events e"
+            " JOIN procrastinate_jobs j ON j.id = e.job_id WHERE j.queue_name = %s",
+            (NOOP_QUEUE,),
+        ).fetchone()
+    first, last, done = row
+    assert done == jobs, f"{done} of {jobs} jobs succeeded"
+    seconds = (last - first).total_seconds()
+    return done / seconds, seconds * workers / done
+
+
+def serve_noop(url: str) -> None:
+    """One worker process: takes no-op jobs until the queue is empty."""
+    app = make_app(url)
+    app.task(name="bench.noop")(lambda n: n)
+    app.run_worker(
+        queues=[NOOP_QUEUE], concurrency=1, wait=False, install_signal_handlers=False,
+        fetch_job_polling_interval=1.0, update_heartbeat_interval=2.0, stalled_worker_timeout=10.0,
+    )  # fmt: skip
+
+
+def main() -> None:
+    cluster = None
+    url = ARGS.url
+    if url is None:
+        from tests.conftest import PostgresCluster
+
+        cluster = PostgresCluster()
+        url = cluster.new_database()
+    try:
+        from storage.db import create_db_engine
+        from storage.migrate import upgrade
+
+        upgrade(create_db_engine(url))
+        ensure_queue_schema(url)
+        per_defer = defer_slots(url, ARGS.jobs)
+        print(f"scheduling: {ARGS.jobs} slots deferred, {per_defer * 1000:.1f} ms per job (insert + defer, one tx)")
+        drain(url, 1, jobs=min(200, ARGS.jobs))  # warm-up, not reported: the first drain of a new database is slow
+        for workers in ARGS.workers:
+            rate, cost = drain(url, workers)
+            print(f"{workers} worker(s): {ARGS.jobs} no-op jobs, {rate:.0f} jobs/s, {cost * 1000:.1f} ms per job")
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="The cluster queue's overhead per job and throughput per worker.")
+    parser.add_argument("--jobs", type=int, default=1000, help="jobs per phase (default 1000)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker counts (default 1 2 4)")
+    parser.add_argument("--url", help="a PostgreSQL URL to use (default: a throwaway cluster, as the tests start)")
+    parser.add_argument("--serve-noop", metavar="URL", help=argparse.SUPPRESS)
+    ARGS = parser.parse_args()
+    if ARGS.serve_noop:
+        serve_noop(ARGS.serve_noop)
+    else:
+        main()

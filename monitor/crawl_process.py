@@ -1,0 +1,104 @@
+"""The crawl child process: started so it dies with its parent, its output forwarded, stopped in bounded time."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from core.config import redact
+
+__all__ = ["Outcome", "die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a crawl process with this pid still runs on this machine (a zombie or a reused pid is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    proc = Path("/proc") / str(pid)
+    try:
+        # A crawl orphaned by a killed daemon is reparented; where nobody reaps it, it lingers as a zombie.
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+    except (OSError, IndexError):
+        return True  # no /proc to ask: trust kill(0)
+    return state not in ("Z", "X") and b"scrapy" in command
+
+
+def process_alive(pid: int) -> bool:
+    """True when a process with this pid runs on this machine and is not a zombie (any command)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGTERM, Scrapy stops cleanly.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int | None
+    timed_out: bool
+    tail: list[str]
+    timeout: timedelta
+    spawn_error: str | None = None
+
+    def describe(self, stopping: bool) -> tuple[str, str]:
+        if self.spawn_error is not None:
+            return "failed", self.spawn_error
+        if self.timed_out:
+            return "failed", f"timed out after {self.timeout}"
+        if stopping:
+            return "cancelled", "stopped by daemon shutdown"
+        errors = [line for line in self.tail if "ERROR" in line or "Error" in line or "Traceback" in line]
+        last = (errors or self.tail or ["no output"])[-1].strip()
+        return "failed", redact(f"crawl process exited with code {self.returncode}: {last}")[:2000]
+
+
+def forward_output(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:
+    assert child.stdout is not None
+    for line in child.stdout:
+        line = line.rstrip()
+        if line:
+            tail.append(line)
+            log.debug("run %s | %s", run_id, line)
+            if " ERROR: " in line or " CRITICAL: " in line:
+                log.error("run %s | %s", run_id, redact(line))
+
+
+def stop_child(child: subprocess.Popen[str], grace_s: float) -> None:
+    if child.poll() is not None:
+        return
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    except ProcessLookupError:
+        pass
