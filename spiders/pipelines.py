@@ -127,6 +127,8 @@ class StoragePipeline:
                 if keep:
                     for kind, rows in self.rows.items():
                         written += write_items(session, kind, rows, self.run_id, dict(self.settings.fx_to_usd))
+                if written.clamped:  # the clock stepped back: those offers were placed after their series' last time
+                    details["clock_behind_series"] = written.clamped
                 finish_run(
                     session,
                     self.run_id,
