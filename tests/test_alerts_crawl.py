@@ -125,7 +125,7 @@ def test_a_run_the_daemon_started_is_evaluated_once_by_the_daemon_not_by_the_cra
     engine = migrated(sqlite_url)
     sessions = session_factory(engine)
     evaluated: list[int] = []
-    monkeypatch.setattr(monitor.crawling, "after_run", lambda _s, _c, run_id: evaluated.append(run_id))
+    monkeypatch.setattr(monitor.crawling, "after_run", lambda _s, _c, run_id, **_: evaluated.append(run_id))
     hook = HttpReceiver().start()
     try:
         for cut in (1.0, 0.9):
