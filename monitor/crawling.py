@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
 from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment, redact
+from monitor.crawl_outcome import CrawlOutcome as _Outcome
 from monitor.run_closing import PendingCloses, PendingRun
 from spiders import crawl_settings
 from spiders.base import SourceSpider
@@ -345,26 +346,6 @@ class CrawlRunner:
             thread.start()
         for thread in threads:
             thread.join(grace_s + 5)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    returncode: int | None
-    timed_out: bool
-    tail: list[str]
-    timeout: timedelta
-    spawn_error: str | None = None
-
-    def describe(self, stopping: bool) -> tuple[str, str]:
-        if self.spawn_error is not None:
-            return "failed", self.spawn_error
-        if self.timed_out:
-            return "failed", f"timed out after {self.timeout}"
-        if stopping:
-            return "cancelled", "stopped by daemon shutdown"
-        errors = [line for line in self.tail if "ERROR" in line or "Error" in line or "Traceback" in line]
-        last = (errors or self.tail or ["no output"])[-1].strip()
-        return "failed", redact(f"crawl process exited with code {self.returncode}: {last}")[:2000]
 
 
 def _forward(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:
