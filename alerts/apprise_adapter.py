@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from core.config.alert_targets import ENV_REF
 from core.config.alerts import AlertsConfig
@@ -61,6 +64,42 @@ def attachment_problem(path: str) -> str | None:
         return f"attachment {path} cannot be read: {exc.strerror or exc}"
 
 
+#: the HTTP header and the JSON/form/XML body field that carry a notification's idempotency key
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_FIELD = "idempotency_key"
+#: the e-mail header: Apprise writes its own Message-ID after the custom headers (plugins/email/base.py), so a
+#: Message-ID of ours would be a second one; the key travels in this header instead
+EMAIL_IDEMPOTENCY_HEADER = "X-Idempotency-Key"
+_BODY_SCHEMES = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
+_EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """Why a message was not confirmed; `unknown`: it went out and no answer came in time (it may have arrived)."""
+
+    reason: str
+    unknown: bool = False
+
+
+def with_idempotency_key(url: str, key: str) -> str:
+    """`url` with `key` where its Apprise plugin passes one: a header and a body field (json, form, xml), a header
+    (e-mail). Other schemes (Slack, Telegram, …) have no such field in Apprise: `url` is returned unchanged."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in _BODY_SCHEMES:
+        extra = {f"+{IDEMPOTENCY_HEADER}": key, f":{IDEMPOTENCY_FIELD}": key}
+    elif scheme in _EMAIL_SCHEMES:
+        extra = {f"+{EMAIL_IDEMPOTENCY_HEADER}": key}
+    else:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(extra)
+
+
+def supports_idempotency_key(url: str) -> bool:
+    """Whether a message to `url` carries its idempotency key (see `with_idempotency_key`)."""
+    return with_idempotency_key(url, "k") != url
+
+
 def send(
     url: str,
     title: str,
@@ -69,41 +108,50 @@ def send(
     timeout_s: float,
     body_format: str = "text",
     attachments: Sequence[str] = (),
-) -> str | None:
-    """Deliver one message through Apprise; None on success, else why it failed (Apprise never raises).
+    idempotency_key: str | None = None,
+) -> Undelivered | None:
+    """Deliver one message through Apprise; None on success, else why not (Apprise never raises).
 
     `body_format` is "text" or "html"; `attachments` are file paths, each checked first so that a missing file
     is a failed attempt naming it rather than Apprise's anonymous "could not access attachment".
+    `idempotency_key` goes into every payload that carries one (`with_idempotency_key`), the same on every
+    retry, so a receiver that deduplicates shows a message once however often it was sent. A timeout is
+    `unknown`: the request left, the receiver may have taken it.
     """
     import apprise
 
     for path in attachments:
         problem = attachment_problem(path)
         if problem is not None:
-            return problem
+            return Undelivered(problem)
     app = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory", secure_logging=True))
     with _quiet_apprise():
-        added = app.add(url)
+        added = app.add(with_idempotency_key(url, idempotency_key) if idempotency_key else url)
     if not added:
-        return "not a valid Apprise URL"
+        return Undelivered("not a valid Apprise URL")
     attach = None
     if attachments:
         attach = apprise.AppriseAttachment()
         for path in attachments:
             if not attach.add(path):
-                return f"attachment {path}: Apprise cannot attach it"
+                return Undelivered(f"attachment {path}: Apprise cannot attach it")
     notify_format = apprise.NotifyFormat.HTML if body_format == "html" else apprise.NotifyFormat.TEXT
+    started = time.monotonic()
     result = app.notify(
         body=body, title=title, notify_type=level, body_format=notify_format, attach=attach, timeout=timeout_s
     )
     if result:
         return None
     # notify() returns a falsy result on failure or partial delivery; the reasons are in its captured logs.
-    reasons = [
-        entry.message
-        for service in getattr(result, "results", ())
-        for entry in service.logs()
-        if entry.level in ("WARNING", "ERROR", "CRITICAL")
-    ]
+    entries = [entry for service in getattr(result, "results", ()) for entry in service.logs()]
+    reasons = [entry.message for entry in entries if entry.level in ("WARNING", "ERROR", "CRITICAL")]
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
-    return redact("; ".join(dict.fromkeys(reasons)) or f"Apprise reported {status}")[:2000]
+    reason = redact("; ".join(dict.fromkeys(reasons)) or f"Apprise reported {status}")[:2000]
+    timed_out = (
+        status == "TIMEOUT"
+        or time.monotonic() - started >= timeout_s
+        or any("timed out" in str(entry.message).lower() for entry in entries)
+    )
+    if timed_out:
+        return Undelivered(f"no answer within {timeout_s:g}s ({reason})", unknown=True)
+    return Undelivered(reason)

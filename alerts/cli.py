@@ -175,8 +175,10 @@ def cmd_flush(args: argparse.Namespace, config: HasAlerts, session: Session) -> 
     report = deliver_pending(_sessions(session), config.alerts)
     session.expire_all()
     left = pending_count(session)
-    _out(f"{report.sent} sent, {report.failed} failed (will retry), {report.expired} expired; {left} still queued")
-    return 0 if not report.failed and not report.expired else 1
+    unknown = f", {report.unknown} unknown (no answer in time, will retry with the same key)" if report.unknown else ""
+    _out(f"{report.sent} sent, {report.failed} failed (will retry){unknown}, {report.expired} expired; "
+         f"{left} still queued")  # fmt: skip
+    return 0 if not report.failed and not report.expired and not report.unknown else 1
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

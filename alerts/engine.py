@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from alerts.findings import health_finding, observation_finding
 from alerts.observations import new_observations, newest_per_series
-from alerts.quality import gate
+from alerts.quality import gate, hold
+from alerts.scale_shift import seen_again_quarantined, source_shift
 from alerts.scope import Scope
 from alerts.series import Finding, jsonable, matches
 from alerts.states import AlertStates, Transition
@@ -55,15 +56,24 @@ def evaluate_after_run(session: Session, config: AlertsConfig, run_id: int, now:
         if kind not in kinds:
             continue
         rules = [r for r in config.rules if r.item == kind]
-        for obs in new_observations(session, kind, run_id):
-            held = gate(scope, obs) if config.quality.enabled else None
+        observations = new_observations(session, kind, run_id)
+        again = seen_again_quarantined(scope, kind) if config.quality.enabled else []
+        observations += again
+        shifted: set[int] = set()
+        shift = source_shift(scope, kind, observations) if config.quality.enabled else None
+        if shift is not None:  # a whole source moved at once: one quality finding, no data rule sees its points
+            for obs in shift.shifted:
+                hold(scope, obs, str(shift.finding.context["reason"]) if shift.finding else "source-wide shift")
+                shifted.add(obs.row.id)
+            if shift.finding is not None:
+                _apply_quality(states, quality_rules, shift.finding, run.trigger)
+        for obs in observations:
+            if obs.row.id in shifted:
+                continue
+            held = gate(scope, obs, seen_again=obs in again) if config.quality.enabled else None
             if held is not None:  # quarantined: data rules never see it; quality rules hear of a fresh one
-                quarantined = held.finding
-                if quarantined is not None:
-                    labels = {"source": quarantined.series["source"], "trigger": run.trigger}
-                    for quality_rule in quality_rules:
-                        if matches(labels, quality_rule.select):
-                            states.apply(quality_rule, quarantined)
+                if held.finding is not None:
+                    _apply_quality(states, quality_rules, held.finding, run.trigger)
                 continue
             for rule in rules:
                 found = observation_finding(rule, obs, scope)
@@ -75,6 +85,13 @@ def evaluate_after_run(session: Session, config: AlertsConfig, run_id: int, now:
             states.apply(rule, health_finding(rule, run.source, run, scope))
     _tick(states)
     return states.transitions
+
+
+def _apply_quality(states: AlertStates, quality_rules: list[HealthRule], finding: Finding, trigger: str) -> None:
+    labels = {"source": finding.series["source"], "trigger": trigger}
+    for quality_rule in quality_rules:
+        if matches(labels, quality_rule.select):
+            states.apply(quality_rule, finding)
 
 
 def tick(session: Session, config: AlertsConfig, now: datetime) -> list[Transition]:

@@ -114,6 +114,11 @@ class History:
         """Remember a row the gate just quarantined (before its row is flushed)."""
         self._quarantined[(kind, row_id)] = True
 
+    def release(self, kind: str, row_id: int) -> None:
+        """Forget a quarantine lifted in this pass (a confirmed level); accepted values are read afresh."""
+        self._quarantined[(kind, row_id)] = False
+        self._accepted.clear()
+
     def load_quarantined(self, kind: str, row_ids: Sequence[int]) -> None:
         """Fill the quarantine cache for many rows in one query (a window of history)."""
         missing = [row_id for row_id in row_ids if (kind, row_id) not in self._quarantined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.apprise_adapter import attachment_problem, send
+from alerts.apprise_adapter import Undelivered, attachment_problem, send
 from alerts.destinations import destination_text, is_email_destination, resolve_destination, shown_destination
 from alerts.messages import LEVELS, batch_message, message_context, render
 from core.config.alert_rules import AnyRule
@@ -142,11 +143,13 @@ class DeliveryReport:
     failed: int = 0
     expired: int = 0
     deferred: int = 0
+    #: sent, but no answer in time: the receiver may have it (retried later with the same idempotency key)
+    unknown: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def attempted(self) -> int:
-        return self.sent + self.failed + self.expired
+        return self.sent + self.failed + self.expired + self.unknown
 
 
 def backoff(config: AlertsConfig, attempts: int) -> timedelta:
@@ -154,6 +157,18 @@ def backoff(config: AlertsConfig, attempts: int) -> timedelta:
     delivery = config.delivery
     wait: timedelta = delivery.retry_base * (2 ** max(0, attempts - 1))
     return min(wait, delivery.retry_max)
+
+
+def idempotency_key(batch: Sequence[OutboxNotification]) -> str:
+    """The key a receiver deduplicates on: one outbox row's id and creation time, or a group's rows hashed.
+
+    The same on every retry (also after a kill -9 mid-send and the lease running out), so at-least-once
+    delivery is exactly-once for a receiver that keeps the keys it has seen.
+    """
+    keys = [f"{row.id}-{int(row.created_at.replace(tzinfo=UTC).timestamp())}" for row in batch]
+    if len(keys) == 1:
+        return f"aipulse-{keys[0]}"
+    return "aipulse-g" + hashlib.sha256(",".join(keys).encode()).hexdigest()[:24]
 
 
 def _due(now: datetime) -> Any:
@@ -232,24 +247,27 @@ def deliver_pending(
         message = batch_message(config, batch)
         started = time.monotonic()
         # A missing file is the message's fault, not the destination's: other messages to it still go out.
-        error = next(filter(None, map(attachment_problem, message.attachments)), None)
-        destination_failed = error is None
-        if error is None:
+        missing = next(filter(None, map(attachment_problem, message.attachments)), None)
+        outcome: Undelivered | None = Undelivered(missing) if missing else None
+        if outcome is None:
             try:
-                error = send(
+                outcome = send(
                     resolve_destination(destination), message.title, message.body, message.level,
                     config.delivery.timeout.total_seconds(), message.body_format, message.attachments,
+                    idempotency_key=idempotency_key(batch),
                 )  # fmt: skip
             except ConfigError as exc:  # a ${NAME} whose variable is not set: a failed attempt, retried later
-                error = str(exc)
+                outcome = Undelivered(str(exc))
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        retry_at = _record(sessions, config, batch, now, error, elapsed_ms, report)
-        if error is not None:
-            if destination_failed:
+        retry_at = _record(sessions, config, batch, now, outcome, elapsed_ms, report)
+        if outcome is not None:
+            if missing is None:
                 failed_until[destination] = retry_at
             logger.warning(
-                "notification to %s (%s) failed, retry at %s: %s",
-                batch[0].target, shown_destination(destination), retry_at.isoformat(), error,
+                "notification to %s (%s) %s, retry at %s: %s",
+                batch[0].target, shown_destination(destination),
+                "may have arrived (no answer in time)" if outcome.unknown else "failed", retry_at.isoformat(),
+                outcome.reason,
             )  # fmt: skip
     return report
 
@@ -268,11 +286,14 @@ def _record(
     config: AlertsConfig,
     batch: Sequence[OutboxNotification],
     now: datetime,
-    error: str | None,
+    outcome: Undelivered | None,
     elapsed_ms: int,
     report: DeliveryReport,
 ) -> datetime:
     retry_at = now
+    error = None
+    if outcome is not None:
+        error = f"outcome unknown: {outcome.reason}" if outcome.unknown else outcome.reason
     with sessions.begin() as session:
         for claimed in batch:
             row = session.get(OutboxNotification, claimed.id)
@@ -295,9 +316,14 @@ def _record(
                 report.expired += 1
                 logger.error("notification %s to %s expired after %d attempts", row.id, row.target, row.attempts)
                 continue
-            retry_at = now + backoff(config, row.attempts)
+            wait = backoff(config, row.attempts)
+            if outcome is not None and outcome.unknown:  # give a slow receiver time before the same key again
+                wait = max(wait, config.delivery.unknown_retry)
+                report.unknown += 1
+            else:
+                report.failed += 1
+            retry_at = now + wait
             row.status, row.next_attempt_at = "pending", retry_at
-            report.failed += 1
     if error is not None:
         report.errors.append(error)
     return retry_at

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete
+
 from alerts.scope import Scope
 from alerts.series import Finding, Observation, base_context, jsonable, text, unit_of, value_of
 from core.plausibility import breach
@@ -83,30 +85,61 @@ def _out_of_bounds(scope: Scope, obs: Observation) -> tuple[str, dict[str, Any]]
     return broken.reason, {**context, "bound": f"alerts.quality.bounds.{broken.bound}"}
 
 
-def gate(scope: Scope, obs: Observation) -> Quarantine | None:
+def gate(scope: Scope, obs: Observation, *, seen_again: bool = False) -> Quarantine | None:
     """Apply the gate: None when the observation may feed data rules, else a Quarantine (now or before).
 
     A fresh quarantine is stored (unless the pass is dry) and comes with the finding quality rules act on.
+    `seen_again`: a quarantined state a later run saw unchanged; held back for its jump alone, it is confirmed.
     """
     if scope.history.is_quarantined(obs.kind, obs.row.id):
+        if seen_again and _confirmed_flat(scope, obs):
+            return None
         return Quarantine()
     problem = quality_problem(scope, obs)
     if problem is None:
         return None
     reason, extra = problem
     base = base_context(obs)
-    source = base["source"] or (scope.run.source if scope.run else None)
-    scope.history.mark_quarantined(obs.kind, obs.row.id)
+    source = hold(scope, obs, reason)
     if scope.dry:
         return Quarantine()
-    scope.session.add(
-        QuarantinedObservation(
-            kind=obs.kind, row_id=obs.row.id, source=source, series=jsonable(obs.series), reason=reason,
-            at=scope.now, run_id=scope.run_id,
-        )
-    )  # fmt: skip
     logger.warning("run %s: quarantined %s %s: %s", scope.run_id, obs.kind, base["label"], reason)
     series = {"source": source, "kind": obs.kind, **jsonable(obs.series)}
     context = {**base, **extra, "check": "quality", "reason": reason, "source": source}
     context["labels"] = {**context["labels"], "source": source, "kind": obs.kind}
     return Quarantine(Finding(series, True, context))
+
+
+def hold(scope: Scope, obs: Observation, reason: str) -> str | None:
+    """Quarantine the observation (stored unless the pass is dry); returns its source."""
+    source = getattr(obs.row, "source", None) or (scope.run.source if scope.run else None)
+    if obs.kind == "funding":
+        source = base_context(obs)["source"] or source
+    if scope.history.is_quarantined(obs.kind, obs.row.id):
+        return source
+    scope.history.mark_quarantined(obs.kind, obs.row.id)
+    if not scope.dry:
+        scope.session.add(
+            QuarantinedObservation(
+                kind=obs.kind, row_id=obs.row.id, source=source, series=jsonable(obs.series), reason=reason,
+                at=scope.now, run_id=scope.run_id,
+            )
+        )  # fmt: skip
+    return source
+
+
+def _confirmed_flat(scope: Scope, obs: Observation) -> bool:
+    """A state held back for its jump alone and seen again unchanged by a later run is a real new level."""
+    problem = quality_problem(scope, obs)
+    if problem is not None and "ratio" not in problem[1]:
+        return False  # a broken bound or sign stays implausible however often it is seen
+    if not scope.dry:
+        scope.session.execute(
+            delete(QuarantinedObservation).where(
+                QuarantinedObservation.kind == obs.kind, QuarantinedObservation.row_id == obs.row.id
+            )
+        )
+    scope.history.release(obs.kind, obs.row.id)
+    logger.info("run %s: %s %s seen again unchanged: its new level is confirmed", scope.run_id, obs.kind,
+                base_context(obs)["label"])  # fmt: skip
+    return True

@@ -68,7 +68,7 @@ def flush(sessions: sessionmaker[Session], config: AlertsConfig, *, now: datetim
         return DeliveryReport(errors=[str(exc).splitlines()[0]])
     if report.attempted or report.deferred:
         logger.info(
-            "outbox: %d sent, %d failed (will retry), %d expired, %d deferred",
-            report.sent, report.failed, report.expired, report.deferred,
+            "outbox: %d sent, %d failed (will retry), %d unknown (no answer in time; retried with the same key), "
+            "%d expired, %d deferred", report.sent, report.failed, report.unknown, report.expired, report.deferred,
         )  # fmt: skip
     return report

@@ -15,6 +15,7 @@ from alerts.apprise_adapter import check_target_urls
 from core.config import AppConfig, ConfigError, RedactSecrets, check_sources, load_config
 from core.json_output import json_text
 from monitor.crawling import spider_classes
+from spiders.arguments import argument_problems
 from spiders.settings_check import settings_problems
 from storage.db import check_connection, create_db_engine, masked
 from storage.migrate import is_current, upgrade
@@ -48,9 +49,12 @@ def load_checked_config(args: argparse.Namespace, path: Path | None = None) -> A
     config = load_config(path or args.config)
     check_sources(config, spider_classes())
     check_target_urls(config.alerts, str(config.path or "configuration"))
+    spiders = spider_classes()
     for source_id, section in config.sources.items():
         for problem in settings_problems(section.settings):
             raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
+        for problem in argument_problems(spiders[source_id], section.spider_args()):
+            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.args: {problem}")
     return config
 
 

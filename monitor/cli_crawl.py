@@ -11,8 +11,17 @@ from core.durations import parse_duration
 from core.tables import render_table
 from monitor.cli_common import CliError, load_checked_config, open_database, print_json, setup_logging
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from spiders.arguments import argument_problems
 
 __all__ = ["cmd_crawl", "cmd_record", "key_value", "results_table"]
+
+
+def check_arguments(sources: Sequence[str], extra: dict[str, str]) -> None:
+    """Refuse a `-a NAME=VALUE` a named source does not take or cannot read, before anything runs."""
+    classes = spider_classes()
+    for source in sources:
+        for problem in argument_problems(classes[source], extra):
+            raise CliError(f"-a: {source}: {problem}")
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -26,6 +35,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.sources:
         raise CliError("name the sources to crawl (aipulse crawl SOURCE…), or check them all with --live-check")
     extra = dict(key_value(a) for a in args.arg or [])
+    check_arguments(args.sources, extra)
     engine = open_database(config, migrate=True)
     runner = CrawlRunner(config, engine)
     runner.close_orphans()
@@ -67,6 +77,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     settings = record_settings(config, args.sources, out)
     runner = CrawlRunner(config, open_database(config, migrate=True), extra_settings=settings)
     extra = dict(key_value(a) for a in args.arg or [])
+    check_arguments(args.sources, extra)
     results = [runner.run(source, "record", extra) for source in args.sources]
     print(results_table(results))
     for source in args.sources:

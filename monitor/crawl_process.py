@@ -8,11 +8,10 @@ import os
 import signal
 import subprocess
 from collections import deque
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from core.config import redact
+from monitor.crawl_outcome import CrawlOutcome as Outcome
 
 __all__ = ["Outcome", "die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
 
@@ -58,26 +57,6 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child between f
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass
-
-
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int | None
-    timed_out: bool
-    tail: list[str]
-    timeout: timedelta
-    spawn_error: str | None = None
-
-    def describe(self, stopping: bool) -> tuple[str, str]:
-        if self.spawn_error is not None:
-            return "failed", self.spawn_error
-        if self.timed_out:
-            return "failed", f"timed out after {self.timeout}"
-        if stopping:
-            return "cancelled", "stopped by daemon shutdown"
-        errors = [line for line in self.tail if "ERROR" in line or "Error" in line or "Traceback" in line]
-        last = (errors or self.tail or ["no output"])[-1].strip()
-        return "failed", redact(f"crawl process exited with code {self.returncode}: {last}")[:2000]
 
 
 def forward_output(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.service import periodic
 from core.config import AppConfig, SourceConfig
 from core.cron import crontab_trigger
+from monitor.clock_watch import ClockWatch
 from monitor.crawling import CrawlRunner, spider_classes
 from monitor.report.service import scheduled_report
 from spiders.market_hours import poll_due
@@ -207,8 +208,9 @@ class Daemon:
                 logger.info("scheduled %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
             if not scheduler.get_jobs():
                 logger.warning("no source is enabled in %s: nothing to do until one is", self.config.path)
+            clock = ClockWatch(scheduler)  # a wall clock stepped back must not hold interval jobs back
             while not self.stop_requested.wait(1.0):
-                pass
+                clock.check()
         finally:
             grace = self.config.daemon.shutdown_grace.total_seconds()
             if web is not None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config.fx import FxConfig
@@ -244,7 +244,9 @@ def cmd_show_gpu(args: argparse.Namespace, config: Any, session: Session) -> int
         except UnknownModel as exc:
             sys.stderr.write(f"aipulse: --model: {exc}\n")
             return 1
-    now = datetime.now(UTC)
+    # a clock behind the stored observations (stepped back) must not hide the newest ones: "now" is never earlier
+    newest = session.scalar(select(func.max(GpuOffer.observed_at)))
+    now = max(datetime.now(UTC), newest) if newest is not None else datetime.now(UTC)
     rows = gpu_rows(session, fx, now, models=models, providers=args.provider, billings=args.billing, currency=currency)
     target = currency or fx.base
     if getattr(args, "json", False):

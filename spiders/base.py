@@ -24,6 +24,7 @@ from twisted.internet import error as net_error
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
+from spiders.arguments import argument_problems
 from spiders.crawl_settings import CrawlSettings, SourceSettings
 from spiders.errors import BlockedError, ParseError
 from spiders.fingerprint import FingerprintBuilder, LineShape
@@ -137,6 +138,9 @@ class SourceSpider(scrapy.Spider):
         crawl = CrawlSettings.from_settings(crawler.settings)
         for key, value in crawl.source(cls.name).spider_args().items():
             kwargs.setdefault(key, value)
+        problems = argument_problems(cls, kwargs)
+        if problems:  # a misspelt or mistyped `-a NAME=VALUE` stops the crawl before any request, naming it
+            raise ValueError(f"{cls.name}: " + "; ".join(problems))
         spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_settings = crawl
         spider.source_settings = crawl.source(cls.name)

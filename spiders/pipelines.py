@@ -43,7 +43,13 @@ class ValidationPipeline:
         if found:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("aipulse/dropped")
-            raise DropItem(f"invalid {type(item).__name__}: {'; '.join(found)}")
+            reason = f"invalid {type(item).__name__}: {'; '.join(found)}"
+            details = getattr(self.crawler.spider, "details", None)
+            if isinstance(details, dict):  # the first reasons are kept in the run's record (crawl_runs.details)
+                kept = details.setdefault("dropped", [])
+                if len(kept) < 20 and reason not in kept:
+                    kept.append(reason)
+            raise DropItem(reason)
         return item
 
 
@@ -121,6 +127,8 @@ class StoragePipeline:
                 if keep:
                     for kind, rows in self.rows.items():
                         written += write_items(session, kind, rows, self.run_id, dict(self.settings.fx_to_usd))
+                if written.clamped:  # the clock stepped back: those offers were placed after their series' last time
+                    details["clock_behind_series"] = written.clamped
                 finish_run(
                     session,
                     self.run_id,

@@ -12,6 +12,8 @@ GPU_BILLINGS = frozenset({"on_demand", "spot", "community", "monthly", "reserved
 GRANULARITIES = frozenset({"day", "week", "month"})
 ROUND_STATUSES = frozenset({"completed", "announced", "planned"})
 QUOTE_KINDS = frozenset({"stock", "index"})
+#: what a decoder puts where a byte was not of its encoding: a text holding it is mojibake, never a value
+REPLACEMENT_CHARACTER = "\ufffd"
 QUOTE_STATUSES = frozenset({"trading", "halted", "closed"})
 
 _REQUIRED: dict[type, tuple[str, ...]] = {
@@ -35,6 +37,9 @@ def problems(item: Item) -> list[str]:
             found.append(f"{f.name} is a naive datetime")
         if isinstance(value, Decimal) and not value.is_finite():
             found.append(f"{f.name} is not a finite number")
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and REPLACEMENT_CHARACTER in text for text in texts):
+            found.append(f"{f.name} {value!r} holds U+FFFD: the answer was decoded with the wrong encoding (mojibake)")
     if isinstance(item, GpuOffer):
         found += _gpu_problems(item)
     elif isinstance(item, TrafficSnapshot):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +42,10 @@ BATCH_ROWS = 5_000
 FUNDING_MATCH_WINDOW = timedelta(days=14)
 #: two reports of one round may differ by this much in amount (USD) and still be the same round
 FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
+#: how far past its series' last time an observation from a clock stepped backwards is placed
+CLAMP_STEP = timedelta(microseconds=1)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,10 +54,13 @@ class WriteStats:
 
     stored: int = 0
     unchanged: int = 0
+    #: new states observed before their series' last time (the clock stepped back), placed just after it
+    clamped: int = 0
 
     def __iadd__(self, other: WriteStats) -> WriteStats:
         self.stored += other.stored
         self.unchanged += other.unchanged
+        self.clamped += other.clamped
         return self
 
 
@@ -113,16 +121,30 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
 
     The latest state of every series in the batch is read in one query; the batch is then folded into it in
     order, in memory, and written with one executemany of new states and one of extended ones.
+
+    A new value observed before its series' last time, at no moment a state was stored at, comes from a
+    clock stepped backwards (NTP, a VM restore): it is placed just after that last time, with a warning,
+    so it is the series' newest state and the next run does not store it again. An observation at the
+    exact time of a stored state stays where it is: it corrects that state.
     """
     _, key, _ = SERIES["gpu"]
     rows = list(rows)
     current = latest_of_series(session, GpuOffer, key, "observed_at", {tuple(r[k] for k in key) for r in rows})
     stored_state = {series: dict(state) for series, state in current.items()}
+    recorded = _recorded_moments(session, key, rows, current)
     new_states: list[dict[str, Any]] = []
     stats = WriteStats()
     for row in rows:
         series = tuple(row[k] for k in key)
         state = current.get(series)
+        if (
+            state is not None
+            and row["observed_at"] < state["last_seen_at"]
+            and (*series, row["observed_at"]) not in recorded
+            and _differs(state, row, GPU_VALUES)
+        ):
+            row = {**row, "observed_at": state["last_seen_at"] + CLAMP_STEP}
+            stats.clamped += 1
         if state is not None and (state["observed_at"] == row["observed_at"] or not _differs(state, row, GPU_VALUES)):
             state.update({name: row.get(name) for name in GPU_VALUES})
             state["last_seen_at"] = max(state["last_seen_at"], row["observed_at"])
@@ -132,6 +154,12 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
         new_states.append(state)
         current[series] = state
         stats.stored += 1
+    if stats.clamped:
+        logger.warning(
+            "gpu: %d changed offers were observed before their series' last time (did the clock step back? "
+            "observed at %s): each is stored just after its series' last time, as its newest state",
+            stats.clamped, min(row["observed_at"] for row in rows),
+        )  # fmt: skip
     extended = [
         {"row_id": state["id"], "last_seen_at": state["last_seen_at"], **{n: state[n] for n in GPU_VALUES}}
         for series, state in current.items()
@@ -146,6 +174,30 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
         )
         _execute_many(session, insert, new_states)
     return stats
+
+
+def _recorded_moments(
+    session: Session, key: Sequence[str], rows: Sequence[Mapping[str, Any]], current: Mapping[tuple[Any, ...], Any]
+) -> set[tuple[Any, ...]]:
+    """(series…, observed_at) of the stored states the batch's late rows (older than their series' last time) hit.
+
+    One query per 500 distinct late times (a run observes at one or a few): nothing is read when no row is late.
+    """
+    late = [
+        row for row in rows
+        if (state := current.get(tuple(row[k] for k in key))) is not None and row["observed_at"] < state["last_seen_at"]
+    ]  # fmt: skip
+    if not late:
+        return set()
+    table = _table(GpuOffer)
+    sources = sorted({row["source"] for row in late})
+    found: set[tuple[Any, ...]] = set()
+    for times in batched(sorted({row["observed_at"] for row in late}), 500):
+        query = select(*(table.c[k] for k in key), table.c.observed_at).where(
+            table.c.source.in_(sources), table.c.observed_at.in_(times)
+        )
+        found.update(tuple(r) for r in session.execute(query))
+    return found
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

@@ -93,6 +93,8 @@ class DeliveryConfig(Strict):
     interval: Duration = timedelta(seconds=30)  # how often the daemon ticks alerts and flushes the outbox
     lease: Duration = timedelta(minutes=5)
     timeout: Duration = timedelta(seconds=30)
+    #: the first retry after a timeout (the receiver may have the message): longer than a failure's
+    unknown_retry: Duration = timedelta(minutes=10)
     batch: int = Field(default=200, ge=1, le=10_000)
 
 

@@ -19,6 +19,7 @@ from spiders.parsers.aliyun_specs import (
     TypeSpec,
     describe_instance_type,
 )
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text, load_json_bytes
 from spiders.parsers.contract import FollowUp, ParseResult, Request
 from spiders.parsers.numbers import optional_json_decimal
 
@@ -78,7 +79,7 @@ def _version_page(html: str | bytes, *, cdn: str) -> ParseResult:
     Raises ParseError when no `g.alicdn.com/aliyun/ecs-price-info/<version>/` URL is on the page: the
     layout changed, and falling back to an old version would silently serve years-old prices.
     """
-    text = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html
+    text = decode_text(html, fallbacks=CHINESE_FALLBACKS, what="the pricing page")
     seen = sorted({m[1] for m in _VERSION_URL.finditer(text)}, key=_version_key)
     if not seen:
         raise ParseError(
@@ -196,7 +197,7 @@ def _load_json(body: str | bytes) -> Any:
     if head_text.startswith("<"):
         raise ParseError(f"HTML instead of the price file: {head_text[:80]!r}")
     try:
-        return json.loads(body)
+        return load_json_bytes(body, fallbacks=CHINESE_FALLBACKS, what="the price file")
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
 

@@ -12,7 +12,7 @@ from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
 from spiders.parsers import autodl_public
-from spiders.parsers.common import load_json
+from spiders.parsers.common import CHINESE_FALLBACKS, load_json
 from spiders.parsers.contract import FollowUp, ParseResult, Request, unknown_gpu_notes
 
 __all__ = [
@@ -95,7 +95,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     earlier: list[Any] = list(meta.get("machines", []))
-    kept, machines, skipped, body_index, max_page = _read_page(load_json(body))
+    kept, machines, skipped, body_index, max_page = _read_page(load_json(body, fallbacks=CHINESE_FALLBACKS))
     page_index = int(meta.get("page_index", body_index))
     if page_index < max_page:
         max_pages = meta.get("max_pages")

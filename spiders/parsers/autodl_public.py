@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from spiders.errors import ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
 __all__ = [
@@ -118,7 +119,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, fallbacks=CHINESE_FALLBACKS, what="the AutoDL page")
     texts = text.split(TEXT_SEPARATOR)
     objects = [obj for text in texts for obj in find_price_objects(text)]
     if not objects:

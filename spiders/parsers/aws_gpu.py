@@ -11,6 +11,7 @@ from core.numbers import decimal_or_none
 from spiders.errors import ParseError
 from spiders.gpu_names import GpuName, canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import load_json_bytes
 from spiders.parsers.contract import ParseResult, Request
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
@@ -103,7 +104,7 @@ def _load_json(body: str | bytes) -> Any:
     if head_text.startswith("<"):
         raise ParseError(f"HTML instead of instances.json: {head_text[:80]!r}")
     try:
-        return json.loads(body)
+        return load_json_bytes(body, what="instances.json")
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
 

@@ -161,7 +161,7 @@ def read_feed(body: bytes, *, url: str, naive_zone: tzinfo = UTC, notes: list[st
     A feed with no items returns []. `naive_zone` reads zone-less dates (Asia/Shanghai for 36kr).
     """
     notes = notes if notes is not None else []
-    text = body.decode("utf-8", errors="replace")
+    text = body.decode("utf-8", errors="replace")  # only sniffed for emptiness and block markers
     if not text.strip():
         raise ParseError("empty body where a feed was expected")
     check_not_blocked(text, what="a feed")

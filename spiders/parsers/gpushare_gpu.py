@@ -10,7 +10,7 @@ from typing import Any, TypeGuard
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
-from spiders.parsers.common import load_json
+from spiders.parsers.common import CHINESE_FALLBACKS, load_json
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 from spiders.parsers.numbers import json_decimal
 
@@ -45,7 +45,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    machines, total = _machines(load_json(body))
+    machines, total = _machines(load_json(body, fallbacks=CHINESE_FALLBACKS))
     grouped: dict[str, list[_Machine]] = {}
     for index, raw in enumerate(machines):
         machine = _read_machine(raw, index)

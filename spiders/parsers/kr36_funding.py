@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiders.errors import BlockedError, ParseError
-from spiders.parsers.common import load_json
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text, load_json
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.funding_common import (
     SHANGHAI,
@@ -50,8 +50,8 @@ def _text(material: dict[str, Any], name: str, index: int) -> str:
 def parse(body: bytes, *, url: str, fetched_at: datetime, request: Request | None = None) -> ParseResult:
     """The gateway's JSON (step `gateway`) or the article RSS (any other step) -> rounds."""
     if request is not None and request.step == GATEWAY:
-        check_not_blocked(body.decode("utf-8", errors="replace"), what="the 36kr gateway JSON")
-        return _parse_gateway(load_json(body), fetched_at=fetched_at)
+        check_not_blocked(decode_text(body, fallbacks=CHINESE_FALLBACKS), what="the 36kr gateway JSON")
+        return _parse_gateway(load_json(body, fallbacks=CHINESE_FALLBACKS), fetched_at=fetched_at)
     return _parse_feed(body, url=url, fetched_at=fetched_at)
 
 

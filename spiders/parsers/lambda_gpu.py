@@ -16,6 +16,7 @@ from parsel import Selector
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import decode_text
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 
 __all__ = ["DEFAULT_ENDPOINT", "SOURCE_ID", "parse"]
@@ -54,7 +55,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, what="the pricing page")
     if any(marker in text for marker in _CHALLENGE_MARKERS):
         raise BlockedError("Cloudflare challenge page instead of the pricing page")
     page = Selector(text=text)

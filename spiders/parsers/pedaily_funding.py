@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from spiders.errors import ParseError
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.funding_common import (
     SHANGHAI,
@@ -67,7 +68,7 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
-    body = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    body = decode_text(body, fallbacks=CHINESE_FALLBACKS, what="the pedaily page")
     page = Selector(text=body)
     listing = page.css("ul#newslist-all")
     if not listing:

@@ -12,6 +12,7 @@ from core.symbols import Symbol
 from spiders.errors import ParseError
 from spiders.items import Item, Quote
 from spiders.market_hours import quote_status
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text
 from spiders.parsers.contract import ParseResult
 
 __all__ = [
@@ -167,7 +168,7 @@ def load_json_unique(body: str | bytes) -> Any:
 
     Eastmoney answers a field requested twice with the key twice (stocks.md §5); the stdlib keeps the last.
     """
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, fallbacks=CHINESE_FALLBACKS)
     stripped = text.lstrip()
     if not stripped:
         raise ParseError("empty body where JSON was expected")

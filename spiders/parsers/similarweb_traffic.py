@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from spiders.errors import BlockedError, ParseError
 from spiders.items import Item, TrafficSnapshot
-from spiders.parsers.common import load_json
+from spiders.parsers.common import decode_text, load_json
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.numbers import optional_json_decimal
 
@@ -53,7 +53,7 @@ def parse(body: bytes | str, *, url: str, fetched_at: datetime, request: Request
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     domain = _requested_domain(url)
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, what="the Similarweb answer")
     if text.lstrip().startswith("<"):
         marker = block_marker({}, text)
         if marker is not None:

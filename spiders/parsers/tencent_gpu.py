@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from spiders.errors import BlockedError, ParseError
 from spiders.gpu_names import canonical_gpu
 from spiders.items import GpuOffer
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text
 from spiders.parsers.contract import ParseResult, Request
 from spiders.parsers.numbers import optional_json_decimal
 
@@ -135,7 +136,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
 
 
 def _response_object(body: str | bytes) -> dict[str, Any]:
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body, fallbacks=CHINESE_FALLBACKS, what="the workbench answer")
     stripped = text.lstrip()
     if not stripped:
         raise ParseError("empty body where the API's JSON was expected")

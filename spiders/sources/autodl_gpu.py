@@ -18,8 +18,10 @@ from scrapy_playwright.page import PageMethod
 
 from core.config import ConfigError
 from spiders.base import SourceSpider, short_url
+from spiders.errors import ParseError
 from spiders.parsers.autodl_gpu import DEFAULT_ENDPOINT, MARKET_PAGE, PUBLIC_LIST, build_body
 from spiders.parsers.autodl_public import DEFAULT_PUBLIC_URL, PRICE_KEY, has_price_objects, join_texts
+from spiders.parsers.common import CHINESE_FALLBACKS, decode_text
 from spiders.parsers.contract import FollowUp
 
 ORIGIN = "https://www.autodl.com"
@@ -91,7 +93,10 @@ class PriceListCapture:
             body = await asyncio.wait_for(response.body(), timeout=max(0.5, deadline - time.monotonic()))
         except (TimeoutError, PlaywrightError):  # a redirect has no body; a slow one is not waited for
             return None
-        return body.decode("utf-8", errors="replace")
+        try:
+            return decode_text(body, fallbacks=CHINESE_FALLBACKS)
+        except ParseError:  # a script no declared encoding reads holds no price we could trust
+            return None
 
     @staticmethod
     async def _content(page: Page, deadline: float) -> str | None:
@@ -228,5 +233,6 @@ class AutodlGpuSpider(SourceSpider):
             )
             return
         # The rendered page goes in too: the list may sit in an inline script instead of the bundle.
-        texts = [response.body.decode("utf-8", errors="replace"), *captured.texts]
+        # (scrapy-playwright hands the rendered page over as UTF-8 encoded text, so it always decodes)
+        texts = [decode_text(response.body), *captured.texts]
         yield from super().parse_response(response.replace(body=join_texts(texts)), step, parser_meta)

@@ -1,0 +1,63 @@
+"""Spider arguments (`args` in aipulse.toml, `-a NAME=VALUE`) are checked before a run, naming the argument."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.crawling import spider_classes
+from monitor.replay import ReplayServer
+from spiders.arguments import argument_problems
+from tests.crawl_support import AZURE_PATH, azure_routes, scrapy_crawl, write_config
+
+
+def _config(tmp_path: Path, args: dict[str, object]) -> Path:
+    section = {"every": "1h", "endpoint": "http://127.0.0.1:9" + AZURE_PATH, "args": args}
+    return write_config(tmp_path, f"sqlite:///{tmp_path / 'store.db'}", {"azure_gpu": section})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"max_page": 3}, "sources.azure_gpu.args: argument 'max_page': azure_gpu takes no such argument "
+                          "(it takes: clock, endpoint, max_pages)"),
+        ({"max_pages": "abc"}, "sources.azure_gpu.args: argument max_pages='abc': azure_gpu expects a whole number"),
+    ],
+)  # fmt: skip
+def test_a_bad_argument_in_the_config_is_refused_at_start_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: dict[str, object], message: str
+) -> None:
+    path = _config(tmp_path, args)
+    assert main(["--config", str(path), "sources"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_bad_dash_a_argument_of_aipulse_crawl_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _config(tmp_path, {})
+    assert main(["--config", str(path), "crawl", "azure_gpu", "-a", "max_pages=many"]) == 2
+    assert "-a: azure_gpu: argument max_pages='many': azure_gpu expects a whole number here" in capsys.readouterr().err
+    assert not (tmp_path / "store.db").exists(), "refused before the database is opened"
+
+
+def test_numbers_are_read_by_the_keyword_annotations() -> None:
+    autodl = spider_classes()["autodl_gpu"]
+    assert argument_problems(autodl, {"page_timeout_s": "2.5", "page_size": "50", "gpus": "A100,H100"}) == []
+    assert argument_problems(autodl, {"page_timeout_s": "soon"}) == [
+        "argument page_timeout_s='soon': autodl_gpu expects a number here"
+    ]
+
+
+@pytest.mark.slow
+def test_scrapy_crawl_with_a_mistyped_argument_fails_naming_it_before_any_request(tmp_path: Path) -> None:
+    with ReplayServer(azure_routes()) as server:
+        done = scrapy_crawl(
+            ["crawl", "azure_gpu", "-a", f"endpoint={server.url}{AZURE_PATH}", "-a", "max_pages=abc"], tmp_path
+        )
+        seen = list(server.requests)
+    assert done.returncode != 0
+    assert "azure_gpu: argument max_pages='abc': azure_gpu expects a whole number here" in done.stderr
+    assert seen == []
