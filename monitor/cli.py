@@ -1,52 +1,25 @@
-"""The `aipulse` command: init, run, crawl, sources, status, show, alerts, report, export, demo."""
+"""The `aipulse` command: init, run, crawl, sources, status, show, alerts, report, export, demo.
+
+Start-up is kept light: `main` builds the full parser only for the command on the command line (the others are
+one-line stubs for `aipulse --help`), and each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import logging
-import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
-from alerts.cli import AlertsCliError
-from alerts.cli import add_parser as add_alerts_parser
-from alerts.cli import run as run_alerts
-from alerts.engine import reevaluate_drift
-from alerts.service import flush
-from core.config import (
-    BUNDLED_CONFIG,
-    DEFAULT_CONFIG_NAME,
-    ConfigError,
-    check_secrets,
-)
-from core.tables import render_table
-from monitor.cli_common import (
-    CliError,
-    load_checked_config,
-    note_demo_data,
-    open_database,
-    print_json,
-    setup_logging,
-)
-from monitor.cli_crawl import cmd_crawl, cmd_record
-from monitor.crawling import spider_classes
-from monitor.export import add_parser as add_export_parser
-from monitor.health import source_health, stale_price_files
-from monitor.report.cli import add_parser as add_report_parser
-from monitor.verify import add_parser as add_verify_parser
-from storage.db import DatabaseError, masked, session_factory
-from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
-from storage.runs import accept_drift
+from monitor import cli_common
 
 logger = logging.getLogger("aipulse")
-_config, _database, _print_json, _note_demo_data = load_checked_config, open_database, print_json, note_demo_data
+_config, _database = cli_common.load_checked_config, cli_common.open_database
+_print_json, _note_demo_data = cli_common.print_json, cli_common.note_demo_data
 
 #: modules whose add_parser(show_subparsers) registers `aipulse show …` tables
 SHOW_MODULES: list[str] = [
@@ -62,6 +35,11 @@ def _when(value: datetime | None) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    import shutil
+
+    from core.config import BUNDLED_CONFIG, DEFAULT_CONFIG_NAME
+    from storage.db import masked
+
     target = Path(args.config or DEFAULT_CONFIG_NAME)
     if target.exists():
         print(f"{target}: exists, kept")
@@ -76,20 +54,27 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from core.config import check_secrets
     from monitor.scheduler import Daemon
+    from storage.db import masked
 
     config = _config(args)
     check_secrets(config)
-    setup_logging(args.log_level or config.daemon.log_level)
+    cli_common.setup_logging(args.log_level or config.daemon.log_level)
     engine = _database(config, migrate=True)
     logger.info("aipulse daemon: config %s, database %s", config.path, masked(config.database_url()))
     return Daemon(config, engine).run()
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from core.tables import render_table
+    from monitor.health import source_health
+    from spiders.catalog import SOURCE_KINDS
+    from storage.db import session_factory
+
     config = _config(args)
     engine = _database(config, migrate=False)
-    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    kinds = dict(SOURCE_KINDS)
     with session_factory(engine)() as session:
         _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
@@ -107,9 +92,15 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_accept_drift(args: argparse.Namespace) -> int:
     """`aipulse sources accept-drift SOURCE`: the newest run's shape becomes the reference; drift alerts resolve."""
+    from alerts.engine import reevaluate_drift
+    from alerts.service import flush
+    from spiders.catalog import SOURCE_KINDS
+    from storage.db import session_factory
+    from storage.runs import accept_drift
+
     config = _config(args)
-    if args.source not in spider_classes():
-        raise CliError(f"unknown source {args.source!r} (known: {', '.join(sorted(spider_classes()))})")
+    if args.source not in SOURCE_KINDS:
+        raise cli_common.CliError(f"unknown source {args.source!r} (known: {', '.join(sorted(SOURCE_KINDS))})")
     engine = _database(config, migrate=False)
     sessions = session_factory(engine)
     now = datetime.now(UTC)
@@ -127,9 +118,17 @@ def cmd_accept_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from core.tables import render_table
+    from monitor.health import source_health, stale_price_files
+    from spiders.catalog import SOURCE_KINDS
+    from storage.db import masked, session_factory
+    from storage.models import CrawlRun, FundingRound, GpuOffer, Quote, TrafficSnapshot
+
     config = _config(args)
     engine = _database(config, migrate=False)
-    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    kinds = dict(SOURCE_KINDS)
     now = datetime.now(UTC)
     with session_factory(engine)() as session:
         _note_demo_data(session)
@@ -182,6 +181,8 @@ def _status_verdict(problems: int, not_run: Sequence[str], *, ran: bool) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
@@ -190,6 +191,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
@@ -200,22 +203,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo import DemoError, run_demo, serve_fixtures
 
-    setup_logging(args.log_level or "WARNING")
+    cli_common.setup_logging(args.log_level or "WARNING")
     try:
         if args.serve:
             return serve_fixtures(args.port, sys.stdout)
         if args.weeks < 1:
-            raise CliError(f"--weeks must be at least 1, got {args.weeks}")
+            raise cli_common.CliError(f"--weeks must be at least 1, got {args.weeks}")
         return run_demo(args.database, sys.stdout, weeks=args.weeks)
     except DemoError as exc:
-        raise CliError(str(exc)) from None
+        raise cli_common.CliError(str(exc)) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from spiders.catalog import SOURCE_KINDS
+    from storage.db import session_factory
+
     config = _config(args)
-    setup_logging(args.log_level or "WARNING")
+    cli_common.setup_logging(args.log_level or "WARNING")
     engine = _database(config, migrate=False)
-    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    kinds = dict(SOURCE_KINDS)
     with session_factory(engine)() as session:
         _note_demo_data(session)
     return int(args.report(args, config, session_factory(engine), kinds))
@@ -225,29 +231,48 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from alerts.cli import AlertsCliError
+    from alerts.cli import run as run_alerts
+    from storage.db import session_factory
+
     config = _config(args)
     engine = _database(config, migrate=False)
     with session_factory(engine)() as session:
         try:
             code = run_alerts(args, config, session)
         except AlertsCliError as exc:
-            raise CliError(str(exc)) from None
+            raise cli_common.CliError(str(exc)) from None
         session.commit()
     return code
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the `aipulse` command."""
-    parser = argparse.ArgumentParser(prog="aipulse", description="Monitor GPU prices, AI traffic, funding and quotes.")
-    _add_global_options(parser, default=None)
-    parser.add_argument("--version", action="version", version=f"aipulse {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from monitor.cli_crawl import cmd_crawl as crawl
 
-    sub.add_parser("init", help="write a starter aipulse.toml if missing and migrate the database").set_defaults(
-        func=cmd_init
-    )
-    sub.add_parser("run", help="start the daemon: every enabled source on its schedule").set_defaults(func=cmd_run)
-    crawl = sub.add_parser("crawl", help="crawl sources now (the same path as a scheduled run)")
+    return crawl(args)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from monitor.cli_crawl import cmd_record as record
+
+    return record(args)
+
+
+# --- the parser --------------------------------------------------------------------------------------
+
+Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+def _add_init(sub: Subparsers) -> None:
+    sub.add_parser("init", help=COMMANDS["init"]).set_defaults(func=cmd_init)
+
+
+def _add_run(sub: Subparsers) -> None:
+    sub.add_parser("run", help=COMMANDS["run"]).set_defaults(func=cmd_run)
+
+
+def _add_crawl(sub: Subparsers) -> None:
+    crawl = sub.add_parser("crawl", help=COMMANDS["crawl"])
     crawl.add_argument("sources", nargs="*", metavar="SOURCE")
     crawl.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     crawl.add_argument("--json", action="store_true")
@@ -259,12 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--timeout", default="2m", help="--live-check: the limit of each crawl (default: 2m)")
     crawl.set_defaults(func=cmd_crawl)
-    record = sub.add_parser("record", help="crawl sources for real and keep every response as a fixture case")
+
+
+def _add_record(sub: Subparsers) -> None:
+    record = sub.add_parser("record", help=COMMANDS["record"])
     record.add_argument("sources", nargs="+", metavar="SOURCE")
     record.add_argument("--out", metavar="DIR", help="where cases go (default: recordings/ beside the config)")
     record.add_argument("-a", dest="arg", action="append", metavar="NAME=VALUE", help="spider argument")
     record.set_defaults(func=cmd_record)
-    sources = sub.add_parser("sources", help="list sources: kind, schedule, last run, next run")
+
+
+def _add_sources(sub: Subparsers) -> None:
+    sources = sub.add_parser("sources", help=COMMANDS["sources"])
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(func=cmd_sources)
     sources_sub = sources.add_subparsers(dest="sources_command", metavar="COMMAND")
@@ -273,16 +304,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     accept.add_argument("source", metavar="SOURCE")
     accept.set_defaults(func=cmd_accept_drift)
-    status = sub.add_parser("status", help="health at a glance (exit 1 when a source fails or is stale)")
+
+
+def _add_status(sub: Subparsers) -> None:
+    status = sub.add_parser("status", help=COMMANDS["status"])
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
-    if SHOW_MODULES:
-        show = sub.add_parser("show", help="print the analyst's tables from the store")
-        show.set_defaults(func=cmd_show)
-        show_sub = show.add_subparsers(dest="what", required=True, metavar="WHAT")
-        for module in SHOW_MODULES:  # each registers its tables with handler(args, config, session) -> int
-            importlib.import_module(module).add_parser(show_sub)
-    demo = sub.add_parser("demo", help="replay recorded responses on 127.0.0.1 over simulated weeks into data/demo.db")
+
+
+def _add_show(sub: Subparsers) -> None:
+    show = sub.add_parser("show", help=COMMANDS["show"])
+    show.set_defaults(func=cmd_show)
+    show_sub = show.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for module in SHOW_MODULES:  # each registers its tables with handler(args, config, session) -> int
+        importlib.import_module(module).add_parser(show_sub)
+
+
+def _add_demo(sub: Subparsers) -> None:
+    demo = sub.add_parser("demo", help=COMMANDS["demo"])
     demo.add_argument("--weeks", type=int, default=2, help="simulated weeks of history (default: 2)")
     demo.add_argument(
         "--database",
@@ -293,13 +332,94 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true", help="only serve the recorded responses until Ctrl-C")
     demo.add_argument("--port", type=int, default=8080, help="port of --serve (default: 8080; 0: any free port)")
     demo.set_defaults(func=cmd_demo)
-    add_alerts_parser(sub).set_defaults(func=cmd_alerts)
-    add_report_parser(sub).set_defaults(func=cmd_report)
-    add_export_parser(sub).set_defaults(func=cmd_export)
-    add_verify_parser(sub)
+
+
+def _add_alerts(sub: Subparsers) -> None:
+    from alerts.cli import add_parser
+
+    add_parser(sub).set_defaults(func=cmd_alerts)
+
+
+def _add_report(sub: Subparsers) -> None:
+    from monitor.report.cli import add_parser
+
+    add_parser(sub).set_defaults(func=cmd_report)
+
+
+def _add_export(sub: Subparsers) -> None:
+    from monitor.export import add_parser
+
+    add_parser(sub).set_defaults(func=cmd_export)
+
+
+def _add_verify(sub: Subparsers) -> None:
+    from monitor.verify import add_parser
+
+    add_parser(sub)
+
+
+#: every command with its one-line help (what `aipulse --help` lists without importing the command)
+COMMANDS: dict[str, str] = {
+    "init": "write a starter aipulse.toml if missing and migrate the database",
+    "run": "start the daemon: every enabled source on its schedule",
+    "crawl": "crawl sources now (the same path as a scheduled run)",
+    "record": "crawl sources for real and keep every response as a fixture case",
+    "sources": "list sources: kind, schedule, last run, next run",
+    "status": "health at a glance (exit 1 when a source fails or is stale)",
+    "show": "print the analyst's tables from the store",
+    "demo": "replay recorded responses on 127.0.0.1 over simulated weeks into data/demo.db",
+    "alerts": "alert states, history, silences, tests",
+    "report": "write the weekly report from the store (and send it with --send)",
+    "export": "write stored rows to a CSV or Excel file",
+    "verify": "run every parser over every recorded case and compare with expected.json (exit 1 on a difference)",
+}
+#: how each command registers its full parser (imports its module only then)
+_REGISTER: dict[str, Callable[[Subparsers], None]] = {
+    "init": _add_init, "run": _add_run, "crawl": _add_crawl, "record": _add_record, "sources": _add_sources,
+    "status": _add_status, "show": _add_show, "demo": _add_demo, "alerts": _add_alerts, "report": _add_report,
+    "export": _add_export, "verify": _add_verify,
+}  # fmt: skip
+_TAKES_VALUE = ("--config", "--log-level")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the `aipulse` command: every command in full, or only `only` (the others stubs)."""
+    parser = argparse.ArgumentParser(prog="aipulse", description="Monitor GPU prices, AI traffic, funding and quotes.")
+    _add_global_options(parser, default=None)
+    parser.add_argument("--version", action=_VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        if only is None or name == only:
+            _REGISTER[name](sub)
+        else:
+            sub.add_parser(name, help=help_text)
     for subparser in _subparsers(parser):  # `aipulse init --config x.toml` as well as `aipulse --config x.toml init`
         _add_global_options(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def command_named(argv: Sequence[str]) -> str:
+    """The command `argv` runs ("" when it names none: `aipulse --help`, `--version`, a usage error)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _TAKES_VALUE:
+            skip = True
+        elif not token.startswith("-"):
+            return token if token in COMMANDS else ""
+    return ""
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: reads the installed version only when asked (the package metadata scan costs start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"aipulse {_version()}")
+        parser.exit()
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -319,6 +439,8 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 
 def _version() -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("aipulse")
     except importlib.metadata.PackageNotFoundError:
@@ -327,14 +449,25 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `aipulse` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(only=command_named(argv)).parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, DatabaseError, CliError) as exc:
-        print(f"aipulse: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not isinstance(exc, _user_errors()):
+            raise
+        print(f"aipulse: {exc}", file=sys.stderr)
+        return 2
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors a user can fix (a message and exit 2, no traceback)."""
+    from core.secrets import ConfigError
+    from storage.db import DatabaseError
+
+    return (ConfigError, DatabaseError, cli_common.CliError)
 
 
 if __name__ == "__main__":

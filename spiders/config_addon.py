@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import BaseSettings
 
-from core.config import AppConfig, crawl_config, crawl_database_url
 from spiders import crawl_settings as names
+
+if TYPE_CHECKING:
+    from core.config import AppConfig
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,8 @@ def scrapy_settings(config: AppConfig | None, sources: Iterable[str] | None = No
 
     None (no config file) gives the defaults and no database unless AIPULSE_DATABASE_URL is set.
     """
+    from core.config import AppConfig, crawl_database_url  # the config models: only when a setting is missing
+
     app = config or AppConfig()
     wanted = app.sources if sources is None else {k: app.sources[k] for k in sources if k in app.sources}
     return {
@@ -58,6 +62,8 @@ class ConfigFileAddon:
         missing = [name for name in names.CRAWL_SETTINGS if settings.getpriority(name) is None]
         if not missing:
             return  # the daemon passed everything: the file is not read again
+        from core.config import crawl_config
+
         config = crawl_config(settings.get("AIPULSE_CONFIG"))
         values = scrapy_settings(config)
         for name in missing:

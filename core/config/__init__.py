@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.browser_args import BROWSER_ARGS
 from core.config.alerts import AlertsConfig
 from core.config.base import Duration, Strict, check_cron, check_timezone
 from core.config.fx import FxConfig, migrate_old_keys
@@ -33,16 +34,6 @@ CHROMIUM_ENV = "AIPULSE_CHROMIUM"
 DEFAULT_CONFIG_NAME = "aipulse.toml"
 BUNDLED_CONFIG = Path(__file__).parent / "default_config.toml"
 DEFAULT_DATABASE_URL = "sqlite:///data/aipulse.db"
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 ArgValue = str | int | float | bool | list[str]
