@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from alerts.findings import health_finding, observation_finding
 from alerts.observations import new_observations, newest_per_series
+from alerts.prefetch import prefetch
 from alerts.quality import gate
 from alerts.scope import Scope
 from alerts.series import Finding, jsonable, matches
 from alerts.states import AlertStates, Transition
-from core.config.alert_rules import HealthRule, NewRule
+from core.config.alert_rules import AnyRule, ChangeRule, HealthRule, NewRule, SpikeRule
 from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertState
 from storage.models import CrawlRun
@@ -55,7 +57,10 @@ def evaluate_after_run(session: Session, config: AlertsConfig, run_id: int, now:
         if kind not in kinds:
             continue
         rules = [r for r in config.rules if r.item == kind]
-        for obs in new_observations(session, kind, run_id):
+        observations = new_observations(session, kind, run_id)
+        prefetch(scope.history, kind, observations, _windows(rules))
+        states.preload([r.name for r in rules], observations)
+        for obs in observations:
             held = gate(scope, obs) if config.quality.enabled else None
             if held is not None:  # quarantined: data rules never see it; quality rules hear of a fresh one
                 quarantined = held.finding
@@ -75,6 +80,16 @@ def evaluate_after_run(session: Session, config: AlertsConfig, run_id: int, now:
             states.apply(rule, health_finding(rule, run.source, run, scope))
     _tick(states)
     return states.transitions
+
+
+def _windows(rules: Sequence[AnyRule]) -> list[tuple[str, timedelta]]:
+    """The (field, window) pairs whose values the rules read: spike windows, change rules against a window."""
+    found: list[tuple[str, timedelta]] = []
+    for rule in rules:
+        if isinstance(rule, SpikeRule) or (isinstance(rule, ChangeRule) and rule.baseline == "window"):
+            assert rule.window is not None
+            found.append((rule.watched(), rule.window))
+    return found
 
 
 def tick(session: Session, config: AlertsConfig, now: datetime) -> list[Transition]:

@@ -23,7 +23,7 @@ from storage.db import DatabaseError
 from storage.models import Base
 from storage.types import ExactDecimal, UTCDateTime, canonical_decimal
 
-__all__ = ["COPY_MIN_ROWS", "insert_rows", "update_rows"]
+__all__ = ["COPY_MIN_ROWS", "insert_rows", "sqlite_datetime", "update_rows"]
 
 #: PostgreSQL batches of at least this many rows go through COPY and one merge statement
 COPY_MIN_ROWS = 1_000
@@ -33,7 +33,8 @@ BATCH_ROWS = 5_000
 Converter = Callable[[Any], Any]
 
 
-def _sqlite_datetime(value: datetime) -> str:
+def sqlite_datetime(value: datetime) -> str:
+    """An aware datetime as SQLAlchemy stores it on SQLite (UTC, microseconds, no zone)."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: aipulse stores aware datetimes only")
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DATETIME format
@@ -58,7 +59,7 @@ def _converter(column_type: Any, sqlite: bool) -> Converter | None:
     if isinstance(column_type, ExactDecimal):
         return _decimal_text if sqlite else canonical_decimal
     if isinstance(column_type, UTCDateTime):
-        return _sqlite_datetime if sqlite else _utc
+        return sqlite_datetime if sqlite else _utc
     if isinstance(column_type, Date):
         return _iso_date if sqlite else None
     if isinstance(column_type, Boolean | Integer | String | Text):
