@@ -30,6 +30,8 @@ __all__ = ["PREFETCHED_KINDS", "prefetch"]
 
 #: kinds whose series are ordered by a datetime column (traffic's dates and revisions are asked per series)
 PREFETCHED_KINDS = frozenset({"gpu", "quotes"})
+#: rows read before each observation (History walks up to 5 back; the rare longer walk asks for the rest)
+EARLIER_ROWS = 3
 #: series per UNION ALL statement (SQLite allows 500 compound members; a window takes two per series)
 SERIES_PER_STATEMENT = 200
 
@@ -65,7 +67,9 @@ def prefetch(
     session = history.session
     model, _, order = SERIES[kind]
     table: Table = model.__table__  # type: ignore[assignment]
-    limit = 2 * history.lookback_steps  # a time may hold a row of two sources (quotes are keyed by symbol)
+    # Most questions go one row back (the previous accepted value); a walk past what was read (quarantined rows
+    # in a row, two sources at one time) asks the database for the rest.
+    limit = EARLIER_ROWS
     mark, bind = _bind(session.get_bind().dialect)
     keys = SERIES[kind][1]
     where = " AND ".join(f"{k} = {mark}" for k in keys)
