@@ -86,7 +86,7 @@ def _windows(rules: Sequence[AnyRule]) -> list[tuple[str, timedelta]]:
     """The (field, window) pairs whose values the rules read: spike windows, change rules against a window."""
     found: list[tuple[str, timedelta]] = []
     for rule in rules:
-        if isinstance(rule, SpikeRule) or (isinstance(rule, ChangeRule) and rule.baseline == "window"):
+        if isinstance(rule, SpikeRule) or (isinstance(rule, ChangeRule) and rule.baseline == "rolling_median"):
             assert rule.window is not None
             found.append((rule.watched(), rule.window))
     return found

@@ -190,8 +190,11 @@ class History:
         """Accepted values of the series in [at − window, at), one per traffic period (its last revision)."""
         read = self._windows.get((obs.kind, series_key(obs.series), obs.at, name, window))
         if read is not None:
-            return [(row_id, value) for row_id, value in read
-                    if value is not None and row_id != obs.row.id and not self.is_quarantined(obs.kind, row_id)]  # fmt: skip
+            return [
+                (row_id, value)
+                for row_id, value in read
+                if value is not None and row_id != obs.row.id and not self.is_quarantined(obs.kind, row_id)
+            ]
         rows = window_rows(self.session, obs.kind, obs.series, obs.at - window, just_before(obs.kind, obs.at))
         if obs.kind == "traffic":
             by_period = {row.period_start: row for row in sorted(rows, key=lambda r: (r.period_start, r.revision))}

@@ -73,7 +73,8 @@ def prefetch(
     mark, bind = _bind(session.get_bind().dialect)
     keys = SERIES[kind][1]
     where = " AND ".join(f"{k} = {mark}" for k in keys)
-    probe = f"SELECT id FROM {table.name} WHERE {where} AND {order} < {mark} ORDER BY {order} DESC, id DESC LIMIT {limit}"
+    probe = (f"SELECT id FROM {table.name} WHERE {where} AND {order} < {mark} "
+             f"ORDER BY {order} DESC, id DESC LIMIT {limit}")  # fmt: skip
     row_ids = [obs.row.id for obs in observations]
     for chunk in _chunks(observations):
         parts = [(probe, [*(bind(obs.series[k]) for k in keys), bind(obs.at)]) for obs in chunk]

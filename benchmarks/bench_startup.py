@@ -26,7 +26,7 @@ from tests.crawl_support import azure_routes, migrated, write_config  # noqa: E4
 #: both crawls fetch the two pages without the polite delay between them (the figure is Scrapy's own cost)
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
 
-MINIMAL_SPIDER = '''
+MINIMAL_SPIDER = """
 import json
 import scrapy
 
@@ -48,7 +48,7 @@ class Minimal(scrapy.Spider):
             yield {"sku": item.get("armSkuName"), "price": item.get("retailPrice")}
         if page.get("NextPageLink"):
             yield scrapy.Request(self.first + "&$skip=1000")
-'''
+"""
 
 
 def timed(command: Sequence[str], *, cwd: Path, env: dict[str, str], repeats: int) -> list[float]:

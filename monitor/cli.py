@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor import cli_common
 
@@ -260,7 +260,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 # --- the parser --------------------------------------------------------------------------------------
 
-Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _add_init(sub: Subparsers) -> None:

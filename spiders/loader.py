@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.util
 from typing import Self
@@ -57,6 +58,6 @@ class CatalogSpiderLoader:
         """Every source id."""
         return list(SOURCE_KINDS)
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> builtins.list[str]:
         """The spiders that handle `request` (each is loaded to ask it)."""
         return [name for name in SOURCE_KINDS if self.load(name).handles_request(request)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -38,7 +38,11 @@ def default_kinds() -> dict[str, type]:
     return kinds
 
 
-_ARITHMETIC = {ast.Mult: lambda a, b: a * b, ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b}
+_ARITHMETIC: dict[type[ast.operator], Callable[[float, float], float]] = {
+    ast.Mult: lambda a, b: a * b,
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+}
 
 
 def _number_or_flag(node: ast.expr) -> bool | int | float | None:
@@ -86,8 +90,7 @@ def settings_problems(settings: Mapping[str, object]) -> list[str]:
         if kind is None:
             continue
         wants = "true or false" if kind is bool else "a number"
-        if kind is not bool and isinstance(value, bool):
-            problems.append(f"{name} = {value!r}: Scrapy expects {wants} here")
-        elif not (_reads_as_bool(value) if kind is bool else _reads_as_number(value)):
+        readable = _reads_as_bool(value) if kind is bool else _reads_as_number(value)
+        if (kind is not bool and isinstance(value, bool)) or not readable:
             problems.append(f"{name} = {value!r}: Scrapy expects {wants} here")
     return problems

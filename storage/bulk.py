@@ -4,8 +4,8 @@ SQLAlchemy's executemany spends most of its time on per-value bind processing; a
 four fifths of it there. Here each column's conversion (exact decimals, UTC datetimes, ISO dates on SQLite) is
 chosen once per table, equal values are converted once per batch, and the rows go to the DBAPI cursor of the
 session's own connection, inside its transaction. On PostgreSQL a large batch is COPYed into a temporary
-table and merged by one INSERT … SELECT. Statements run through `exec_driver_sql` (SQLAlchemy's events and error wrapping apply), COPY through the
-driver's cursor, its errors wrapped the same way (IntegrityError, OperationalError, …).
+table and merged by one INSERT … SELECT. Statements run through `exec_driver_sql` (SQLAlchemy's events and
+error wrapping apply), COPY through the driver's cursor, its errors wrapped the same way (IntegrityError, …).
 """
 
 from __future__ import annotations
@@ -110,7 +110,9 @@ def insert_rows(
     table = cast(Table, model.__table__)
     columns = [c for c in table.columns if c.name != "id"]
     names = [c.name for c in columns]
-    defaults = {c.name: c.default.arg for c in columns if c.default is not None and c.default.is_scalar}
+    defaults = {
+        c.name: getattr(c.default, "arg", None) for c in columns if c.default is not None and c.default.is_scalar
+    }
     defaults.update(extra or {})
     params = _parameters(rows, [(c.name, _converter(c.type, sqlite), defaults.get(c.name)) for c in columns])
     quote = dialect.identifier_preparer.quote
@@ -167,14 +169,14 @@ def _parameters(
     return list(zip(*columns, strict=True))
 
 
-def _copy_and_merge(
-    session: Session, table: str, columns: str, params: list[tuple[Any, ...]], on_conflict: str
-) -> int:
+def _copy_and_merge(session: Session, table: str, columns: str, params: list[tuple[Any, ...]], on_conflict: str) -> int:
     """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT in their order."""
     connection = session.connection()
     stage = f"aipulse_stage_{table.strip(chr(34))}"
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+    )
     connection.exec_driver_sql(f"ALTER TABLE {stage} ADD COLUMN aipulse_order bigint")
     dialect = connection.dialect
     copy_statement = f"COPY {stage} ({columns}, aipulse_order) FROM STDIN"

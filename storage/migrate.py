@@ -51,12 +51,16 @@ def head_revision() -> str:
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else None
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
-            if not isinstance(target, ast.Name) or node.value is None:  # type: ignore[union-attr]
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, expression = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, expression = node.targets[0], node.value
+            else:
                 continue
-            value = ast.literal_eval(node.value)  # type: ignore[union-attr]
+            if not isinstance(target, ast.Name):
+                continue
+            value = ast.literal_eval(expression)
             if target.id == "revision":
                 revisions.add(value)
             elif target.id == "down_revision" and value is not None:

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.bulk import BATCH_ROWS
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base, GpuOffer, Quote, TrafficSnapshot
-from storage.bulk import BATCH_ROWS
 from storage.writes import WriteStats, write_items
 from tests.test_storage import HOUR, T0, gpu_row, quote_row, traffic_row
 
