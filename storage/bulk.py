@@ -23,7 +23,7 @@ from storage.db import DatabaseError
 from storage.models import Base
 from storage.types import ExactDecimal, UTCDateTime, canonical_decimal
 
-__all__ = ["COPY_MIN_ROWS", "insert_rows", "sqlite_datetime", "update_rows"]
+__all__ = ["COPY_MIN_ROWS", "column_converter", "insert_rows", "sqlite_datetime", "update_rows"]
 
 #: PostgreSQL batches of at least this many rows go through COPY and one merge statement
 COPY_MIN_ROWS = 1_000
@@ -54,7 +54,7 @@ def _iso_date(value: date) -> str:
     return value.isoformat()
 
 
-def _converter(column_type: Any, sqlite: bool) -> Converter | None:
+def column_converter(column_type: Any, sqlite: bool) -> Converter | None:
     """How one column's Python value becomes the driver's; None: as it is. TypeError for a type not handled."""
     if isinstance(column_type, ExactDecimal):
         return _decimal_text if sqlite else canonical_decimal
@@ -114,7 +114,7 @@ def insert_rows(
         c.name: getattr(c.default, "arg", None) for c in columns if c.default is not None and c.default.is_scalar
     }
     defaults.update(extra or {})
-    params = _parameters(rows, [(c.name, _converter(c.type, sqlite), defaults.get(c.name)) for c in columns])
+    params = _parameters(rows, [(c.name, column_converter(c.type, sqlite), defaults.get(c.name)) for c in columns])
     quote = dialect.identifier_preparer.quote
     column_list = ", ".join(quote(n) for n in names)
     on_conflict = ""
@@ -144,7 +144,7 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     table = cast(Table, model.__table__)
     quote = dialect.identifier_preparer.quote
     mark = "?" if sqlite else "%s"
-    plan = [*((n, _converter(table.c[n].type, sqlite), None) for n in names), ("row_id", None, None)]
+    plan = [*((n, column_converter(table.c[n].type, sqlite), None) for n in names), ("row_id", None, None)]
     params = _parameters(rows, plan)
     sets = ", ".join(f"{quote(n)} = {mark}" for n in names)
     statement = f"UPDATE {quote(table.name)} SET {sets} WHERE id = {mark}"
