@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+CHROMIUM_ENV = "AIPULSE_CHROMIUM"
+
 BROWSER_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -12,3 +17,12 @@ BROWSER_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def chromium_path(configured: str | None = None) -> str | None:
+    """`configured` (`[browser] executable_path`), else AIPULSE_CHROMIUM, else /usr/bin/chromium, when it exists;
+    None: Playwright's own."""
+    for candidate in (configured, os.environ.get(CHROMIUM_ENV), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
