@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from alerts.findings import health_finding, observation_finding
 from alerts.observations import new_observations, newest_per_series
+from alerts.prefetch import prefetch
 from alerts.quality import gate, hold
 from alerts.scale_shift import seen_again_quarantined, source_shift
 from alerts.scope import Scope
 from alerts.series import Finding, jsonable, matches
 from alerts.states import AlertStates, Transition
-from core.config.alert_rules import HealthRule, NewRule
+from core.config.alert_rules import AnyRule, ChangeRule, HealthRule, NewRule, SpikeRule
 from core.config.alerts import AlertsConfig
 from storage.alert_models import AlertState
 from storage.models import CrawlRun
@@ -59,6 +61,8 @@ def evaluate_after_run(session: Session, config: AlertsConfig, run_id: int, now:
         observations = new_observations(session, kind, run_id)
         again = seen_again_quarantined(scope, kind) if config.quality.enabled else []
         observations += again
+        prefetch(scope.history, kind, observations, _windows(rules))
+        states.preload([r.name for r in rules], observations)
         shifted: set[int] = set()
         shift = source_shift(scope, kind, observations) if config.quality.enabled else None
         if shift is not None:  # a whole source moved at once: one quality finding, no data rule sees its points
@@ -92,6 +96,16 @@ def _apply_quality(states: AlertStates, quality_rules: list[HealthRule], finding
     for quality_rule in quality_rules:
         if matches(labels, quality_rule.select):
             states.apply(quality_rule, finding)
+
+
+def _windows(rules: Sequence[AnyRule]) -> list[tuple[str, timedelta]]:
+    """The (field, window) pairs whose values the rules read: spike windows, change rules against a window."""
+    found: list[tuple[str, timedelta]] = []
+    for rule in rules:
+        if isinstance(rule, SpikeRule) or (isinstance(rule, ChangeRule) and rule.baseline == "rolling_median"):
+            assert rule.window is not None
+            found.append((rule.watched(), rule.window))
+    return found
 
 
 def tick(session: Session, config: AlertsConfig, now: datetime) -> list[Transition]:

@@ -93,10 +93,29 @@ def new_observations(session: Session, kind: str, run_id: int | None) -> list[Ob
 class History:
     """A series' earlier rows as one evaluation pass reads them, skipping quarantined rows (cached per pass)."""
 
+    lookback_steps = _LOOKBACK_STEPS
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self._quarantined: dict[tuple[str, int], bool] = {}
         self._accepted: dict[tuple[str, str, datetime, str], Any] = {}
+        #: (kind, series, at) -> (rows before `at`, newest first; True when they are all there are)
+        self._earlier: dict[tuple[str, str, datetime], tuple[list[Any], bool]] = {}
+        #: (kind, series, at, field, window) -> [(row id, value)] in time order (see window_values)
+        self._windows: dict[tuple[str, str, datetime, str, timedelta], list[tuple[int, Decimal | None]]] = {}
+
+    def remember_earlier(self, kind: str, obs: Observation, rows: list[Any], *, complete: bool) -> None:
+        """Keep the rows read before `obs` (newest first); `complete`: the series has no other earlier row."""
+        self._earlier[(kind, series_key(obs.series), obs.at)] = (rows, complete)
+
+    def remember_window(self, obs: Observation, name: str, window: timedelta, values: list[tuple[int, Any]]) -> None:
+        """Keep the (row id, value) pairs window_values(obs, name, window) reads, in time order."""
+        self._windows[(obs.kind, series_key(obs.series), obs.at, name, window)] = values
+
+    def remember_quarantine(self, kind: str, flags: Mapping[int, bool]) -> None:
+        """Keep the quarantine flags read for these row ids (a flag the pass set itself stays)."""
+        for row_id, held in flags.items():
+            self._quarantined.setdefault((kind, row_id), held)
 
     def is_quarantined(self, kind: str, row_id: int) -> bool:
         """True when the row was held back by the quality gate (now or in an earlier pass)."""
@@ -136,12 +155,20 @@ class History:
     def earlier_rows(self, kind: str, series: Mapping[str, Any], at: datetime) -> Iterator[Any]:
         """Rows of the series before `at`, newest first (a few steps back at most)."""
         cursor = at
+        read = self._earlier.get((kind, series_key(series), at))
         for _ in range(_LOOKBACK_STEPS):
-            row = row_at(self.session, kind, series, just_before(kind, cursor))
+            row = self._read_before(read, kind, cursor) if read is not None else None
+            if row is None and (read is None or not read[1]):
+                row = row_at(self.session, kind, series, just_before(kind, cursor))
             if row is None:
                 return
             yield row
             cursor = time_of(kind, row)
+
+    @staticmethod
+    def _read_before(read: tuple[list[Any], bool], kind: str, cursor: datetime) -> Any | None:
+        """row_at(just_before(cursor)) from the prefetched rows: the newest (highest id) one strictly before."""
+        return next((row for row in read[0] if time_of(kind, row) < cursor), None)
 
     def accepted_before(self, kind: str, series: Mapping[str, Any], at: datetime, name: str) -> Any | None:
         """The newest row before `at` that passed the quality gate and has a value for `name`."""
@@ -166,6 +193,13 @@ class History:
 
     def window_values(self, obs: Observation, name: str, window: timedelta) -> list[tuple[Any, Decimal]]:
         """Accepted values of the series in [at − window, at), one per traffic period (its last revision)."""
+        read = self._windows.get((obs.kind, series_key(obs.series), obs.at, name, window))
+        if read is not None:
+            return [
+                (row_id, value)
+                for row_id, value in read
+                if value is not None and row_id != obs.row.id and not self.is_quarantined(obs.kind, row_id)
+            ]
         rows = window_rows(self.session, obs.kind, obs.series, obs.at - window, just_before(obs.kind, obs.at))
         if obs.kind == "traffic":
             by_period = {row.period_start: row for row in sorted(rows, key=lambda r: (r.period_start, r.revision))}

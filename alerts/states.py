@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from alerts import lifecycle
 from alerts.lifecycle import Change, Status
 from alerts.outbox import enqueue
 from alerts.scope import Scope
-from alerts.series import Finding, jsonable, series_key
+from alerts.series import Finding, Observation, jsonable, series_key
 from alerts.silences import active_silences, silenced
 from core.config.alert_rules import AnyRule
 from storage.alert_models import AlertEvent, AlertState
@@ -46,17 +46,53 @@ class AlertStates:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.transitions: list[Transition] = []
+        self._transitions: list[Transition] = []
+        #: events added this pass, flushed together (one INSERT for all) before their ids are needed
+        self._unflushed: list[tuple[AnyRule, AlertState, Change, AlertEvent]] = []
         self._silences = active_silences(scope.session, scope.now)
+        #: (rule, series key) -> its stored state, None when it has none (read in bulk by `preload`)
+        self._known: dict[tuple[str, str], AlertState | None] = {}
+
+    @property
+    def transitions(self) -> list[Transition]:
+        """Every transition of this pass so far, stored, their notifications queued."""
+        if self._unflushed:
+            scope, pending = self.scope, self._unflushed
+            self._unflushed = []
+            scope.session.flush()
+            for rule, state, change, event in pending:
+                if change.notify:
+                    enqueue(scope.session, scope.config, event, rule, scope.now)
+                self._transitions.append(
+                    Transition(event.id, rule.name, rule.kind, dict(state.series), change.transition, change.from_state,
+                               change.to_state, scope.now, change.notify, change.suppressed, change.context)
+                )  # fmt: skip
+        return self._transitions
+
+    def preload(self, rules: Sequence[str], observations: Sequence[Observation]) -> None:
+        """Read the stored states of these rules on these series in one query per 500 series."""
+        keys = sorted({series_key(obs.series) for obs in observations})
+        if not rules or not keys:
+            return
+        session = self.scope.session
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found = {(s.rule, s.series_key): s for s in session.scalars(
+                select(AlertState).where(AlertState.rule.in_(rules), AlertState.series_key.in_(chunk)))}  # fmt: skip
+            self._known.update({(rule, key): found.get((rule, key)) for rule in rules for key in chunk})
 
     def state_for(self, rule: AnyRule, series: Mapping[str, Any], *, create: bool) -> AlertState | None:
         key = series_key(series)
         session = self.scope.session
-        state = session.scalar(select(AlertState).where(AlertState.rule == rule.name, AlertState.series_key == key))
+        if (rule.name, key) in self._known:
+            state = self._known[(rule.name, key)]
+        else:
+            state = session.scalar(select(AlertState).where(AlertState.rule == rule.name, AlertState.series_key == key))
         if state is None and create:
             state = AlertState(rule=rule.name, series_key=key, series=jsonable(dict(series)), state="inactive",
                                updated_at=self.scope.now)  # fmt: skip
             session.add(state)
+            self._known[(rule.name, key)] = state
         return state
 
     def apply(self, rule: AnyRule, finding: Finding, *, stamp: bool = True) -> None:
@@ -107,13 +143,7 @@ class AlertStates:
             run_id=scope.run_id, notified=change.notify, suppressed=change.suppressed, context=change.context,
         )  # fmt: skip
         scope.session.add(event)
-        scope.session.flush()
-        if change.notify:
-            enqueue(scope.session, scope.config, event, rule, scope.now)
-        self.transitions.append(
-            Transition(event.id, rule.name, rule.kind, dict(state.series), change.transition, change.from_state,
-                       change.to_state, scope.now, change.notify, change.suppressed, change.context)
-        )  # fmt: skip
+        self._unflushed.append((rule, state, change, event))
         logger.info(
             "alert %s %s: %s -> %s%s", rule.name, change.context.get("label", state.series_key), change.from_state,
             change.to_state, f" ({change.suppressed})" if change.suppressed else "",

@@ -42,7 +42,7 @@ def _mistyped(kind: type, value: Any) -> str | None:
 class Strict(BaseModel):
     """A config model: unknown keys are errors (a typo fails at start), values are frozen, no coercion."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -6,20 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
-from alerts.apprise_adapter import check_target_urls
-from core.config import AppConfig, ConfigError, RedactSecrets, check_sources, load_config
-from core.json_output import json_text
-from monitor.crawling import spider_classes
-from spiders.arguments import argument_problems
-from spiders.settings_check import settings_problems
-from storage.db import check_connection, create_db_engine, masked
-from storage.migrate import is_current, upgrade
-from storage.runs import has_demo_runs
+    from core.config import AppConfig
 
 __all__ = [
     "DEMO_NOTE", "CliError", "load_checked_config", "note_demo_data", "open_database", "print_json", "setup_logging",
@@ -34,6 +27,8 @@ class CliError(Exception):
 
 def setup_logging(level: str) -> None:
     """One line per event, secrets redacted."""
+    from core.secrets import RedactSecrets
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
@@ -46,19 +41,33 @@ def setup_logging(level: str) -> None:
 
 def load_checked_config(args: argparse.Namespace, path: Path | None = None) -> AppConfig:
     """The config of `--config` (or `path`), with its sources, alert targets and Scrapy settings checked."""
+    from alerts.apprise_adapter import check_target_urls
+    from core.config import ConfigError, check_sources, load_config
+    from spiders.catalog import SOURCE_KINDS
+
     config = load_config(path or args.config)
-    check_sources(config, spider_classes())
+    check_sources(config, SOURCE_KINDS)
     check_target_urls(config.alerts, str(config.path or "configuration"))
-    spiders = spider_classes()
     for source_id, section in config.sources.items():
-        for problem in settings_problems(section.settings):
-            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
-        for problem in argument_problems(spiders[source_id], section.spider_args()):
-            raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.args: {problem}")
+        if section.settings:
+            from spiders.settings_check import settings_problems  # Scrapy's defaults: only when a source sets some
+
+            for problem in settings_problems(section.settings):
+                raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
+        if section.args:
+            from spiders.arguments import argument_problems  # the spider's keywords: only when a source sets some
+            from spiders.loader import load_spider
+
+            for problem in argument_problems(load_spider(source_id), section.spider_args()):
+                raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.args: {problem}")
     return config
 
 
 def open_database(config: AppConfig, *, migrate: bool) -> Engine:
+    """An engine on the config's database, checked to answer and to be at the newest schema (or migrated to it)."""
+    from storage.db import check_connection, create_db_engine, masked
+    from storage.migrate import is_current, upgrade
+
     engine = create_db_engine(config.database_url())
     check_connection(engine)
     if migrate:
@@ -70,10 +79,15 @@ def open_database(config: AppConfig, *, migrate: bool) -> Engine:
 
 
 def print_json(data: Any) -> None:
+    """`data` as JSON on stdout (UTC ISO times, decimals as strings)."""
+    from core.json_output import json_text
+
     print(json_text(data))
 
 
 def note_demo_data(session: Session) -> None:
     """Every view of a store `aipulse demo` filled says so (on stderr: --json and CSV on stdout stay clean)."""
+    from storage.runs import has_demo_runs
+
     if has_demo_runs(session):
         print(DEMO_NOTE, file=sys.stderr)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from core.config.alerts import AlertsConfig
 from spiders.config_addon import ALERTS
 from spiders.crawl_settings import CrawlSettings
-from storage.db import create_db_engine, session_factory
+
+if TYPE_CHECKING:
+    from core.config.alerts import AlertsConfig
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ class RunAlerts:
         if settings.run_id is not None:
             raise NotConfigured  # started by the daemon, which evaluates the run itself
         alerts = crawler.settings.get(ALERTS)
+        if alerts is None:
+            raise NotConfigured  # no config file: no rules
+        from core.config.alerts import AlertsConfig
+
         if not isinstance(alerts, AlertsConfig) or not alerts.enabled or not alerts.rules:
             raise NotConfigured
         url = settings.database_url()
@@ -48,6 +54,7 @@ class RunAlerts:
         if run_id is None:
             return  # nothing was stored (no database, or storing failed)
         from alerts.service import after_run  # Apprise and Jinja2 load only when there are rules to evaluate
+        from storage.db import create_db_engine, session_factory
 
         engine = create_db_engine(self.url)
         try:

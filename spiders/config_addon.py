@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import BaseSettings
 
-from core.config import AppConfig, crawl_config, crawl_database_url
 from spiders import crawl_settings as names
+
+if TYPE_CHECKING:
+    from core.config import AppConfig
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,8 @@ def scrapy_settings(config: AppConfig | None, sources: Iterable[str] | None = No
 
     None (no config file) gives the defaults and no database unless AIPULSE_DATABASE_URL is set.
     """
+    from core.config import AppConfig, crawl_database_url  # the config models: only when a setting is missing
+
     app = config or AppConfig()
     wanted = app.sources if sources is None else {k: app.sources[k] for k in sources if k in app.sources}
     return {
@@ -46,6 +50,24 @@ def scrapy_settings(config: AppConfig | None, sources: Iterable[str] | None = No
     }
 
 
+def default_settings() -> dict[str, Any]:
+    """`scrapy_settings(None)` without building the whole config model (a bare `scrapy crawl`, no aipulse.toml)."""
+    import os
+
+    from core.browser_args import BROWSER_ARGS, chromium_path
+    from core.config.fx import FxConfig
+    from core.config.traffic import DEFAULT_APPS
+
+    return {
+        names.SOURCES: {},
+        names.BROWSER: {"executable_path": chromium_path(), "args": list(BROWSER_ARGS), "page_timeout_ms": 60_000},
+        names.DATABASE_URL: os.environ.get("AIPULSE_DATABASE_URL") or None,
+        names.TRAFFIC_DOMAINS: [entry.domain for entry in DEFAULT_APPS],
+        names.QUOTES: {"symbols": [], "boards": []},
+        names.FX_TO_USD: {code: str(rate) for code, rate in FxConfig().usd_rates().items()},
+    }
+
+
 class ConfigFileAddon:
     """Enabled in spiders/settings.py ADDONS: settings given explicitly (`-s`, the daemon) win over the file.
 
@@ -58,8 +80,10 @@ class ConfigFileAddon:
         missing = [name for name in names.CRAWL_SETTINGS if settings.getpriority(name) is None]
         if not missing:
             return  # the daemon passed everything: the file is not read again
+        from core.config import crawl_config
+
         config = crawl_config(settings.get("AIPULSE_CONFIG"))
-        values = scrapy_settings(config)
+        values = scrapy_settings(config) if config is not None else default_settings()
         for name in missing:
             settings.set(name, values[name], priority="addon")
         if config is not None:

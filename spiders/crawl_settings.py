@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from core.config import BROWSER_ARGS
+from core.browser_args import BROWSER_ARGS
 from core.secrets import SecretRef
 
 __all__ = [

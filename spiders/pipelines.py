@@ -11,17 +11,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.crawl_settings import CrawlSettings
-from spiders.drift import run_drift
 from spiders.fingerprint import FingerprintBuilder
 from spiders.items import ITEM_KINDS, Item
 from spiders.validation import problems
-from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
-from storage.migrate import is_current
-from storage.runs import finish_run, start_run
-from storage.writes import WriteStats, write_items
+
+# storage (SQLAlchemy, the models) is imported by StoragePipeline only: a crawl without a database never loads it
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +57,9 @@ class StoragePipeline:
     """
 
     def __init__(self, crawler: Crawler, settings: CrawlSettings, url: str) -> None:
+        from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
+        from storage.migrate import is_current
+
         self.crawler = crawler
         self.settings = settings
         engine = create_db_engine(url)
@@ -86,6 +85,8 @@ class StoragePipeline:
         return cls(crawler, settings, url)
 
     def spider_opened(self, spider: Spider) -> None:
+        from storage.runs import start_run
+
         if self.settings.run_id is not None:  # the daemon recorded the run already
             self.run_id = self.settings.run_id
             return
@@ -98,6 +99,12 @@ class StoragePipeline:
         return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from spiders.drift import run_drift
+        from storage.runs import finish_run
+        from storage.writes import WriteStats, write_items
+
         assert self.run_id is not None and self.crawler.stats is not None
         stats = self.crawler.stats
         status, error = run_outcome(spider, reason)

@@ -7,6 +7,8 @@ from spiders.limits import MEMORY_LIMIT_MIB
 BOT_NAME = "aipulse"
 SPIDER_MODULES = ["spiders.sources"]
 NEWSPIDER_MODULE = "spiders.sources"
+# lists spiders/catalog.py and imports only the spider a crawl runs (SPIDER_MODULES stays for tools that walk it)
+SPIDER_LOADER_CLASS = "spiders.loader.CatalogSpiderLoader"
 
 # Scrapy 2.19 starts a remote-control server for every crawl unless told not to.
 REMOTE_CONTROL_ENABLED = False

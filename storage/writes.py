@@ -9,14 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from storage.db import DatabaseError
+from storage.bulk import insert_rows, update_rows
 from storage.models import Base, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.queries import SERIES, batched, latest_of_series
 from storage.types import canonical_decimal
@@ -37,8 +36,6 @@ GPU_VALUES = (
     "price", "currency", "price_per_gpu_hour", "available", "price_min", "offer_count",
 )  # fmt: skip
 TRAFFIC_VALUES = ("visits", "avg_visit_duration_s", "pages_per_visit", "bounce_rate", "global_rank")
-#: rows per executemany: bounds the parameter lists held at once, not the number of round trips
-BATCH_ROWS = 5_000
 FUNDING_MATCH_WINDOW = timedelta(days=14)
 #: two reports of one round may differ by this much in amount (USD) and still be the same round
 FUNDING_AMOUNT_TOLERANCE = Decimal("0.25")
@@ -80,33 +77,10 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _insert(session: Session, model: type[Base]) -> Any:
-    """The dialect's INSERT of `model`'s table, which knows ON CONFLICT (SQLite >= 3.24, PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql_insert(_table(model))
-    if dialect == "sqlite":
-        return sqlite_insert(_table(model))
-    raise DatabaseError(f"aipulse stores to SQLite or PostgreSQL, not {dialect}")
-
-
-def _execute_many(
-    session: Session, statement: Any, rows: Sequence[Mapping[str, Any]], *, returning: bool = False
-) -> int:
-    """Run `statement` once per row, BATCH_ROWS rows per executemany; with `returning`, the rows it returned."""
-    returned = 0
-    for chunk in batched(rows, BATCH_ROWS):
-        result = session.execute(statement, chunk)
-        if returning:
-            returned += len(result.all())
-    return returned
-
-
 def _update_by_id(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """Set the given columns of existing rows, found by their `row_id`."""
     if rows:
-        table = _table(model)
-        _execute_many(session, update(table).where(table.c.id == bindparam("row_id")), rows)
+        update_rows(session, model, rows, [n for n in rows[0] if n != "row_id"])
 
 
 def _new_row(model: type[Base], row: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
@@ -129,13 +103,14 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
     """
     _, key, _ = SERIES["gpu"]
     rows = list(rows)
-    current = latest_of_series(session, GpuOffer, key, "observed_at", {tuple(r[k] for k in key) for r in rows})
+    series_of = itemgetter(*key)
+    current = latest_of_series(session, GpuOffer, key, "observed_at", set(map(series_of, rows)))
     stored_state = {series: dict(state) for series, state in current.items()}
     recorded = _recorded_moments(session, key, rows, current)
     new_states: list[dict[str, Any]] = []
     stats = WriteStats()
     for row in rows:
-        series = tuple(row[k] for k in key)
+        series = series_of(row)
         state = current.get(series)
         if (
             state is not None
@@ -150,7 +125,7 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
             state["last_seen_at"] = max(state["last_seen_at"], row["observed_at"])
             stats.unchanged += 1
             continue
-        state = _new_row(GpuOffer, row, last_seen_at=row["observed_at"], run_id=run_id)
+        state = {**row, "last_seen_at": row["observed_at"], "run_id": run_id}
         new_states.append(state)
         current[series] = state
         stats.stored += 1
@@ -166,13 +141,8 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
         if "id" in state and _changed(stored_state[series], state)
     ]
     _update_by_id(session, GpuOffer, extended)
-    if new_states:
-        insert = _insert(session, GpuOffer)
-        # Only a state older than its series' latest can meet a stored one at the same time: a correction.
-        insert = insert.on_conflict_do_update(
-            index_elements=[*key, "observed_at"], set_={n: insert.excluded[n] for n in GPU_VALUES}
-        )
-        _execute_many(session, insert, new_states)
+    # Only a state older than its series' latest can meet a stored one at the same time: a correction.
+    insert_rows(session, GpuOffer, new_states, conflict=[*key, "observed_at"], update=GPU_VALUES)
     return stats
 
 
@@ -210,12 +180,13 @@ def write_traffic_snapshots(
     """Store snapshots; a period released again with other numbers becomes the next revision."""
     key = ("source", "domain", "granularity", "period_start")
     rows = list(rows)
-    current = latest_of_series(session, TrafficSnapshot, key, "revision", {tuple(r[k] for k in key) for r in rows})
+    period_of = itemgetter(*key)
+    current = latest_of_series(session, TrafficSnapshot, key, "revision", set(map(period_of, rows)))
     first_seen = {period: snapshot["last_seen_at"] for period, snapshot in current.items()}
     revisions: list[dict[str, Any]] = []
     stats = WriteStats()
     for row in rows:
-        period = tuple(row[k] for k in key)
+        period = period_of(row)
         snapshot = current.get(period)
         # Only the values the row reports count: SimilarWeb's history repeats a month with visits only, and
         # that equal visits-only row is the same fact, not a revision that would lose the month's duration.
@@ -235,25 +206,20 @@ def write_traffic_snapshots(
         if "id" in snapshot and snapshot["last_seen_at"] != first_seen[period]
     ]
     _update_by_id(session, TrafficSnapshot, seen_again)
-    if revisions:
-        # A plain INSERT: a revision number already taken means another writer raced this one, and the
-        # whole batch fails (IntegrityError) rather than dropping a release.
-        _execute_many(session, _insert(session, TrafficSnapshot), revisions)
+    # A plain INSERT: a revision number already taken means another writer raced this one, and the
+    # whole batch fails (IntegrityError) rather than dropping a release.
+    insert_rows(session, TrafficSnapshot, revisions)
     return stats
 
 
 def write_quotes(session: Session, rows: Iterable[Mapping[str, Any]], run_id: int | None = None) -> WriteStats:
     """Store quotes; the same source, symbol and exchange time is one fact however often it is fetched.
 
-    One `INSERT … ON CONFLICT DO NOTHING` executemany: the database skips what it holds already, and the
-    second of two equal keys inside the batch.
+    One `INSERT … ON CONFLICT DO NOTHING` (executemany, or COPY and one merge on PostgreSQL): the database
+    skips what it holds already, and the second of two equal keys inside the batch.
     """
-    fresh = [_new_row(Quote, row, run_id=run_id) for row in rows]
-    if not fresh:
-        return WriteStats()
-    insert = _insert(session, Quote).on_conflict_do_nothing(index_elements=["source", "symbol", "quote_time"])
-    # RETURNING names the rows inserted; a multi-row rowcount is not reported by every driver (psycopg: -1)
-    stored = _execute_many(session, insert.returning(_table(Quote).c.id), fresh, returning=True)
+    fresh = list(rows)
+    stored = insert_rows(session, Quote, fresh, extra={"run_id": run_id}, conflict=["source", "symbol", "quote_time"])
     return WriteStats(stored=stored, unchanged=len(fresh) - stored)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 
-from monitor.cli import build_parser, main
+from monitor.cli import build_parser, command_named, main
 
 
 def _command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -49,3 +51,25 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("aipulse 0.1.0")
+
+
+def test_the_top_level_help_without_the_commands_imported_is_the_full_one() -> None:
+    assert build_parser(only="").format_help() == build_parser().format_help()
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [(["--config", "status", "show", "gpu"], "show"), (["--log-level", "DEBUG", "status"], "status"),
+     (["--help"], ""), (["nonsense"], ""), (["report", "weekly"], "report")],
+)  # fmt: skip
+def test_the_command_is_found_after_the_global_options(argv: list[str], command: str) -> None:
+    assert command_named(argv) == command
+
+
+def test_help_imports_no_command_module() -> None:
+    code = "import sys\ntry:\n    __import__('monitor.cli').cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+    heavy = "('sqlalchemy', 'scrapy', 'pydantic', 'alembic')"
+    code += f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -9,7 +9,7 @@ import pytest
 from core.config import parse_config
 from core.secrets import ConfigError
 from monitor.cli import main
-from spiders.settings_check import settings_problems
+from spiders.settings_check import default_kinds, settings_problems
 
 PATH = Path("aipulse.toml")
 
@@ -71,3 +71,14 @@ def test_a_scrapy_setting_written_as_text_scrapy_reads_is_accepted() -> None:
         "CONCURRENT_REQUESTS = True: Scrapy expects a number here",
         "COOKIES_ENABLED = 'maybe': Scrapy expects true or false here",
     ]
+
+
+def test_the_default_kinds_read_from_scrapys_source_are_those_of_its_imported_defaults() -> None:
+    from scrapy.settings import default_settings
+
+    imported = {
+        name: type(value)
+        for name in dir(default_settings)
+        if name.isupper() and isinstance(value := getattr(default_settings, name), bool | int | float)
+    }
+    assert default_kinds() == imported

@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import Engine, inspect
 
 from storage.db import create_db_engine
-from storage.migrate import alembic_config, check, is_current, upgrade
+from storage.migrate import alembic_config, check, head_revision, is_current, upgrade
 from storage.models import Base
 
 
@@ -74,3 +74,9 @@ def test_migrations_run_from_a_url_alone(engine: Engine) -> None:
     command.upgrade(config, "head")
 
     assert is_current(engine)
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head(engine: Engine) -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

@@ -13,10 +13,11 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.bulk import BATCH_ROWS
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base, GpuOffer, Quote, TrafficSnapshot
-from storage.writes import BATCH_ROWS, WriteStats, write_items
+from storage.writes import WriteStats, write_items
 from tests.test_storage import HOUR, T0, gpu_row, quote_row, traffic_row
 
 #: more series than PostgreSQL took in one `(key) IN (...)` list (it failed from about 9,000)
@@ -136,18 +137,18 @@ def test_database_lost_mid_batch_keeps_none_of_the_batch(postgres: Any) -> None:
     executed = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def lose_database_after_first_chunk(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO quotes"):
+    def lose_database_at_the_merge(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO quotes"):  # after the rows were COPYed into the stage table
             executed.append(statement)
-            if len(executed) == 2:
+            if len(executed) == 1:
                 admin.execute("SELECT pg_terminate_backend(%s)", [conn.connection.dbapi_connection.info.backend_pid])
 
     rows = [quote_row(T0, quote_time=T0 - i * timedelta(minutes=1)) for i in range(3 * BATCH_ROWS)]
     try:
         with pytest.raises(DBAPIError):
             write(sessions, "quotes", rows)
-        event.remove(engine, "before_cursor_execute", lose_database_after_first_chunk)
-        assert len(executed) == 2
+        event.remove(engine, "before_cursor_execute", lose_database_at_the_merge)
+        assert len(executed) == 1
         assert count(sessions, Quote) == 0
     finally:
         admin.close()

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.browser_args import BROWSER_ARGS, chromium_path
 from core.config.alerts import AlertsConfig
 from core.config.base import Duration, Strict, check_cron, check_timezone
 from core.config.fx import FxConfig, migrate_old_keys
@@ -30,20 +31,9 @@ logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "AIPULSE_CONFIG"
 DATABASE_ENV = "AIPULSE_DATABASE_URL"
-CHROMIUM_ENV = "AIPULSE_CHROMIUM"
 DEFAULT_CONFIG_NAME = "aipulse.toml"
 BUNDLED_CONFIG = Path(__file__).parent / "default_config.toml"
 DEFAULT_DATABASE_URL = "sqlite:///data/aipulse.db"
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 ArgValue = str | int | float | bool | list[str]
@@ -198,10 +188,7 @@ class AppConfig(Strict):
 
     def chromium_path(self) -> str | None:
         """[browser] executable_path, else AIPULSE_CHROMIUM, else /usr/bin/chromium; None: Playwright's own."""
-        for candidate in (self.browser.executable_path, os.environ.get(CHROMIUM_ENV), "/usr/bin/chromium"):
-            if candidate and Path(candidate).exists():
-                return candidate
-        return None
+        return chromium_path(self.browser.executable_path)
 
     def secrets_for(self, source_id: str) -> dict[str, str]:
         """A source's secrets resolved from the environment (raises ConfigError naming a missing variable)."""

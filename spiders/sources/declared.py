@@ -11,24 +11,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import AsyncIterator
-from typing import ClassVar
 
-import scrapy
-
-from spiders.base import SourceSpider
+from spiders.declared import DeclaredSpider, declared_spider
 from spiders.parsers.contract import Source
 
 __all__ = ["DeclaredSpider", "declared_sources"]
-
-
-class DeclaredSpider(SourceSpider):
-    """The spider of a declared source: one request to the endpoint, the parser does the rest."""
-
-    declaration: ClassVar[Source]
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield self.request(self.endpoint, method=self.declaration.method)
 
 
 def declared_sources(parsers: str = "spiders.parsers", sources: str = "spiders.sources") -> dict[str, Source]:
@@ -51,26 +38,11 @@ def declared_sources(parsers: str = "spiders.parsers", sources: str = "spiders.s
     return found
 
 
-def _spider_class(source_id: str, declaration: Source) -> type[DeclaredSpider]:
-    class_name = "".join(part.capitalize() for part in source_id.split("_")) + "Spider"
-    attributes = {
-        "__module__": __name__,
-        "__doc__": f"{source_id}: {declaration.description} (declared in spiders/parsers/{source_id}.py).",
-        "name": source_id,
-        "kind": declaration.kind,
-        "default_endpoint": declaration.endpoint,
-        "description": declaration.description,
-        "declaration": declaration,
-        "expects": declaration.expects,
-    }
-    return type(class_name, (DeclaredSpider,), attributes)
-
-
 def _publish() -> None:
     # module globals are where Scrapy's spider loader looks; nothing else may hold the classes (a loop
     # variable would make each one appear twice)
     for source_id, declaration in declared_sources().items():
-        spider = _spider_class(source_id, declaration)
+        spider = declared_spider(source_id, declaration)
         globals()[spider.__name__] = spider
 
 
