@@ -36,7 +36,7 @@ from monitor.cli_common import (
     setup_logging,
 )
 from monitor.cli_crawl import cmd_crawl, cmd_record
-from monitor.cluster_cli import cmd_cluster, cmd_worker, status_lines
+from monitor.cluster_cli import cmd_cluster, cmd_worker, source_placement, status_lines
 from monitor.cluster_queue import is_cluster_database
 from monitor.crawling import spider_classes
 from monitor.db_cli import add_parser as add_db_parser
@@ -122,15 +122,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
     with session_factory(engine)() as session:
         _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
+        placed = (
+            source_placement(session, config, [h.source for h in health])
+            if is_cluster_database(config.database_url())
+            else None
+        )
     if args.json:
-        _print_json([h.as_json() for h in health])
+        _print_json([{**h.as_json(), **(placed[h.source] if placed else {})} for h in health])
         return 0
     rows = [
         (h.source, h.kind, h.schedule, "yes" if h.enabled else "no", _when(h.last_run_at), h.last_status or "—",
-         _when(h.next_run_at) if h.enabled else "—")
+         _when(h.next_run_at) if h.enabled else "—", *([placed[h.source][k] or "—" for k in ("worker", "tags")]
+         if placed else []))
         for h in health
     ]  # fmt: skip
-    print(render_table(("source", "kind", "schedule", "enabled", "last run", "status", "next run"), rows))
+    head = ("source", "kind", "schedule", "enabled", "last run", "status", "next run")
+    print(render_table((*head, "worker", "tags") if placed else head, rows))
     return 0
 
 

@@ -182,3 +182,21 @@ def test_slots_long_past_are_forgotten_and_recent_ones_kept(tmp_path: Path, pg_u
     with psycopg.connect(conninfo(pg_url)) as connection:
         left = connection.execute("SELECT slot_at FROM cluster_slots").fetchall()
     assert [row[0] for row in left] == [now - timedelta(hours=1)]
+
+
+@pytest.mark.postgres
+def test_sources_on_postgresql_shows_the_worker_of_each_sources_last_run_and_its_tags(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_for(tmp_path, pg_url, tags=["cn"])
+    worker = ClusterWorkerProcess(config, migrated(pg_url), pg_url, ["cn"], 1)
+    worker.crawl("azure_gpu", T0.isoformat(), "0123456789abcdef")  # refused: a failed run recorded by this worker
+
+    assert main(["--config", str(config.path), "sources", "--json"]) == 0
+    [listed] = [s for s in json.loads(capsys.readouterr().out) if s["source"] == "azure_gpu"]
+    assert main(["--config", str(config.path), "sources"]) == 0
+    table = capsys.readouterr().out
+
+    where = f"{worker.identity.host}:{worker.identity.pid}"
+    assert (listed["worker"], listed["tags"]) == (where, "cn")
+    assert "worker" in table.splitlines()[0] and where in table and " cn" in table
