@@ -122,11 +122,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
     with session_factory(engine)() as session:
         _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
-        placed = (
-            source_placement(session, config, [h.source for h in health])
-            if is_cluster_database(config.database_url())
-            else None
-        )
+        cluster = is_cluster_database(config.database_url())
+        placed = source_placement(session, config, [h.source for h in health]) if cluster else None
     if args.json:
         _print_json([{**h.as_json(), **(placed[h.source] if placed else {})} for h in health])
         return 0
