@@ -119,15 +119,22 @@ def cmd_sources(args: argparse.Namespace) -> int:
     with session_factory(engine)() as session:
         _note_demo_data(session)
         health = source_health(session, config, kinds, datetime.now(UTC))
+        placed = None
+        if _on_postgresql(config.database_url()):
+            from monitor.cluster_cli import source_placement
+
+            placed = source_placement(session, config, [h.source for h in health])
     if args.json:
-        _print_json([h.as_json() for h in health])
+        _print_json([{**h.as_json(), **(placed[h.source] if placed else {})} for h in health])
         return 0
     rows = [
         (h.source, h.kind, h.schedule, "yes" if h.enabled else "no", _when(h.last_run_at), h.last_status or "—",
-         _when(h.next_run_at) if h.enabled else "—")
+         _when(h.next_run_at) if h.enabled else "—", *([placed[h.source][k] or "—" for k in ("worker", "tags")]
+         if placed else []))
         for h in health
     ]  # fmt: skip
-    print(render_table(("source", "kind", "schedule", "enabled", "last run", "status", "next run"), rows))
+    head = ("source", "kind", "schedule", "enabled", "last run", "status", "next run")
+    print(render_table((*head, "worker", "tags") if placed else head, rows))
     return 0
 
 

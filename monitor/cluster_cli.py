@@ -14,7 +14,8 @@ import psycopg
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from core.config import AppConfig, check_secrets
 from core.tables import render_table
@@ -25,9 +26,9 @@ from monitor.cluster_worker import HEARTBEAT_EVERY, ClusterWorkerProcess
 from monitor.scheduler import add_shared_jobs
 from storage.cluster import WorkerIdentity, beat, live_workers, sign_off
 from storage.db import masked, session_factory
-from storage.models import ClusterWorker
+from storage.models import ClusterWorker, CrawlRun
 
-__all__ = ["cluster_summary", "parse_tags", "require_cluster", "run_cluster"]
+__all__ = ["cluster_summary", "parse_tags", "require_cluster", "run_cluster", "source_placement"]
 
 logger = logging.getLogger("aipulse")
 _PERIODIC_LEASE = 0x61697071
@@ -207,3 +208,15 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     rows = [(j["id"], j["source"], j["slot"][:19], j["queue"], j["status"], j["attempts"]) for j in summary["jobs"]]
     print(render_table(("job", "source", "slot", "queue", "status", "attempts"), rows, right=(0, 5)))
     return 0
+
+
+def source_placement(session: Session, config: AppConfig, sources: list[str]) -> dict[str, dict[str, str | None]]:
+    """Per source: the worker (`host:pid`) of its last run and the tags it needs (`aipulse sources` on PostgreSQL)."""
+    last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.source)
+    last = {r.source: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(last_ids)))}
+    placement: dict[str, dict[str, str | None]] = {}
+    for source in sources:
+        run, section = last.get(source), config.sources.get(source)
+        worker = f"{run.worker_host}:{run.worker_pid}" if run is not None and run.worker_host else None
+        placement[source] = {"worker": worker, "tags": (",".join(sorted(section.tags)) or None) if section else None}
+    return placement

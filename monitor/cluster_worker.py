@@ -19,13 +19,14 @@ from typing import Any
 
 import psycopg
 from procrastinate import sql
+from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.worker import Worker
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
 from core.config import AppConfig
-from monitor.cluster_queue import CRAWL_TASK, conninfo, fingerprint, make_app, queues_covered
+from monitor.cluster_queue import CRAWL_TASK, conninfo, fingerprint, make_app, queue_for, queues_covered
 from monitor.crawling import CrawlRunner
 from storage.cluster import HEARTBEATS_MISSED, WorkerIdentity, abort_runs, beat, sign_off
 from storage.models import CrawlRun
@@ -51,6 +52,7 @@ class ClusterWorkerProcess:
         self.queues = queues_covered(self.identity.tags)
         self.fingerprint = fingerprint(config)
         self.runner = CrawlRunner(config, engine, worker=self.identity)
+        self.runner.defer_fallback = self.defer_fallback
         self.app = make_app(url)
         self.app.task(name=CRAWL_TASK, retry=False)(self.crawl)
         self.stopping = threading.Event()
@@ -58,8 +60,10 @@ class ClusterWorkerProcess:
         self.role = "worker"
         self._beats = 0
 
-    def crawl(self, source: str, slot: str, fingerprint: str) -> str:
-        """The job: one scheduled run of `source` for `slot`, refused when queued from another config."""
+    def crawl(
+        self, source: str, slot: str, fingerprint: str, trigger: str = "schedule", args: dict[str, str] | None = None
+    ) -> str:
+        """The job: one scheduled run of `source` for `slot` (or a `fallback` run), refused from another config."""
         scheduled_for = datetime.fromisoformat(slot)
         if fingerprint != self.fingerprint or source not in self.config.sources:
             error = (
@@ -70,7 +74,27 @@ class ClusterWorkerProcess:
             logger.error("%s: slot %s: %s", source, slot, error)
             self._record_failed(source, scheduled_for, error)
             return "refused"
+        if trigger == "fallback":
+            return self.runner.run(source, "fallback", args or {}).status
         return self.runner.run(source, "schedule", scheduled_for=scheduled_for).status
+
+    def defer_fallback(self, source: str, fallback: str, args: dict[str, str]) -> bool:
+        """Queue `fallback` as its own job when its tags differ from `source`'s (a worker with them takes it)."""
+        wanted = queue_for(self.config.sources[fallback].tags)
+        if wanted == queue_for(self.config.sources[source].tags):
+            return False  # the same placement: this worker runs it, as a single process would
+        now = datetime.now(UTC).isoformat()
+        payload: dict[str, Any] = dict(args)
+        try:
+            with psycopg.connect(conninfo(self.url)) as connection, connection.transaction():
+                job_id = self.app.configure_task(
+                    CRAWL_TASK, lock=fallback, queueing_lock=f"{fallback}@fallback", queue=wanted, connection=connection
+                ).defer(source=fallback, slot=now, fingerprint=self.fingerprint, trigger="fallback", args=payload)
+        except AlreadyEnqueued:
+            logger.info("%s: fallback %s is queued already", source, fallback)
+            return True
+        logger.info("%s: fallback %s queued as job %s on %s", source, fallback, job_id, wanted)
+        return True
 
     def _record_failed(self, source: str, scheduled_for: datetime, error: str) -> None:
         now = datetime.now(UTC)

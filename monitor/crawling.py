@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -96,6 +97,8 @@ class CrawlRunner:
         #: outcomes the database could not take yet (written by `housekeeping`)
         self.closes = PendingCloses(self.sessions)
         self._inflight: set[int] = set()
+        #: the cluster's hook: queue a fallback as its own job (True) instead of running it here (False)
+        self.defer_fallback: Callable[[str, str, dict[str, str]], bool] | None = None
 
     def close_orphans(self) -> list[int]:
         """Mark runs left `running` by a dead process as aborted; returns their ids.
@@ -176,6 +179,8 @@ class CrawlRunner:
         args = {"symbols": ",".join(wanted)} if wanted else {}
         logger.info("%s run %s %s: asking %s%s", result.source, result.run_id, result.status, section.fallback,
                     f" for {args['symbols']}" if args else "")  # fmt: skip
+        if self.defer_fallback is not None and self.defer_fallback(result.source, section.fallback, args):
+            return
         self.run(section.fallback, "fallback", args)
 
     def _run(

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,7 +58,7 @@ class PostgresCluster:
         self._run([initdb, "-D", str(data), "-U", "aipulse", "--auth=trust", "-E", "UTF8", "--no-sync"])
         options = f"-k {self.dir} -p {self.port} -h 127.0.0.1 -c fsync=off -c full_page_writes=off"
         self._run([pg_ctl, "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "start"])
-        self.data = data
+        self.data, self.options = data, options
 
     def _run(self, command: list[str]) -> None:
         subprocess.run([*self.as_user, *command], check=True, capture_output=True, timeout=120)
@@ -72,6 +73,16 @@ class PostgresCluster:
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=aipulse dbname=postgres", autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def restart(self, down_for_s: float = 0.0) -> None:
+        """Restart the server (`pg_ctl -m fast`), down for `down_for_s`: every connection is cut, the data stays."""
+        log = str(self.dir / "log")  # without -l the server would write to (and hold open) our pipes
+        if not down_for_s:
+            self._run([self.pg_ctl, "-D", str(self.data), "-o", self.options, "-l", log, "-m", "fast", "-w", "restart"])
+            return
+        self._run([self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"])
+        time.sleep(down_for_s)
+        self._run([self.pg_ctl, "-D", str(self.data), "-o", self.options, "-l", log, "-w", "start"])
 
     def stop(self) -> None:
         subprocess.run(

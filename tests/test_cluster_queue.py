@@ -182,3 +182,43 @@ def test_slots_long_past_are_forgotten_and_recent_ones_kept(tmp_path: Path, pg_u
     with psycopg.connect(conninfo(pg_url)) as connection:
         left = connection.execute("SELECT slot_at FROM cluster_slots").fetchall()
     assert [row[0] for row in left] == [now - timedelta(hours=1)]
+
+
+@pytest.mark.postgres
+def test_sources_on_postgresql_shows_the_worker_of_each_sources_last_run_and_its_tags(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_for(tmp_path, pg_url, tags=["cn"])
+    worker = ClusterWorkerProcess(config, migrated(pg_url), pg_url, ["cn"], 1)
+    worker.crawl("azure_gpu", T0.isoformat(), "0123456789abcdef")  # refused: a failed run recorded by this worker
+
+    assert main(["--config", str(config.path), "sources", "--json"]) == 0
+    [listed] = [s for s in json.loads(capsys.readouterr().out) if s["source"] == "azure_gpu"]
+    assert main(["--config", str(config.path), "sources"]) == 0
+    table = capsys.readouterr().out
+
+    where = f"{worker.identity.host}:{worker.identity.pid}"
+    assert (listed["worker"], listed["tags"]) == (where, "cn")
+    assert "worker" in table.splitlines()[0] and where in table and " cn" in table
+
+
+@pytest.mark.postgres
+def test_a_fallback_with_other_tags_is_queued_for_them_not_run_on_the_worker_of_the_source_it_backs_up(
+    tmp_path: Path, pg_url: str
+) -> None:
+    dead = "http://127.0.0.1:9/api"  # nothing listens: the source fails and asks its fallback
+    sections = {"azure_gpu": {"every": "1h", "endpoint": dead, "fallback": "lambda_gpu"},
+                "lambda_gpu": {"every": "1h", "endpoint": dead, "tags": ["cn"]}}  # fmt: skip
+    config = load_config(write_config(tmp_path, pg_url, sections))
+    engine = migrated(pg_url)
+    plain = ClusterWorkerProcess(config, engine, pg_url, [], 1)
+
+    plain.crawl("azure_gpu", T0.isoformat(), fingerprint(config))
+    ran_here = [(r.source, r.trigger) for r in runs(engine)]
+    with psycopg.connect(conninfo(pg_url)) as connection:
+        [(queue, args)] = connection.execute("SELECT queue_name, args FROM procrastinate_jobs").fetchall()
+    ClusterWorkerProcess(config, engine, pg_url, ["cn"], 1).crawl(**args)
+
+    assert ran_here == [("azure_gpu", "schedule")]
+    assert (queue, args["source"], args["trigger"]) == ("aipulse:cn", "lambda_gpu", "fallback")
+    assert [(r.source, r.trigger, r.worker_tags) for r in runs(engine)][1:] == [("lambda_gpu", "fallback", "cn")]
