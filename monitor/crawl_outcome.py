@@ -35,16 +35,34 @@ _LOGGED_ERROR = re.compile(r"\] (?:ERROR|CRITICAL): (?P<message>.+)$")
 _EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b(?::.*)?$")
 
 
+#: logged ERROR messages that only announce a traceback: the exception line after them is the real error
+_WRAPPERS = (
+    "Task exception was never retrieved",
+    "Future exception was never retrieved",
+    "Unhandled error in Deferred",
+)
+
+
 def crawl_error(tail: Sequence[str]) -> str:
     """The real error in a crawl's last log lines: its last logged ERROR, else a traceback's exception line.
 
-    Never a fragment of the Scrapy stats dump printed at the end (`'log_count/ERROR': 1,`).
+    A logged ERROR that only announces a traceback (asyncio's "Task exception was never retrieved") gives way to
+    the exception line that follows it. Never a fragment of the Scrapy stats dump printed at the end
+    (`'log_count/ERROR': 1,`).
     """
-    logged = [m["message"].strip() for line in tail if (m := _LOGGED_ERROR.search(line))]
-    if logged:
-        return logged[-1]
-    raised = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
+    lines = [line.strip() for line in tail]
+    for index in range(len(lines) - 1, -1, -1):
+        logged = _LOGGED_ERROR.search(lines[index])
+        if logged is None:
+            continue
+        message = logged["message"].strip()
+        if not message.startswith(_WRAPPERS):
+            return message
+        raised = [line for line in lines[index + 1 :] if _EXCEPTION_LINE.match(line)]
+        if raised:
+            return raised[-1]
+    raised = [line for line in lines if _EXCEPTION_LINE.match(line)]
     if raised:
         return raised[-1]
-    plain = [line.strip() for line in tail if line.strip() and not line.lstrip().startswith(("'", "{", "}"))]
+    plain = [line for line in lines if line and not line.startswith(("'", "{", "}"))]
     return (plain or ["no output"])[-1]
