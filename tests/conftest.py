@@ -12,8 +12,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.test_alerts_support import HttpReceiver, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 GUARD = Path(__file__).resolve().parent / "netguard"
@@ -128,3 +132,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="write the parser's output beside each failing fixture case as expected.draft.json, for review",
     )
+
+
+@pytest.fixture
+def hook() -> Iterator[HttpReceiver]:
+    """A local HTTP receiver (tests/test_alerts_support.HttpReceiver) for webhook targets, stopped afterwards."""
+    from tests.test_alerts_support import HttpReceiver
+
+    receiver = HttpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    """An alerts test store (tests/test_alerts_support.Store) on a fresh SQLite file."""
+    from tests.test_alerts_support import Store
+
+    store = Store(sqlite_url)
+    yield store
+    store.close()

@@ -29,13 +29,6 @@ def store(sqlite_url: str) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
 def aipulse_alerts(store: Store, cfg: AlertsConfig, *argv: str) -> int:
     """Parse and run `aipulse alerts ARGV` the way monitor/cli.py does, committing afterwards."""
     parser = argparse.ArgumentParser(prog="aipulse")

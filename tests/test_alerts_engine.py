@@ -33,20 +33,6 @@ def store(db_url: str) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
 # --- the scenarios of the issue -------------------------------------------------------------------
 
 

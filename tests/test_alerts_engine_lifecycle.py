@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from alerts.silences import silence, unsilence
@@ -25,21 +23,6 @@ from tests.test_alerts_support import (
     hook_config,
     wait_for,
 )
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
 
 # --- lifecycle: for, repeat, cooldown, silences, idempotence --------------------------------------
 

@@ -23,13 +23,6 @@ def store(sqlite_url: str) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
 def test_after_run_evaluates_and_delivers_and_a_second_call_for_the_same_run_sends_nothing(
     store: Store, hook: HttpReceiver
 ) -> None:

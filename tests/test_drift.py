@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +51,6 @@ def azure_routes(renamed: dict[str, str] | None = None) -> list[Route]:
         data["Items"] = [{(renamed or {}).get(k, k): v for k, v in item.items()} for item in data["Items"]]
         pages.append(Reply(json.dumps(data).encode()))
     return [Route(AZURE_PATH, [pages[0]], {"$skip": None}), Route(AZURE_PATH, [pages[1]], {"$skip": "1000"})]
-
-
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 class Scenario:

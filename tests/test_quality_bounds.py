@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,20 +30,6 @@ NEW_ROUNDS = {"name": "rounds", "kind": "new", "item": "funding", "notify": ["op
 QUOTE_MOVE = {"name": "quote-move", "kind": "change", "item": "quotes", "pct": 5, "notify": ["ops"]}
 TRAFFIC_UP = {"name": "traffic-up", "kind": "threshold", "item": "traffic", "field": "visits", "op": ">",
               "value": 1_000_000, "notify": ["ops"]}  # fmt: skip
-
-
-@pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def _quarantined(store: Store) -> list[tuple[str, str]]:

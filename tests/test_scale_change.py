@@ -30,13 +30,6 @@ def store(db_url: str) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture
-def hook() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
 def _run(at: datetime, factors: dict[int, str] | None = None, scale: str = "1") -> list[dict[str, Any]]:
     """One run's rows: every series at its price × `scale`, series `i` × `factors[i]` instead when given."""
     rows = []
