@@ -17,6 +17,7 @@ from core.config import AppConfig, load_config
 from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
 from monitor.demo_history import redate_real_run, replay_run, run_times
 from monitor.replay import ReplayServer, Reply, Route, fixtures_root
+from spiders.catalog import SOURCE_KINDS
 from storage.db import create_db_engine, masked, session_factory
 from storage.migrate import upgrade
 from storage.models import CrawlRun
@@ -220,7 +221,7 @@ def _history(
     sessions: sessionmaker[Session], config: AppConfig, real: list[CrawlResult], times: list[datetime], out: TextIO
 ) -> None:
     """Re-date what the real crawls stored into the first week, then replay them on every later simulated day."""
-    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    kinds = dict(SOURCE_KINDS)
     with sessions.begin() as session:
         runs = [session.get(CrawlRun, r.run_id) for r in real if r.status == "succeeded" and r.run_id is not None]
         for run in runs:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.config import BUNDLED_CONFIG, AppConfig
 from core.plausibility import BoundsConfig, implausible
-from monitor.crawling import CrawlResult, CrawlRunner, spider_classes
+from monitor.crawling import CrawlResult, CrawlRunner
+from spiders.catalog import SOURCE_KINDS
 from storage.db import session_factory
 from storage.models import Base, FundingMention, GpuOffer, Quote, TrafficSnapshot
 
@@ -129,7 +130,7 @@ def live_check(
 ) -> list[Verdict]:
     """Crawl each source once (recorded, at most `timeout` each) and print its verdict as soon as it is known."""
     runner = CrawlRunner(config, engine, record_settings(config, sources, recordings), timeout=timeout)
-    kinds = {name: cls.kind for name, cls in spider_classes().items()}
+    kinds = dict(SOURCE_KINDS)
     width = max(len(s) for s in sources) if sources else 0
     verdicts: list[Verdict] = []
     for source in sources:

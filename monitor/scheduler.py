@@ -22,8 +22,9 @@ from alerts.service import periodic
 from core.config import AppConfig, SourceConfig
 from core.cron import crontab_trigger
 from monitor.clock_watch import ClockWatch
-from monitor.crawling import CrawlRunner, spider_classes
+from monitor.crawling import CrawlRunner
 from monitor.report.service import scheduled_report
+from spiders.catalog import SOURCE_KINDS
 from spiders.market_hours import poll_due
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def add_shared_jobs(
         # Last week's report on the [report] cron. The hourly check makes a report whose time passed while the
         # daemon was down (or whose making failed, say Chromium was missing) late instead of never; each week's
         # report is made and sent once, both jobs share one thread.
-        kinds = {name: cls.kind for name, cls in spider_classes().items()}
+        kinds = dict(SOURCE_KINDS)
         report_args = [sessions, config, kinds]
         scheduler.add_job(
             guarded(scheduled_report),
@@ -188,7 +189,7 @@ class Daemon:
             return None
         from monitor.web.app import WebServer, create_app
 
-        kinds = {name: cls.kind for name, cls in spider_classes().items()}
+        kinds = dict(SOURCE_KINDS)
         app = create_app(self.config, self.runner.engine, kinds, scheduler=scheduler, runner=self.runner)
         server = WebServer(app, self.config.web.listen)
         server.start()
