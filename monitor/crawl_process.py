@@ -11,9 +11,8 @@ from collections import deque
 from pathlib import Path
 
 from core.config import redact
-from monitor.crawl_outcome import CrawlOutcome as Outcome
 
-__all__ = ["Outcome", "die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
+__all__ = ["die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
 
 _PR_SET_PDEATHSIG = 1
 

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.service import after_run
 from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment
-from monitor.crawl_process import Outcome, die_with_parent, forward_output, pid_alive, process_alive, stop_child
+from monitor.crawl_outcome import CrawlOutcome
+from monitor.crawl_process import die_with_parent, forward_output, pid_alive, process_alive, stop_child
 from monitor.run_closing import PendingCloses, PendingRun
 from spiders import crawl_settings
 from spiders.base import SourceSpider
@@ -250,7 +251,7 @@ class CrawlRunner:
 
     def _spawn_and_wait(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger
-    ) -> Outcome:
+    ) -> CrawlOutcome:
         env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
         env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
         command = self._command(source_id, run_id, trigger, args, timeout)
@@ -268,7 +269,7 @@ class CrawlRunner:
             )
         except OSError as exc:  # EMFILE, ENOMEM, a missing interpreter: the run fails, the daemon goes on
             log.error("run %s: cannot start the crawl process: %s", run_id, exc)
-            return Outcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
+            return CrawlOutcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
         with self._lock:
             self._children[run_id] = child
         if self.stopping.is_set():  # stop() may have run between the spawn and the registration above
@@ -293,13 +294,13 @@ class CrawlRunner:
         reader.join(timeout=5)
         with self._lock:
             self._children.pop(run_id, None)
-        return Outcome(child.returncode, timed_out, list(tail), timeout)
+        return CrawlOutcome(child.returncode, timed_out, list(tail), timeout)
 
     def _finish(
         self,
         source_id: str,
         run_id: int,
-        outcome: Outcome,
+        outcome: CrawlOutcome,
         duration_s: float,
         started: tuple[str, datetime],
         shift: timedelta = timedelta(0),
