@@ -74,6 +74,7 @@ class WaitingJob:
     source: str
     slot: datetime
     queue: str
+    trigger: str = "schedule"
 
 
 class Lease:
@@ -151,18 +152,19 @@ class ClusterScheduler:
         return job_id
 
     def waiting_too_long(self, now: datetime) -> list[WaitingJob]:
-        """Crawl jobs still waiting `misfire_grace` after their time."""
+        """Crawl jobs still waiting `misfire_grace` after their time (a fallback's time: when it was queued)."""
         rows = (
             self._db()
             .execute(
                 "SELECT id, args, queue_name FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
-                " AND scheduled_at < %s ORDER BY id",
+                " AND coalesce(scheduled_at, (args->>'slot')::timestamptz) < %s ORDER BY id",
                 (CRAWL_TASK, now - self.grace),
             )
             .fetchall()
         )
         self._db().commit()
-        return [WaitingJob(r[0], r[1]["source"], datetime.fromisoformat(r[1]["slot"]), r[2]) for r in rows]
+        return [WaitingJob(r[0], r[1]["source"], datetime.fromisoformat(r[1]["slot"]), r[2],
+                           r[1].get("trigger", "schedule")) for r in rows]  # fmt: skip
 
     def fail_waiting(self, now: datetime) -> list[int]:
         """Cancel every job nobody took in time and record it as a failed run (one scheduler wins each cancel)."""
@@ -175,7 +177,8 @@ class ClusterScheduler:
                 continue
             error = self._why_not_taken(job, now)
             with self.sessions.begin() as session:
-                run = start_run(session, job.source, "schedule", now, None, scheduled_for=job.slot)
+                slot = job.slot if job.trigger == "schedule" else None  # a fallback has no slot of its own
+                run = start_run(session, job.source, job.trigger, now, None, scheduled_for=slot)
                 finish_run(session, run.id, status="failed", finished_at=now, error=error)
                 run_id = run.id
             logger.error("%s: slot %s: %s", job.source, job.slot.isoformat(), error)

@@ -51,9 +51,10 @@ def process_alive(pid: int) -> bool:
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGTERM, Scrapy stops cleanly.
+    # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGHUP (once per exiting thread
+    # of the daemon), spiders.parent_death turns the first into one SIGTERM, and Scrapy stops cleanly.
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGHUP)
     except OSError:
         pass
 

@@ -62,6 +62,7 @@ class StoragePipeline:
 
         self.crawler = crawler
         self.settings = settings
+        self.parent_pid = os.getppid()  # who started the crawl: when it dies mid-crawl the run is aborted
         engine = create_db_engine(url)
         check_connection(engine)
         if not is_current(engine):
@@ -107,7 +108,7 @@ class StoragePipeline:
 
         assert self.run_id is not None and self.crawler.stats is not None
         stats = self.crawler.stats
-        status, error = run_outcome(spider, reason)
+        status, error = run_outcome(spider, reason, orphaned=os.getppid() != self.parent_pid)
         failures_keep_items = not getattr(spider, "atomic", True)
         keep = status == "succeeded" or failures_keep_items
         fetched = sum(len(rows) for rows in self.rows.values())
@@ -163,10 +164,17 @@ class StoragePipeline:
         )  # fmt: skip
 
 
-def run_outcome(spider: Spider, reason: str) -> tuple[str, str | None]:
-    """A run's final status and error text from the spider's recorded failures and Scrapy's close reason."""
+def run_outcome(spider: Spider, reason: str, *, orphaned: bool = False) -> tuple[str, str | None]:
+    """A run's final status and error text from the spider's recorded failures and Scrapy's close reason.
+
+    A shutdown is `cancelled` when asked for (the daemon or worker stopping, Ctrl-C), but `aborted` when the
+    process that started the crawl died (`orphaned`: the child got SIGTERM through PR_SET_PDEATHSIG), the status
+    a dead daemon's or worker's runs get from the reaper too.
+    """
     failures: list[str] = list(getattr(spider, "failures", []))
     if reason in ("shutdown", "cancelled"):
+        if orphaned:
+            return "aborted", "the daemon or worker that started it died mid-crawl"
         return "cancelled", "stopped before it finished (shutdown)"
     if reason == "closespider_timeout":
         failures.append("timed out (CLOSESPIDER_TIMEOUT)")

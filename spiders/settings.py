@@ -64,4 +64,8 @@ ADDONS = {"spiders.config_addon.ConfigFileAddon": 0}
 
 # A plain `scrapy crawl` evaluates the alert rules at the end of its run (the daemon does so itself); a dotted
 # path, so the spiders never import the layer above them.
-EXTENSIONS = {"monitor.crawl_alerts.RunAlerts": 500, "spiders.recorder.ResponseRecorder": 500}
+EXTENSIONS = {
+    "monitor.crawl_alerts.RunAlerts": 500,
+    "spiders.recorder.ResponseRecorder": 500,
+    "spiders.parent_death.ParentDeath": 500,
+}

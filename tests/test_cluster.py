@@ -1,4 +1,4 @@
-"""A real cluster on a real PostgreSQL: 2 schedulers and 3 workers against the replay server, one run each.
+"""A real cluster on a real PostgreSQL: 2 schedulers and 3 workers against the replay server, sources every 4–5 s.
 
 One scenario shares one cluster run (about 70 s): every (source, slot) runs exactly once, one source's runs
 never overlap, the runs are spread over the workers; a scheduler killed with SIGKILL changes nothing; a worker
@@ -56,9 +56,9 @@ def routes() -> list[Route]:
 
 def sources(server_url: str) -> dict[str, dict[str, Any]]:
     return {
-        "azure_gpu": {"every": "20s", "endpoint": server_url + AZURE_PATH},
-        "lambda_gpu": {"every": "15s", "endpoint": server_url + LAMBDA_PATH},
-        "vastai_gpu": {"every": "20s", "endpoint": server_url + VASTAI_PATH},
+        "azure_gpu": {"every": "5s", "endpoint": server_url + AZURE_PATH},
+        "lambda_gpu": {"every": "4s", "endpoint": server_url + LAMBDA_PATH},
+        "vastai_gpu": {"every": "5s", "endpoint": server_url + VASTAI_PATH},
     }
 
 
@@ -173,7 +173,7 @@ def test_every_slot_ran_exactly_once(cluster_run: ClusterRun) -> None:
     succeeded = Counter((r.source, r.scheduled_for) for r in runs(cluster_run.engine) if r.status == "succeeded")
     queued = {(s.source, s.slot_at) for s in slots(cluster_run.engine)}
 
-    assert len(queued) >= 10
+    assert len(queued) >= 30, "65 s of three sources every 4–5 s"
     assert set(succeeded) == queued, "every queued slot succeeded, no run outside a slot"
     assert set(succeeded.values()) == {1}
 
@@ -182,7 +182,7 @@ def test_slots_kept_coming_after_one_scheduler_was_killed(cluster_run: ClusterRu
     after = [s for s in slots(cluster_run.engine) if s.slot_at > cluster_run.killed_scheduler_at]
 
     assert {s.source for s in after} == {"azure_gpu", "lambda_gpu", "vastai_gpu"}
-    assert len(after) >= 6
+    assert len(after) >= 15
 
 
 def test_runs_of_one_source_never_overlap(cluster_run: ClusterRun) -> None:
@@ -212,7 +212,7 @@ def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(clus
     slot = (killed.source, killed.scheduled_for)
     again = [r for r in every if (r.source, r.scheduled_for) == slot and r.id != killed.id]
 
-    assert killed.status in ("aborted", "cancelled"), killed.error
+    assert killed.status == "aborted", killed.error
     assert [(r.status, r.worker_pid != cluster_run.killed_worker) for r in again] == [("succeeded", True)]
     assert all(r.status != "running" for r in every)
 

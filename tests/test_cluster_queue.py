@@ -222,3 +222,23 @@ def test_a_fallback_with_other_tags_is_queued_for_them_not_run_on_the_worker_of_
     assert ran_here == [("azure_gpu", "schedule")]
     assert (queue, args["source"], args["trigger"]) == ("aipulse:cn", "lambda_gpu", "fallback")
     assert [(r.source, r.trigger, r.worker_tags) for r in runs(engine)][1:] == [("lambda_gpu", "fallback", "cn")]
+
+
+@pytest.mark.postgres
+def test_a_fallback_nobody_can_take_is_a_failed_fallback_run_after_the_grace(tmp_path: Path, pg_url: str) -> None:
+    dead = "http://127.0.0.1:9/api"
+    sections = {"azure_gpu": {"every": "1h", "endpoint": dead, "fallback": "lambda_gpu"},
+                "lambda_gpu": {"every": "1h", "endpoint": dead, "tags": ["cn"]}}  # fmt: skip
+    config = load_config(write_config(tmp_path, pg_url, sections, daemon={"misfire_grace": "10s"}))
+    engine = migrated(pg_url)
+    ClusterWorkerProcess(config, engine, pg_url, [], 1).defer_fallback("azure_gpu", "lambda_gpu", {})
+    scheduler = ClusterScheduler(config, session_factory(engine), pg_url)
+
+    early = scheduler.fail_waiting(datetime.now(UTC))
+    late = scheduler.fail_waiting(datetime.now(UTC) + timedelta(seconds=11))
+
+    [run] = runs(engine)
+    assert (early, late) == ([], [run.id])
+    assert (run.source, run.trigger, run.status, run.scheduled_for) == ("lambda_gpu", "fallback", "failed", None)
+    assert "no worker with tags cn" in (run.error or "")
+    assert [status for _, status, _ in jobs(pg_url)] == ["cancelled"]

@@ -146,3 +146,23 @@ def test_sigkill_mid_crawl_leaves_no_stuck_run_and_no_duplicates_after_restart(t
     assert "running" not in statuses
     assert statuses[0] in ("aborted", "cancelled")
     assert count_offers(engine) == 4
+
+
+def test_a_crawl_whose_daemon_was_killed_closes_its_own_run_as_aborted(tmp_path: Path, sqlite_url: str) -> None:
+    # SIGKILL the daemon only: the kernel sends its crawl child SIGHUP (PR_SET_PDEATHSIG) once per exiting thread
+    # of the daemon; the child stops gracefully once and closes its run itself, as aborted (the process that
+    # asked for it is gone), not cancelled (a stop somebody asked for), and stores nothing of the half crawl
+    engine = migrated(sqlite_url)
+    slow_first_page = case_reply("azure_gpu", "gpu_two_pages_page1", delay_s=8.0)
+    with ReplayServer([Route(AZURE_PATH, [slow_first_page], {"$skip": None})]) as server:
+        config = write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "1h", "endpoint": server.url + AZURE_PATH}})
+        with daemon(config, tmp_path) as process:
+            wait_for(lambda: bool(server.requests), 90, "the crawl's first request", process)
+            process.kill()
+            process.wait(10)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and runs(engine)[0].status == "running":
+                time.sleep(0.2)
+    [run] = runs(engine)
+    assert (run.status, run.error) == ("aborted", "the daemon or worker that started it died mid-crawl")
+    assert count_offers(engine) == 0
