@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from alerts.silences import active_silences
+from alerts.silences import active_silences, silenced
 from monitor.health import source_health
 from monitor.web.action_views import action_panel, run_button, silence_button, with_buttons
 from monitor.web.context import (
@@ -73,14 +73,18 @@ def alerts_page(request: Request) -> Response:
     def states(e: AlertEvent) -> str:
         return f"{value_label('alert_state', e.from_state, language)} → {value_label('alert_state', e.to_state, language)}"
 
+    def state_cell(a: AlertState) -> str:
+        muted = silenced(silences, a.rule, a.series or {})
+        shown = value_label("alert_state", a.state, language)
+        return shown if muted is None else f"{shown} · {value_label('notification', 'silenced', language)} #{muted.id}"
+
     def notification(e: AlertEvent) -> str:
         reason = "notified" if e.notified else e.suppressed
         return value_label("notification", reason, language)
 
     tables = [
         Table("alerts_active", [w("rule"), w("series"), w("state"), w("since_at")],
-              [[rule_cell(a.rule), _label(a.series), value_label("alert_state", a.state, language),
-                when(a.active_since)] for a in active],
+              [[rule_cell(a.rule), _label(a.series), state_cell(a), when(a.active_since)] for a in active],
               [[a.rule, _label(a.series), a.state, a.active_since] for a in active]),
         Table("alerts_history", [w("at"), w("rule"), w("series"), w("transition"), w("state"), w("notification")],
               [[when(e.at), rule_cell(e.rule), _label(e.series), value_label("transition", e.transition, language),

@@ -31,9 +31,17 @@
     tokenState.textContent = storedToken() ? ui.dataset.tokenKept : ui.dataset.tokenNone;
   }
 
+  function shown(value) {
+    // an ISO time from the API (a silence's end) as the pages show times: 2026-11-18 03:00 UTC
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value) && !isNaN(Date.parse(value))) {
+      return new Date(value).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    }
+    return String(value);
+  }
+
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+      return Object.prototype.hasOwnProperty.call(values, name) ? shown(values[name]) : whole;
     });
   }
 
