@@ -45,7 +45,8 @@ def test_without_a_token_the_page_says_actions_are_off_and_has_no_button(
 def test_with_a_token_the_alerts_page_has_a_silence_button_per_active_alert_and_the_forms(guarded: TestClient) -> None:
     html = guarded.get("/alerts").text
     assert html.count('data-action="silence"') == 2
-    assert 'data-series="{&#34;instance&#34;: &#34;Standard_ND96amsr_A100_v4&#34;, &#34;provider&#34;: &#34;azure&#34;}"' in html
+    labels = "{&#34;instance&#34;: &#34;Standard_ND96amsr_A100_v4&#34;, &#34;provider&#34;: &#34;azure&#34;}"
+    assert f'data-series="{labels}"' in html
     assert 'id="silence-form"' in html and 'id="test-form"' in html and "<option>ops</option>" in html
     assert '<script src="/static/actions.js" defer></script>' in html
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from alerts.series import series_key
 from core.config import AppConfig, load_config
 from monitor.web.app import create_app
 from spiders.parsers import aliyun_gpu
 from spiders.parsers.contract import Request
-from alerts.series import series_key
 from storage.alert_models import AlertState
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade

@@ -138,8 +138,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_targets": ("没有配置 [alerts.targets]。", "No [alerts.targets] configured."),
     "ok_silence": ("已创建静默 #{id}（{rule}），至 {ends_at}", "Silence #{id} created ({rule}) until {ends_at}"),
     "ok_run": ("已开始运行 {source}（在后台进行）", "Run of {source} started (in the background)"),
-    "ok_test": ("已向 {target} 排队 {queued} 条测试通知，投递错误 {errors} 条",
-                "{queued} test notification(s) queued to {target}, {errors} delivery error(s)"),
+    "ok_test": (
+        "已向 {target} 排队 {queued} 条测试通知，投递错误 {errors} 条",
+        "{queued} test notification(s) queued to {target}, {errors} delivery error(s)",
+    ),
     "denied": ("401 未授权：", "401 unauthorised: "),
     "failed": ("失败（{status}）：", "Failed ({status}): "),
     "unreachable": ("无法连接服务器：", "The server did not answer: "),

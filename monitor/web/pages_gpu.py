@@ -128,7 +128,7 @@ def gpu_page(request: Request) -> Response:
             "kind": "select",
             "options": options[name],
             "value": request.query_params.get(name),
-            "option_labels": {o: value_label("billing", o, language) for o in options[name]} if name == "billing" else {},
+            "option_labels": {o: value_label(name, o, language) for o in options[name]} if name == "billing" else {},
         }
         for name in ("model", "provider", "region", "billing")
     ]

@@ -71,7 +71,7 @@ def alerts_page(request: Request) -> Response:
         return (name, link(request, "/alerts", {"rule": name}))
 
     def states(e: AlertEvent) -> str:
-        return f"{value_label('alert_state', e.from_state, language)} → {value_label('alert_state', e.to_state, language)}"
+        return " → ".join(value_label("alert_state", s, language) for s in (e.from_state, e.to_state))
 
     def state_cell(a: AlertState) -> str:
         muted = silenced(silences, a.rule, a.series or {})
@@ -101,7 +101,8 @@ def alerts_page(request: Request) -> Response:
     actions = action_panel(state, silence=True, test=True)
     if actions.on:
         series_of = {(a.rule, _label(a.series)): a.series for a in active}
-        with_buttons(tables[0], [silence_button(r[0], series_of.get((r[0], r[1])), language) for r in tables[0].raw or []])
+        shown = tables[0].raw or []
+        with_buttons(tables[0], [silence_button(r[0], series_of.get((r[0], r[1])), language) for r in shown])
     titles = [f"{w('firing')} / {w('pending')}", w("alert_history"), w("silences")]
     return page(
         request,
@@ -153,7 +154,8 @@ def sources_page(request: Request) -> Response:
         return answer
     actions = action_panel(state)
     if actions.on:
-        with_buttons(tables[0], [run_button(r[0], language) if r[0] in state.kinds else None for r in tables[0].raw or []])
+        shown = tables[0].raw or []
+        with_buttons(tables[0], [run_button(r[0], language) if r[0] in state.kinds else None for r in shown])
     return page(request, "list.html.j2", heading=w("sources"), tables=tables, sortable=True, download=True,
                 actions=actions)  # fmt: skip
 

@@ -20,8 +20,10 @@ TEMPLATES = Jinja2Templates(
 )
 #: scripts only from this site's /static (no inline script, no other origin): the actions' token, kept in the
 #: browser's sessionStorage, is readable only by our own actions.js; styles may be inline (the SVG charts')
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 #: (path, word key) of the navigation bar
 NAV = [("/", "overview"), ("/gpu", "gpu"), ("/traffic", "traffic"), ("/funding", "funding"), ("/quotes", "quotes"),
        ("/market", "market"), ("/alerts", "alerts"), ("/sources", "sources"), ("/reports", "reports")]  # fmt: skip
