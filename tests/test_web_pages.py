@@ -121,7 +121,7 @@ def test_the_reports_page_links_each_report_file(site: tuple[TestClient, Path]) 
 
 
 def test_the_sources_page_shows_the_failing_source_and_its_error(site: tuple[TestClient, Path]) -> None:
-    html = site[0].get("/sources").text
+    html = site[0].get("/sources?lang=en").text
     assert "tencent_gpu" in html and "failing" in html and "HTTP 503 from the API" in html
 
 

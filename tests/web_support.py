@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from alerts.series import series_key
 from core.config import AppConfig, load_config
 from monitor.web.app import create_app
 from spiders.parsers import aliyun_gpu
 from spiders.parsers.contract import Request
+from storage.alert_models import AlertState
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from storage.runs import finish_run, start_run
 from storage.writes import write_items
 from tests.crawl_support import write_config
 from tests.fixture_cases import load_case
-from tests.report_store import store_two_weeks
+from tests.report_store import CURRENT, store_two_weeks
 
 KINDS = {"azure_gpu": "gpu", "aliyun_gpu": "gpu", "tencent_gpu": "gpu", "similarweb_api_traffic": "traffic",
          "kr36_funding": "funding", "techcrunch_funding": "funding", "tencent_quotes": "quotes",
@@ -89,3 +91,17 @@ def fixture_app(directory: Path, url: str, **options: Any) -> tuple[Starlette, A
     engine = filled_store(url)
     config = web_config(directory, url, **options)
     return create_app(config, engine, KINDS), config, engine
+
+
+#: the alerts store_active_alerts leaves firing and pending: (state, series labels)
+ACTIVE_ALERTS = [("firing", {"provider": "azure", "instance": "Standard_ND96amsr_A100_v4"}),
+                 ("pending", {"provider": "aliyun", "instance": "ecs.gn7e-c16g1.4xlarge"})]  # fmt: skip
+
+
+def store_active_alerts(session: Any) -> None:
+    """gpu_price_drop firing for one series and pending for another, as the engine leaves them mid-week."""
+    for state, series in ACTIVE_ALERTS:
+        since = CURRENT + timedelta(hours=1)
+        session.add(AlertState(rule="gpu_price_drop", series_key=series_key(series), series=series, state=state,
+                               active_since=since, fired_at=since if state == "firing" else None, notified_at=None,
+                               resolved_at=None, last_run_id=None, context={}, updated_at=since))  # fmt: skip

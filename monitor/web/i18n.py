@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from monitor.report.labels import labels_for
+
 LANGUAGES = ("zh", "en")
 
 #: key -> (zh, en)
@@ -104,6 +106,77 @@ WORDS: dict[str, tuple[str, str]] = {
     "all": ("全部", "all"),
     "rows": ("行", "rows"),
     "fx_note": ("按 [fx] 汇率折算为", "converted with the [fx] table into"),
+    "trigger": ("触发方式", "Trigger"),
+    "dropped": ("丢弃", "Dropped"),
+    "notification": ("通知", "Notification"),
+    # actions (monitor/web/actions.py) and the panel that sends them (static/actions.js)
+    "actions": ("操作", "Actions"),
+    "actions_off": (
+        '操作未启用：设置 [web] token = "${AIPULSE_WEB_TOKEN}" 后，可在此静默告警、立即运行数据源、发送测试通知。',
+        'Actions are off: set [web] token = "${AIPULSE_WEB_TOKEN}" to silence alerts, run a source now and send a '
+        "test notification from these pages.",
+    ),
+    "actions_need_js": ("操作需要浏览器启用 JavaScript。", "The actions need JavaScript in the browser."),
+    "token": ("访问令牌", "Token"),
+    "token_hint": (
+        "只保存在本标签页（sessionStorage），关闭标签页即清除；不写入 cookie，也不发给其他网站。",
+        "kept in this tab only (sessionStorage) until it closes; never a cookie, never sent to another site.",
+    ),
+    "save_token": ("保存", "Save"),
+    "forget_token": ("清除", "Forget"),
+    "token_kept": ("本标签页已保存令牌", "a token is kept for this tab"),
+    "token_none": ("尚未粘贴令牌", "no token yet"),
+    "token_missing": ("请先粘贴并保存令牌。", "Paste and save the token first."),
+    "silence": ("静默", "Silence"),
+    "silence_alert": ("静默告警", "Silence an alert"),
+    "silence_for": ("时长", "For"),
+    "silence_series": ("序列标签（JSON，留空 = 该规则全部序列）", "Series labels (JSON, empty = every series)"),
+    "run_now": ("立即运行", "Run now"),
+    "test_notification": ("发送测试通知", "Send a test notification"),
+    "target": ("通知目标", "Target"),
+    "send": ("发送", "Send"),
+    "no_targets": ("没有配置 [alerts.targets]。", "No [alerts.targets] configured."),
+    "ok_silence": ("已创建静默 #{id}（{rule}），至 {ends_at}", "Silence #{id} created ({rule}) until {ends_at}"),
+    "ok_run": ("已开始运行 {source}（在后台进行）", "Run of {source} started (in the background)"),
+    "ok_test": (
+        "已向 {target} 排队 {queued} 条测试通知，投递错误 {errors} 条",
+        "{queued} test notification(s) queued to {target}, {errors} delivery error(s)",
+    ),
+    "denied": ("401 未授权：", "401 unauthorised: "),
+    "failed": ("失败（{status}）：", "Failed ({status}): "),
+    "unreachable": ("无法连接服务器：", "The server did not answer: "),
+}
+
+#: enum values the weekly report already names (monitor/report/labels.py): kind -> its labels' key prefix
+REPORT_VALUE_PREFIXES = {"transition": "tr_", "alert_state": "tr_", "health": "state_"}
+
+#: the other enum values shown in pages: (kind, value) -> (zh, en)
+VALUES: dict[tuple[str, str], tuple[str, str]] = {
+    ("alert_state", "inactive"): ("未触发", "inactive"),
+    ("alert_state", "done"): ("已完成", "done"),
+    ("run_status", "running"): ("运行中", "running"),
+    ("run_status", "succeeded"): ("成功", "succeeded"),
+    ("run_status", "failed"): ("失败", "failed"),
+    ("run_status", "blocked"): ("被拦截", "blocked"),
+    ("run_status", "aborted"): ("已中止", "aborted"),
+    ("run_status", "cancelled"): ("已取消", "cancelled"),
+    ("trigger", "schedule"): ("定时", "schedule"),
+    ("trigger", "manual"): ("手动", "manual"),
+    ("trigger", "web"): ("看板", "dashboard"),
+    ("trigger", "demo"): ("演示", "demo"),
+    ("trigger", "live-check"): ("在线检查", "live check"),
+    ("trigger", "fallback"): ("备用源", "fallback"),
+    ("trigger", "record"): ("录制", "record"),
+    ("kind", "gpu"): ("算力", "GPU"),
+    ("kind", "traffic"): ("流量", "traffic"),
+    ("kind", "funding"): ("融资", "funding"),
+    ("kind", "quotes"): ("行情", "quotes"),
+    ("billing", "on_demand"): ("按量", "on demand"),
+    ("billing", "spot"): ("竞价", "spot"),
+    ("notification", "notified"): ("已通知", "notified"),
+    ("notification", "silenced"): ("已静默", "silenced"),
+    ("notification", "cooldown"): ("冷却中", "cooling down"),
+    ("notification", "no target"): ("无通知目标", "no target"),
 }
 
 
@@ -112,4 +185,20 @@ def translate(key: str, language: str) -> str:
     pair = WORDS.get(key)
     if pair is None:
         return key
+    return pair[0] if language == "zh" else pair[1]
+
+
+def value_label(kind: str, value: str | None, language: str) -> str:
+    """An enum value (`kind` is alert_state, transition, health, run_status, trigger, kind, billing or
+    notification) in `language`: the report's word when it has one, else VALUES's, else the value itself."""
+    if value is None:
+        return "—"
+    prefix = REPORT_VALUE_PREFIXES.get(kind)
+    if prefix is not None:
+        word = labels_for(language).get(prefix + value)
+        if word is not None:
+            return word
+    pair = VALUES.get((kind, value))
+    if pair is None:
+        return value
     return pair[0] if language == "zh" else pair[1]

@@ -29,7 +29,7 @@ from monitor.web.context import (
     values,
     when,
 )
-from monitor.web.i18n import translate
+from monitor.web.i18n import translate, value_label
 from monitor.web.render import page
 from storage.models import GpuOffer
 from storage.queries import history
@@ -91,7 +91,8 @@ def gpu_table(request: Request, rows: list[GpuRow], target: str, language: str) 
         offer = row.offer
         model = offer.gpu_model + (f" {offer.gpu_variant}" if offer.gpu_variant else "")
         shown.append([
-            SeriesLink(request, offer, model), offer.provider, offer.instance_type, offer.region, offer.billing,
+            SeriesLink(request, offer, model), offer.provider, offer.instance_type, offer.region,
+            value_label("billing", offer.billing, language),
             f"{offer.gpu_count:g}", f"{number(row.price)} {row.currency}" if row.price is not None else MISSING,
             f"{number(row.per_gpu, '0.0001')} {row.currency}" if row.per_gpu is not None else MISSING,
             number(row.compared, "0.0001"), pct(row.change_pct), w("yes") if offer.available else w("sold_out"),
@@ -127,6 +128,7 @@ def gpu_page(request: Request) -> Response:
             "kind": "select",
             "options": options[name],
             "value": request.query_params.get(name),
+            "option_labels": {o: value_label(name, o, language) for o in options[name]} if name == "billing" else {},
         }
         for name in ("model", "provider", "region", "billing")
     ]

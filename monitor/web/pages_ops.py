@@ -10,8 +10,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from alerts.silences import active_silences
+from alerts.silences import active_silences, silenced
 from monitor.health import source_health
+from monitor.web.action_views import action_panel, run_button, silence_button, with_buttons
 from monitor.web.context import (
     MISSING,
     PageError,
@@ -24,7 +25,7 @@ from monitor.web.context import (
     tables_response,
     when,
 )
-from monitor.web.i18n import translate
+from monitor.web.i18n import translate, value_label
 from monitor.web.render import page
 from storage.alert_models import AlertEvent, AlertState
 from storage.runs import recent_runs
@@ -69,14 +70,27 @@ def alerts_page(request: Request) -> Response:
     def rule_cell(name: str) -> tuple[str, str]:
         return (name, link(request, "/alerts", {"rule": name}))
 
+    def states(e: AlertEvent) -> str:
+        return " → ".join(value_label("alert_state", s, language) for s in (e.from_state, e.to_state))
+
+    def state_cell(a: AlertState) -> str:
+        muted = silenced(silences, a.rule, a.series or {})
+        shown = value_label("alert_state", a.state, language)
+        return shown if muted is None else f"{shown} · {value_label('notification', 'silenced', language)} #{muted.id}"
+
+    def notification(e: AlertEvent) -> str:
+        reason = "notified" if e.notified else e.suppressed
+        return value_label("notification", reason, language)
+
     tables = [
         Table("alerts_active", [w("rule"), w("series"), w("state"), w("since_at")],
-              [[rule_cell(a.rule), _label(a.series), a.state, when(a.active_since)] for a in active],
+              [[rule_cell(a.rule), _label(a.series), state_cell(a), when(a.active_since)] for a in active],
               [[a.rule, _label(a.series), a.state, a.active_since] for a in active]),
-        Table("alerts_history", [w("at"), w("rule"), w("series"), w("transition"), w("state")],
-              [[when(e.at), rule_cell(e.rule), _label(e.series), e.transition, f"{e.from_state} → {e.to_state}"]
-               for e in events],
-              [[e.at, e.rule, _label(e.series), e.transition, e.to_state] for e in events]),
+        Table("alerts_history", [w("at"), w("rule"), w("series"), w("transition"), w("state"), w("notification")],
+              [[when(e.at), rule_cell(e.rule), _label(e.series), value_label("transition", e.transition, language),
+                states(e), notification(e)] for e in events],
+              [[e.at, e.rule, _label(e.series), e.transition, e.to_state, "notified" if e.notified else e.suppressed]
+               for e in events]),
         Table("silences", ["id", w("rule"), w("series"), w("ends_at"), w("comment")],
               [[s.id, rule_cell(s.rule), _label(s.matchers), when(s.ends_at), s.comment or ""] for s in silences],
               [[s.id, s.rule, _label(s.matchers), s.ends_at, s.comment] for s in silences]),
@@ -84,6 +98,11 @@ def alerts_page(request: Request) -> Response:
     answer, tables = tables_response(request, tables)
     if answer is not None:
         return answer
+    actions = action_panel(state, silence=True, test=True)
+    if actions.on:
+        series_of = {(a.rule, _label(a.series)): a.series for a in active}
+        shown = tables[0].raw or []
+        with_buttons(tables[0], [silence_button(r[0], series_of.get((r[0], r[1])), language) for r in shown])
     titles = [f"{w('firing')} / {w('pending')}", w("alert_history"), w("silences")]
     return page(
         request,
@@ -93,6 +112,7 @@ def alerts_page(request: Request) -> Response:
         tbl_titles=titles,
         sortable=True,
         download=True,
+        actions=actions,
     )
 
 
@@ -122,8 +142,9 @@ def sources_page(request: Request) -> Response:
 
     headers = [w(k) for k in ("source", "kind", "schedule", "health", "last_run", "status", "last_success",
                               "next_run", "error")]  # fmt: skip
-    shown = [[(h.source, link(request, f"/sources/{h.source}")), h.kind, h.schedule, h.state, when(h.last_run_at),
-              h.last_status or MISSING, when(h.last_success_at),
+    shown = [[(h.source, link(request, f"/sources/{h.source}")), value_label("kind", h.kind, language), h.schedule,
+              value_label("health", h.state, language), when(h.last_run_at),
+              value_label("run_status", h.last_status, language), when(h.last_success_at),
               when(scheduled.get(h.source, h.next_run_at)) if h.enabled else MISSING,
               (h.last_error or "")[:120]] for h in health]  # fmt: skip
     raw = [[h.source, h.kind, h.schedule, h.state, h.last_run_at, h.last_status, h.last_success_at,
@@ -131,7 +152,12 @@ def sources_page(request: Request) -> Response:
     answer, tables = tables_response(request, [Table("sources", headers, shown, raw)])
     if answer is not None:
         return answer
-    return page(request, "list.html.j2", heading=w("sources"), tables=tables, sortable=True, download=True)
+    actions = action_panel(state)
+    if actions.on:
+        shown = tables[0].raw or []
+        with_buttons(tables[0], [run_button(r[0], language) if r[0] in state.kinds else None for r in shown])
+    return page(request, "list.html.j2", heading=w("sources"), tables=tables, sortable=True, download=True,
+                actions=actions)  # fmt: skip
 
 
 def source_page(request: Request) -> Response:
@@ -148,19 +174,21 @@ def source_page(request: Request) -> Response:
     def w(key: str) -> str:
         return translate(key, language)
 
-    headers = ["id", w("started"), "trigger", w("status"), "s", w("items"), "dropped", w("error")]
+    headers = ["id", w("started"), w("trigger"), w("status"), "s", w("items"), w("dropped"), w("error")]
 
     def seconds(run: Any) -> float | None:
         return (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
 
-    shown = [[r.id, when(r.started_at), r.trigger, r.status, f"{seconds(r):.1f}" if seconds(r) is not None else MISSING,
+    shown = [[r.id, when(r.started_at), value_label("trigger", r.trigger, language),
+              value_label("run_status", r.status, language), f"{seconds(r):.1f}" if seconds(r) is not None else MISSING,
               r.items_stored, r.items_dropped, (r.error or "")[:160]] for r in runs]  # fmt: skip
     raw = [[r.id, r.started_at, r.trigger, r.status, seconds(r), r.items_stored, r.items_dropped, r.error]
            for r in runs]  # fmt: skip
     answer, tables = tables_response(request, [Table("runs", headers, shown, raw, frozenset({0, 4, 5, 6}))])
     if answer is not None:
         return answer
-    note = "" if health is None else (f"{health.kind} · {health.schedule} · {w('health')}: {health.state} · "
+    note = "" if health is None else (f"{value_label('kind', health.kind, language)} · {health.schedule} · "
+                                      f"{w('health')}: {value_label('health', health.state, language)} · "
                                       f"{w('next_run')}: {when(health.next_run_at)}")  # fmt: skip
     return page(
         request,
@@ -171,7 +199,7 @@ def source_page(request: Request) -> Response:
         tbl_titles=[w("runs")],
         sortable=True,
         download=True,
-        source_actions=source,
+        actions=action_panel(state, run=source),
     )
 
 
