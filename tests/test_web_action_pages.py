@@ -118,3 +118,10 @@ def test_every_enum_value_has_a_word_in_each_language(language: str) -> None:
 def test_an_unknown_value_is_shown_as_it_is() -> None:
     assert value_label("run_status", "exploded", "zh") == "exploded"
     assert value_label("trigger", None, "en") == "—"
+
+
+def test_the_zh_sources_page_says_the_schedule_in_chinese(guarded: TestClient) -> None:
+    zh, en = guarded.get("/sources?lang=zh").text, guarded.get("/sources?lang=en").text
+
+    assert "<td>每 " in zh and "<td>every " not in zh
+    assert "<td>every " in en

@@ -202,3 +202,14 @@ def value_label(kind: str, value: str | None, language: str) -> str:
     if pair is None:
         return value
     return pair[0] if language == "zh" else pair[1]
+
+
+def schedule_label(text: str, language: str) -> str:
+    """monitor.health's schedule text ('every 6h', 'cron 0 8 * * 1 (Asia/Shanghai)', 'not scheduled') in `language`."""
+    if language != "zh":
+        return text
+    if text == "not scheduled":
+        return "未排程"
+    if text.startswith("every "):
+        return "每 " + text.removeprefix("every ")
+    return text  # a cron expression reads the same in both

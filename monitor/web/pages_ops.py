@@ -25,7 +25,7 @@ from monitor.web.context import (
     tables_response,
     when,
 )
-from monitor.web.i18n import translate, value_label
+from monitor.web.i18n import schedule_label, translate, value_label
 from monitor.web.render import page
 from storage.alert_models import AlertEvent, AlertState
 from storage.runs import recent_runs
@@ -142,7 +142,8 @@ def sources_page(request: Request) -> Response:
 
     headers = [w(k) for k in ("source", "kind", "schedule", "health", "last_run", "status", "last_success",
                               "next_run", "error")]  # fmt: skip
-    shown = [[(h.source, link(request, f"/sources/{h.source}")), value_label("kind", h.kind, language), h.schedule,
+    shown = [[(h.source, link(request, f"/sources/{h.source}")), value_label("kind", h.kind, language),
+              schedule_label(h.schedule, language),
               value_label("health", h.state, language), when(h.last_run_at),
               value_label("run_status", h.last_status, language), when(h.last_success_at),
               when(scheduled.get(h.source, h.next_run_at)) if h.enabled else MISSING,
@@ -187,7 +188,8 @@ def source_page(request: Request) -> Response:
     answer, tables = tables_response(request, [Table("runs", headers, shown, raw, frozenset({0, 4, 5, 6}))])
     if answer is not None:
         return answer
-    note = "" if health is None else (f"{value_label('kind', health.kind, language)} · {health.schedule} · "
+    note = "" if health is None else (f"{value_label('kind', health.kind, language)} · "
+                                      f"{schedule_label(health.schedule, language)} · "
                                       f"{w('health')}: {value_label('health', health.state, language)} · "
                                       f"{w('next_run')}: {when(health.next_run_at)}")  # fmt: skip
     return page(
