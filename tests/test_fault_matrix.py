@@ -24,6 +24,8 @@ FAULTS: list[tuple[str, str, list[str]]] = [
         "test_run_closing::test_a_crawl_process_that_cannot_start_is_a_failed_run_not_a_running_one"]),
     ("orphaned run", "a crawl killed or crashed while the daemon runs", [
         "test_run_closing::test_housekeeping_reaps_a_run_left_running_by_a_dead_process_while_the_daemon_runs"]),
+    ("daemon killed mid-crawl", "the daemon or a worker killed with SIGKILL mid-crawl", [
+        "test_daemon::test_a_crawl_whose_daemon_was_killed_closes_its_own_run_as_aborted"]),
     ("block page with HTTP 200", "a captcha or challenge page", [
         "test_block_detection::test_a_captcha_page_with_http_200_makes_a_blocked_run_of_a_source_whose_parser_never_checks",
         "test_block_detection::test_recorded_blocks_of_nine_sources_are_recognised_by_the_shared_detector"]),
