@@ -4,8 +4,12 @@ Phase 1 defers N (source, slot) jobs as a scheduler does (the `cluster_slots` in
 defer in one transaction): the scheduling overhead per job. Phase 2 queues N fast no-op jobs (each its own
 lock, so workers can run them side by side) and drains them with 1, 2 and 4 worker processes (procrastinate
 workers, concurrency 1, the worker settings `aipulse worker` uses): jobs/s from the first start to the last
-end, and the queue's cost per job (busy worker-seconds / jobs). A real crawl adds its child process on top
-(`bench_crawl_overhead.py`: seconds, not milliseconds), and one source's jobs never run side by side (lock).
+end, and the queue's cost per job (busy worker-seconds / jobs). Phase 3 queues `--crawls` real crawl jobs
+(Lambda's recorded page on a local replay server, each job its own lock) and drains them with 1, 2 and 4
+`aipulse worker` processes; its reference, measured in the same run, is the same crawls one after the other
+through `CrawlRunner` in one process (the single daemon's path): runs/s, the ratio, and the cluster's cost per
+crawl beyond the single process's. In the cluster one source's jobs never run side by side (its lock); the
+benchmark gives every job its own lock to measure the queue, not the lock.
 """
 
 from __future__ import annotations
@@ -92,6 +96,96 @@ def serve_noop(url: str) -> None:
     )  # fmt: skip
 
 
+LAMBDA_PATH = "/service/gpu-cloud"
+
+
+def crawl_config(url: str, server_url: str) -> Path:
+    from tests.crawl_support import write_config
+
+    tmp = Path(f"/tmp/bench-cluster-crawls-{time.time_ns()}")
+    tmp.mkdir()
+    return write_config(tmp, url, {"lambda_gpu": {"every": "1h", "endpoint": server_url + LAMBDA_PATH}})
+
+
+def single_process_crawls(config_path: Path, count: int) -> float:
+    """Seconds for `count` crawls one after the other through CrawlRunner in this process (the reference)."""
+    from core.config import load_config
+    from monitor.crawling import CrawlRunner
+    from storage.db import create_db_engine
+
+    config = load_config(config_path)
+    runner = CrawlRunner(config, create_db_engine(config.database_url()))
+    began = time.perf_counter()
+    for _ in range(count):
+        assert runner.run("lambda_gpu", "manual").status == "succeeded"
+    return time.perf_counter() - began
+
+
+def cluster_crawls(url: str, config_path: Path, count: int, workers: int) -> float:
+    """Seconds from queueing `count` crawl jobs to the last one's end, drained by `workers` `aipulse worker`s."""
+    from core.config import load_config
+    from monitor.cluster_queue import fingerprint
+
+    print_ = fingerprint(load_config(config_path))
+    app = make_app(url)
+    command = [sys.executable, "-m", "monitor", "--config", str(config_path), "worker", "--concurrency", "1"]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(workers)
+    ]
+    try:
+        time.sleep(3)  # the workers start (imports, first heartbeat) before the clock does
+        began = time.perf_counter()
+        with _connect(url) as connection:
+            slot = datetime.now(UTC)
+            for n in range(count):
+                app.configure_task(CRAWL_TASK, lock=f"bench-crawl-{n}", queue="aipulse", connection=connection).defer(
+                    source="lambda_gpu", slot=(slot + timedelta(microseconds=n)).isoformat(), fingerprint=print_
+                )
+            while True:
+                row = connection.execute(
+                    "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s AND status IN ('todo', 'doing')",
+                    (CRAWL_TASK,),
+                ).fetchone()
+                if row[0] == 0:
+                    break
+                time.sleep(0.1)
+        return time.perf_counter() - began
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(60)
+
+
+def crawl_phase(url: str) -> None:
+    from monitor.replay import ReplayServer, Reply, Route
+    from storage.db import create_db_engine
+    from storage.models import CrawlRun
+
+    page = ROOT / "spiders" / "fixtures" / "lambda_gpu" / "pricing_table_20241103" / "response.html"
+    reply = Reply.file(page, content_type="text/html; charset=utf-8")
+    with ReplayServer([Route(LAMBDA_PATH, [reply])]) as server:
+        config_path = crawl_config(url, server.url)
+        count = ARGS.crawls
+        single = single_process_crawls(config_path, count)
+        print(f"crawls: {count} through one process (CrawlRunner, the reference): {count / single:.2f} runs/s, "
+              f"{single / count:.2f} s per crawl")  # fmt: skip
+        for workers in ARGS.workers:
+            seconds = cluster_crawls(url, config_path, count, workers)
+            line = f"{workers} worker(s): {count} crawls, {count / seconds:.2f} runs/s"
+            line += f", {single / seconds:.2f}x the single process"
+            if workers == 1:  # one at a time, as the reference: what the queue adds to each crawl
+                line += f"; the queue adds {(seconds - single) / count * 1000:+.0f} ms per crawl"
+            print(line)
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    with Session(create_db_engine(url)) as session:
+        failed = session.scalar(select(func.count()).select_from(CrawlRun).where(CrawlRun.status != "succeeded"))
+    assert failed == 0, f"{failed} crawl(s) did not succeed"
+
+
 def main() -> None:
     cluster = None
     url = ARGS.url
@@ -112,6 +206,8 @@ def main() -> None:
         for workers in ARGS.workers:
             rate, cost = drain(url, workers)
             print(f"{workers} worker(s): {ARGS.jobs} no-op jobs, {rate:.0f} jobs/s, {cost * 1000:.1f} ms per job")
+        if ARGS.crawls:
+            crawl_phase(url)
     finally:
         if cluster is not None:
             cluster.stop()
@@ -121,6 +217,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="The cluster queue's overhead per job and throughput per worker.")
     parser.add_argument("--jobs", type=int, default=1000, help="jobs per phase (default 1000)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker counts (default 1 2 4)")
+    parser.add_argument("--crawls", type=int, default=40, help="real crawl jobs per worker count (default 40, 0: none)")
     parser.add_argument("--url", help="a PostgreSQL URL to use (default: a throwaway cluster, as the tests start)")
     parser.add_argument("--serve-noop", metavar="URL", help=argparse.SUPPRESS)
     ARGS = parser.parse_args()
