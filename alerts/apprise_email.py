@@ -30,8 +30,6 @@ from apprise.exception import AppriseImproperlyConfigured
 from apprise.plugins.email import AppriseEmailException, NotifyEmail
 from apprise.plugins.email.smtp import AppriseSMTPController
 
-from alerts.apprise_adapter import EMAIL_SCHEMES
-
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _HEADER_END = re.compile(r"\r?\n\r?\n")
 _MESSAGE_ID_LINE = re.compile(r"^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
@@ -114,7 +112,7 @@ def email_with_message_id(url: str, idempotency_key: str, asset: Any) -> Message
     """The e-mail service of a `mailto://`/`mailtos://` `url` sending under the key's Message-ID; None when
     Apprise cannot use `url` (as `Apprise.instantiate` returns None)."""
     results = apprise.plugins.url_to_dict(url, secure_logging=asset.secure_logging)
-    if results is None or results.get("schema") not in EMAIL_SCHEMES:
+    if results is None or results.get("schema") not in (NotifyEmail.protocol, NotifyEmail.secure_protocol):
         return None
     try:
         return MessageIdEmail(message_id(idempotency_key), **{**results, "asset": asset, "tag": set()})
