@@ -1,4 +1,4 @@
-"""The only module that imports Apprise: URL checks and sending one message."""
+"""With `alerts.apprise_email` the only modules that import Apprise: URL checks and sending one message."""
 
 from __future__ import annotations
 
@@ -67,11 +67,11 @@ def attachment_problem(path: str) -> str | None:
 #: the HTTP header and the JSON/form/XML body field that carry a notification's idempotency key
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_FIELD = "idempotency_key"
-#: the e-mail header: Apprise writes its own Message-ID after the custom headers (plugins/email/base.py), so a
-#: Message-ID of ours would be a second one; the key travels in this header instead
+#: the e-mail header that carries the key beside the `Message-ID` derived from it (`alerts.apprise_email`)
 EMAIL_IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 _BODY_SCHEMES = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
-_EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
+#: the schemes of Apprise's SMTP plugin (API-based mail services have schemes and payloads of their own)
+EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,18 @@ class Undelivered:
     unknown: bool = False
 
 
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
 def with_idempotency_key(url: str, key: str) -> str:
     """`url` with `key` where its Apprise plugin passes one: a header and a body field (json, form, xml), a header
-    (e-mail). Other schemes (Slack, Telegram, …) have no such field in Apprise: `url` is returned unchanged."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    (e-mail, whose `Message-ID` `send` derives from the key too). Other schemes (Slack, Telegram, …) have no such
+    field in Apprise: `url` is returned unchanged."""
+    scheme = _scheme(url)
     if scheme in _BODY_SCHEMES:
         extra = {f"+{IDEMPOTENCY_HEADER}": key, f":{IDEMPOTENCY_FIELD}": key}
-    elif scheme in _EMAIL_SCHEMES:
+    elif scheme in EMAIL_SCHEMES:
         extra = {f"+{EMAIL_IDEMPOTENCY_HEADER}": key}
     else:
         return url
@@ -115,7 +120,8 @@ def send(
     `body_format` is "text" or "html"; `attachments` are file paths, each checked first so that a missing file
     is a failed attempt naming it rather than Apprise's anonymous "could not access attachment".
     `idempotency_key` goes into every payload that carries one (`with_idempotency_key`), the same on every
-    retry, so a receiver that deduplicates shows a message once however often it was sent. A timeout is
+    retry, so a receiver that deduplicates shows a message once however often it was sent; an e-mail goes out
+    under `Message-ID: <key@aipulse>` on every attempt (`alerts.apprise_email`). A timeout is
     `unknown`: the request left, the receiver may have taken it.
     """
     import apprise
@@ -124,9 +130,16 @@ def send(
         problem = attachment_problem(path)
         if problem is not None:
             return Undelivered(problem)
-    app = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory", secure_logging=True))
+    asset = apprise.AppriseAsset(storage_mode="memory", secure_logging=True)
+    app = apprise.Apprise(asset=asset)
     with _quiet_apprise():
-        added = app.add(with_idempotency_key(url, idempotency_key) if idempotency_key else url)
+        if idempotency_key and _scheme(url) in EMAIL_SCHEMES:
+            from alerts.apprise_email import email_with_message_id
+
+            service = email_with_message_id(with_idempotency_key(url, idempotency_key), idempotency_key, asset)
+            added = service is not None and app.add(service)
+        else:
+            added = app.add(with_idempotency_key(url, idempotency_key) if idempotency_key else url)
     if not added:
         return Undelivered("not a valid Apprise URL")
     attach = None

@@ -1,7 +1,11 @@
-"""Every send of one notification carries the same idempotency key; a timeout is an unknown outcome (issue 16.2)."""
+"""Every send of one notification carries the same idempotency key (an e-mail its Message-ID); a timeout is an
+unknown outcome (issue 16.2)."""
 
 from __future__ import annotations
 
+import asyncio
+import email.message
+import email.policy
 import json
 import threading
 import time
@@ -11,13 +15,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy import select
 
 import alerts.outbox
 from alerts.apprise_adapter import with_idempotency_key
+from alerts.apprise_email import message_id, with_message_id
 from alerts.outbox import deliver_pending, enqueue_test
 from storage.alert_models import NotificationAttempt, OutboxNotification
-from tests.test_alerts_support import T0, SmtpReceiver, Store, alerts_config, free_port
+from tests.test_alerts_support import T0, Store, alerts_config, free_port
 
 
 class SlowReceiver:
@@ -74,6 +82,10 @@ def _queue_one(store: Store, url: str, **delivery: str) -> Any:
         return config, row.id
 
 
+def _killed(*_: Any, **__: Any) -> None:
+    raise SystemExit("kill -9")  # the process is gone before the outcome is written
+
+
 def _row(store: Store, row_id: int) -> OutboxNotification:
     with store.sessions() as session:
         row = session.get(OutboxNotification, row_id)
@@ -115,11 +127,8 @@ def test_a_deliverer_killed_between_the_post_and_the_commit_resends_under_the_sa
     try:
         config, row_id = _queue_one(store, receiver.url(), lease="1m")
 
-        def killed(*_: Any, **__: Any) -> None:
-            raise SystemExit("kill -9")  # the process is gone before the outcome is written
-
         with monkeypatch.context() as patch:
-            patch.setattr(alerts.outbox, "_record", killed)
+            patch.setattr(alerts.outbox, "_record", _killed)
             with pytest.raises(SystemExit):
                 deliver_pending(store.sessions, config, T0)
         assert _row(store, row_id).status == "sending"
@@ -133,16 +142,98 @@ def test_a_deliverer_killed_between_the_post_and_the_commit_resends_under_the_sa
         receiver.close()
 
 
-def test_an_email_carries_the_key_in_a_header_beside_the_one_message_id_apprise_writes(store: Store) -> None:
-    smtp = SmtpReceiver().start()
+class SlowSmtp:
+    """A local SMTP server (aiosmtpd) that keeps every message and answers the first ones' DATA late."""
+
+    def __init__(self, late_s: float = 0.0, late_answers: int = 0) -> None:
+        self.port = free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        receiver = self
+
+        class Handler:
+            async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
+                raw = envelope.original_content or b""
+                receiver.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
+                if len(receiver.messages) <= late_answers:
+                    await asyncio.sleep(late_s)  # it has the message, and answers after the sender gave up
+                return "250 OK"
+
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def url(self) -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=aipulse@example.com&to=analyst@example.com"
+
+    def message_ids(self, count: int) -> list[list[str]]:
+        """Every Message-ID header of each message, once `count` messages arrived (a late answer still lands)."""
+        deadline = time.monotonic() + 10
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return [[str(value) for value in message.get_all("Message-ID") or []] for message in self.messages]
+
+    def close(self) -> None:
+        self._controller.stop()
+
+
+def test_an_email_answered_after_the_timeout_arrives_again_under_the_same_message_id(store: Store) -> None:
+    smtp = SlowSmtp(late_s=2.5, late_answers=1)
     try:
         config, row_id = _queue_one(store, smtp.url())
-        assert deliver_pending(store.sessions, config, T0).sent == 1
-        [message] = smtp.handler.messages
-        assert message["X-Idempotency-Key"].startswith(f"aipulse-{row_id}-")
-        assert len(message.get_all("Message-ID") or []) == 1
+        assert deliver_pending(store.sessions, config, T0).unknown == 1
+
+        assert deliver_pending(store.sessions, config, T0 + timedelta(minutes=10)).sent == 1
+
+        first, second = smtp.message_ids(2)
+        assert first == second, "a retry is the same message to the receiver"
+        [message_id] = first
+        assert message_id.startswith(f"<aipulse-{row_id}-") and message_id.endswith("@aipulse>")
+        assert smtp.messages[0]["X-Idempotency-Key"] == message_id[1:].removesuffix("@aipulse>")
     finally:
-        smtp.stop()
+        smtp.close()
+
+
+def test_an_email_resent_after_a_kill_between_the_send_and_the_commit_keeps_its_message_id(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp = SlowSmtp()
+    try:
+        config, row_id = _queue_one(store, smtp.url(), lease="1m")
+        with monkeypatch.context() as patch:
+            patch.setattr(alerts.outbox, "_record", _killed)
+            with pytest.raises(SystemExit):
+                deliver_pending(store.sessions, config, T0)
+
+        assert deliver_pending(store.sessions, config, T0 + timedelta(minutes=2)).sent == 1
+
+        first, second = smtp.message_ids(2)
+        assert first == second and len(first) == 1 and first[0].startswith(f"<aipulse-{row_id}-")
+    finally:
+        smtp.close()
+
+
+def test_two_notifications_go_out_under_two_message_ids(store: Store) -> None:
+    smtp = SlowSmtp()
+    try:
+        config, _ = _queue_one(store, smtp.url())
+        _queue_one(store, smtp.url())
+        assert deliver_pending(store.sessions, config, T0).sent == 2
+        first, second = smtp.message_ids(2)
+        assert first != second
+    finally:
+        smtp.close()
+
+
+def test_the_message_id_line_is_replaced_and_the_rest_kept_byte_for_byte() -> None:
+    text = "Subject: x\nMessage-ID:\n <1.2@host>\nDate: d\n\nbody\nMessage-ID: <in the body>\n"
+    assert with_message_id(text, "<k@aipulse>") == (
+        "Subject: x\nMessage-ID: <k@aipulse>\nDate: d\n\nbody\nMessage-ID: <in the body>\n"
+    )
+
+
+def test_a_key_that_is_no_dot_atom_is_refused_as_a_message_id() -> None:
+    assert message_id("aipulse-7-1764763200") == "<aipulse-7-1764763200@aipulse>"
+    with pytest.raises(ValueError, match="idempotency key must be"):
+        message_id("a b@c")
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,8 @@ FAULTS: list[tuple[str, str, list[str]]] = [
         "test_scale_change::test_a_whole_source_times_100_is_one_quality_alert_no_price_alert_and_the_real_prices_are_accepted_again"]),
     ("slow receiver, kill -9 mid-send", "a webhook that accepts but answers after `delivery.timeout`", [
         "test_delivery_idempotency::test_a_receiver_answering_after_the_timeout_is_an_unknown_outcome_retried_late_with_the_same_key",
-        "test_delivery_idempotency::test_a_deliverer_killed_between_the_post_and_the_commit_resends_under_the_same_key"]),
+        "test_delivery_idempotency::test_a_deliverer_killed_between_the_post_and_the_commit_resends_under_the_same_key",
+        "test_delivery_idempotency::test_an_email_answered_after_the_timeout_arrives_again_under_the_same_message_id"]),
     ("20,000 series", "20,000 series in one run", [
         "test_large_runs::test_twenty_thousand_series_are_stored_by_one_run_and_seen_again_by_the_next"]),
     ("database refuses the writes", "the database refuses a run's writes in the crawl process", [
