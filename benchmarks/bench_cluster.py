@@ -15,6 +15,7 @@ benchmark gives every job its own lock to measure the queue, not the lock.
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import time
@@ -97,6 +98,22 @@ def serve_noop(url: str) -> None:
 
 
 LAMBDA_PATH = "/service/gpu-cloud"
+#: worker count -> when its crawl phase queued its jobs (to find its runs in crawl_runs)
+PHASE_STARTS: dict[int, datetime] = {}
+
+
+def gaps_and_durations(url: str, since: datetime) -> tuple[float, float]:
+    """Mean seconds a worker sat between two runs, and mean run duration, of the runs started since `since`."""
+    with _connect(url) as connection:
+        rows = connection.execute(
+            "SELECT worker_pid, started_at, finished_at FROM crawl_runs WHERE started_at >= %s"
+            " ORDER BY worker_pid, started_at",
+            (since,),
+        ).fetchall()
+    gaps = [b[1] - a[2] for a, b in itertools.pairwise(rows) if a[0] == b[0]]
+    durations = [r[2] - r[1] for r in rows]
+    mean = lambda values: sum(v.total_seconds() for v in values) / max(1, len(values))  # noqa: E731
+    return mean(gaps), mean(durations)
 
 
 def crawl_config(url: str, server_url: str) -> Path:
@@ -138,6 +155,7 @@ def cluster_crawls(url: str, config_path: Path, count: int, workers: int) -> flo
         began = time.perf_counter()
         with _connect(url) as connection:
             slot = datetime.now(UTC)
+            PHASE_STARTS[workers] = slot
             for n in range(count):
                 app.configure_task(CRAWL_TASK, lock=f"bench-crawl-{n}", queue="aipulse", connection=connection).defer(
                     source="lambda_gpu", slot=(slot + timedelta(microseconds=n)).isoformat(), fingerprint=print_
@@ -168,15 +186,21 @@ def crawl_phase(url: str) -> None:
     with ReplayServer([Route(LAMBDA_PATH, [reply])]) as server:
         config_path = crawl_config(url, server.url)
         count = ARGS.crawls
+        since = datetime.now(UTC)
         single = single_process_crawls(config_path, count)
+        single_gap, single_duration = gaps_and_durations(url, since)
         print(f"crawls: {count} through one process (CrawlRunner, the reference): {count / single:.2f} runs/s, "
-              f"{single / count:.2f} s per crawl")  # fmt: skip
+              f"{single / count:.2f} s per crawl (a run lasts {single_duration:.2f} s, {single_gap * 1000:.0f} ms "
+              "between two)")  # fmt: skip
         for workers in ARGS.workers:
             seconds = cluster_crawls(url, config_path, count, workers)
             line = f"{workers} worker(s): {count} crawls, {count / seconds:.2f} runs/s"
             line += f", {single / seconds:.2f}x the single process"
             if workers == 1:  # one at a time, as the reference: what the queue adds to each crawl
-                line += f"; the queue adds {(seconds - single) / count * 1000:+.0f} ms per crawl"
+                line += f"; {(seconds - single) / count * 1000:+.0f} ms per crawl"
+            gap, duration = gaps_and_durations(url, PHASE_STARTS[workers])
+            line += f" (a run lasts {duration:.2f} s, a worker waits {gap * 1000:.0f} ms between two: the queue's"
+            line += f" share {(gap - single_gap) * 1000:+.0f} ms)"
             print(line)
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
