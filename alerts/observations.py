@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -97,50 +97,85 @@ class History:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: (kind, row id) -> quarantined, as the database answered row by row
         self._quarantined: dict[tuple[str, int], bool] = {}
+        #: kind -> row id -> quarantined, as this pass decided (held back now, or a level confirmed): always wins
+        self._decided: dict[str, dict[int, bool]] = {}
+        #: kind -> [(low, high, the ids in [low, high] that are quarantined)], read by range (see remember_quarantine)
+        self._held_ranges: dict[str, list[tuple[int, int, frozenset[int]]]] = {}
         self._accepted: dict[tuple[str, str, datetime, str], Any] = {}
         #: (kind, series, at) -> (rows before `at`, newest first; True when they are all there are)
         self._earlier: dict[tuple[str, str, datetime], tuple[list[Any], bool]] = {}
-        #: (kind, series, at, field, window) -> [(row id, value)] in time order (see window_values)
-        self._windows: dict[tuple[str, str, datetime, str, timedelta], list[tuple[int, Decimal | None]]] = {}
+        #: (kind, series, at, field, window) -> (row ids, their values) of the window (see window_values)
+        self._windows: dict[tuple[str, str, datetime, str, timedelta], tuple[list[int], list[Decimal | None]]] = {}
 
     def remember_earlier(self, kind: str, obs: Observation, rows: list[Any], *, complete: bool) -> None:
         """Keep the rows read before `obs` (newest first); `complete`: the series has no other earlier row."""
         self._earlier[(kind, series_key(obs.series), obs.at)] = (rows, complete)
 
-    def remember_window(self, obs: Observation, name: str, window: timedelta, values: list[tuple[int, Any]]) -> None:
-        """Keep the (row id, value) pairs window_values(obs, name, window) reads, in time order."""
-        self._windows[(obs.kind, series_key(obs.series), obs.at, name, window)] = values
+    def remember_window(
+        self, obs: Observation, name: str, window: timedelta, row_ids: list[int], values: list[Decimal | None]
+    ) -> None:
+        """Keep the rows window_values(obs, name, window) reads: their ids and values (None: no value), paired."""
+        self._windows[(obs.kind, series_key(obs.series), obs.at, name, window)] = (row_ids, values)
 
-    def remember_quarantine(self, kind: str, flags: Mapping[int, bool]) -> None:
-        """Keep the quarantine flags read for these row ids (a flag the pass set itself stays)."""
-        for row_id, held in flags.items():
-            self._quarantined.setdefault((kind, row_id), held)
+    def remember_quarantine(self, kind: str, low: int, high: int, held: Iterable[int]) -> None:
+        """Keep what was read of the quarantine: of the rows with ids in [low, high], exactly `held` are quarantined.
+
+        A flag this pass set itself stays (it is newer than what the database said).
+        """
+        self._held_ranges.setdefault(kind, []).append((low, high, frozenset(held)))
+
+    def _known_flag(self, kind: str, row_id: int) -> bool | None:
+        decided = self._decided.get(kind)
+        if decided is not None and row_id in decided:
+            return decided[row_id]
+        for low, high, held in self._held_ranges.get(kind, ()):
+            if low <= row_id <= high:
+                return row_id in held
+        return self._quarantined.get((kind, row_id))
 
     def is_quarantined(self, kind: str, row_id: int) -> bool:
         """True when the row was held back by the quality gate (now or in an earlier pass)."""
-        key = (kind, row_id)
-        if key not in self._quarantined:
-            found = self.session.scalar(
-                select(QuarantinedObservation.id).where(
-                    QuarantinedObservation.kind == kind, QuarantinedObservation.row_id == row_id
-                )
+        known = self._known_flag(kind, row_id)
+        if known is not None:
+            return known
+        found = self.session.scalar(
+            select(QuarantinedObservation.id).where(
+                QuarantinedObservation.kind == kind, QuarantinedObservation.row_id == row_id
             )
-            self._quarantined[key] = found is not None
-        return self._quarantined[key]
+        )
+        self._quarantined[(kind, row_id)] = found is not None
+        return found is not None
+
+    def _held_among(self, kind: str, row_ids: Sequence[int]) -> set[int] | None:
+        """The quarantined ids among `row_ids` when a range read covers them all (else None: ask row by row)."""
+        if not row_ids:
+            return set()
+        low, high = min(row_ids), max(row_ids)
+        covering = next((held for a, b, held in self._held_ranges.get(kind, ()) if a <= low and high <= b), None)
+        if covering is None:
+            return None
+        out = {row_id for row_id in covering if low <= row_id <= high}
+        for row_id, held in self._decided.get(kind, {}).items():
+            if held:
+                out.add(row_id)
+            else:
+                out.discard(row_id)
+        return out
 
     def mark_quarantined(self, kind: str, row_id: int) -> None:
         """Remember a row the gate just quarantined (before its row is flushed)."""
-        self._quarantined[(kind, row_id)] = True
+        self._decided.setdefault(kind, {})[row_id] = True
 
     def release(self, kind: str, row_id: int) -> None:
         """Forget a quarantine lifted in this pass (a confirmed level); accepted values are read afresh."""
-        self._quarantined[(kind, row_id)] = False
+        self._decided.setdefault(kind, {})[row_id] = False
         self._accepted.clear()
 
     def load_quarantined(self, kind: str, row_ids: Sequence[int]) -> None:
         """Fill the quarantine cache for many rows in one query (a window of history)."""
-        missing = [row_id for row_id in row_ids if (kind, row_id) not in self._quarantined]
+        missing = [row_id for row_id in row_ids if self._known_flag(kind, row_id) is None]
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             found = set(
@@ -195,11 +230,13 @@ class History:
         """Accepted values of the series in [at − window, at), one per traffic period (its last revision)."""
         read = self._windows.get((obs.kind, series_key(obs.series), obs.at, name, window))
         if read is not None:
-            return [
-                (row_id, value)
-                for row_id, value in read
-                if value is not None and row_id != obs.row.id and not self.is_quarantined(obs.kind, row_id)
-            ]
+            row_ids, values = read
+            held = self._held_among(obs.kind, row_ids)
+            if held is None:
+                held = {row_id for row_id in row_ids if self.is_quarantined(obs.kind, row_id)}
+            held.add(obs.row.id)
+            return [(row_id, value) for row_id, value in zip(row_ids, values, strict=True)
+                    if value is not None and row_id not in held]  # fmt: skip
         rows = window_rows(self.session, obs.kind, obs.series, obs.at - window, just_before(obs.kind, obs.at))
         if obs.kind == "traffic":
             by_period = {row.period_start: row for row in sorted(rows, key=lambda r: (r.period_start, r.revision))}

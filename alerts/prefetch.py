@@ -88,47 +88,68 @@ def prefetch(
                            key=lambda r: (getattr(r, order), r.id), reverse=True)  # fmt: skip
             history.remember_earlier(kind, obs, found, complete=len(found) < limit)
             row_ids += [row.id for row in found]
+    low, high = min(row_ids), max(row_ids)
     for name, window in set(windows):
-        row_ids += _prefetch_window(history, kind, observations, name, window)
-    _prefetch_quarantine(history, session, kind, row_ids)
+        read = _prefetch_window(history, kind, observations, name, window)
+        if read is not None:
+            low, high = min(low, read[0]), max(high, read[1])
+    _prefetch_quarantine(history, session, kind, low, high)
 
 
 def _prefetch_window(
     history: History, kind: str, observations: Sequence[Observation], name: str, window: timedelta
-) -> list[int]:
-    """Every series' values of `name` in [at − window, at) and the one in force at its start (History.window_values)."""
+) -> tuple[int, int] | None:
+    """Every series' values of `name` in [at − window, at) and the one in force at its start (History.window_values).
+
+    Each series' window comes back as one row of two comma-joined lists (ids, values as text; '' for no value):
+    one row per series instead of one per value, the rows then split in C. Returns the range of the ids read.
+    """
     model, keys, order = SERIES[kind]
     table: Table = model.__table__  # type: ignore[assignment]
-    mark, bind = _bind(history.session.get_bind().dialect)
+    dialect = history.session.get_bind().dialect
+    mark, bind = _bind(dialect)
     where = " AND ".join(f"{k} = {mark}" for k in keys)
-    # the time and value as the driver gives them: stored text on SQLite (sorting as time does), NUMERIC on PostgreSQL
-    columns = ", ".join(["id", order, name, *keys])
-    inside = f"SELECT {columns} FROM {table.name} WHERE {where} AND {order} > {mark} AND {order} < {mark}"
-    before = (f"SELECT {columns} FROM {table.name} WHERE {where} AND {order} <= {mark} "
-              f"ORDER BY {order} DESC, id DESC LIMIT 1")  # fmt: skip
-    read: list[int] = []
+    # Both lists are aggregated over the same rows in the same order (PostgreSQL is told so; SQLite's aggregates of
+    # one group always see one order), so the n-th value belongs to the n-th id.
+    ordered = " ORDER BY id" if dialect.name == "postgresql" else ""
+    join = "string_agg" if dialect.name == "postgresql" else "group_concat"
+    ids_text = f"{join}(CAST(id AS TEXT), ','{ordered})"
+    values_text = f"{join}(coalesce(CAST({name} AS TEXT), ''), ','{ordered})"
+    inside = f"SELECT id, {name} FROM {table.name} WHERE {where} AND {order} > {mark} AND {order} < {mark}"
+    before = (f"SELECT * FROM (SELECT id, {name} FROM {table.name} WHERE {where} AND {order} <= {mark} "
+              f"ORDER BY {order} DESC, id DESC LIMIT 1) AS b")  # fmt: skip
+    low: int | None = None
+    high: int | None = None
+    decimals: dict[str, Decimal] = {}
     for chunk in _chunks(observations):
         parts: list[tuple[str, list[Any]]] = []
-        for obs in chunk:
+        for i, obs in enumerate(chunk):
             series = [bind(obs.series[k]) for k in keys]
             since = obs.at - window
-            parts += [(inside, [*series, bind(since), bind(obs.at)]), (before, [*series, bind(since)])]
-        by_series: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-        for row in _union(history.session, parts):
-            by_series.setdefault(row[3:], []).append(row[:3])
-        for obs in chunk:
-            found = sorted(by_series.get(tuple(obs.series[k] for k in keys), []), key=lambda r: (r[1], r[0]))
-            values = [(row_id, Decimal(str(text)) if text is not None else None) for row_id, _, text in found]
-            history.remember_window(obs, name, window, values)
-            read += [row_id for row_id, _ in values]
-    return read
+            sql = f"SELECT {i}, {ids_text}, {values_text} FROM ({inside} UNION ALL {before}) AS w"
+            parts.append((sql, [*series, bind(since), bind(obs.at), *series, bind(since)]))
+        for i, joined_ids, joined_values in _union(history.session, parts):
+            ids = [int(row_id) for row_id in joined_ids.split(",")] if joined_ids else []
+            values = [_decimal(text, decimals) for text in joined_values.split(",")] if ids else []
+            history.remember_window(chunk[i], name, window, ids, values)
+            if ids:
+                low = min(ids) if low is None else min(low, *ids)
+                high = max(ids) if high is None else max(high, *ids)
+    return (low, high) if low is not None and high is not None else None
 
 
-def _prefetch_quarantine(history: History, session: Session, kind: str, row_ids: Sequence[int]) -> None:
-    """The quarantine flag of every row read, from one query over their id range (a superset, then picked)."""
-    if not row_ids:
-        return
-    low, high = min(row_ids), max(row_ids)
+def _decimal(text: str, seen: dict[str, Decimal]) -> Decimal | None:
+    """A stored value's text as a Decimal ('' for no value); values repeat a lot in a window, each is parsed once."""
+    if not text:
+        return None
+    value = seen.get(text)
+    if value is None:
+        value = seen[text] = Decimal(text)
+    return value
+
+
+def _prefetch_quarantine(history: History, session: Session, kind: str, low: int, high: int) -> None:
+    """The quarantine flags of every row with an id in [low, high] (every row read), from one range query."""
     held = set(
         session.scalars(
             select(QuarantinedObservation.row_id).where(
@@ -138,4 +159,4 @@ def _prefetch_quarantine(history: History, session: Session, kind: str, row_ids:
             )
         )
     )
-    history.remember_quarantine(kind, {row_id: row_id in held for row_id in row_ids})
+    history.remember_quarantine(kind, low, high, held)

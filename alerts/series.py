@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from core.numbers import decimal_or_none
@@ -42,6 +43,20 @@ class Finding:
 
 def series_key(series: Mapping[str, Any]) -> str:
     """The stable text identity of a series (sorted JSON)."""
+    # A pass asks for the key of one series a dozen times; the JSON is built once per (name, type, value) tuple
+    # (the type too: 1 and Decimal(1) are equal but written differently).
+    try:
+        return _series_key(tuple((name, type(value), value) for name, value in series.items()))
+    except TypeError:  # an unhashable value (a list): not cached
+        return _series_json(series)
+
+
+@lru_cache(maxsize=16_384)
+def _series_key(items: tuple[tuple[str, type, Any], ...]) -> str:
+    return _series_json({name: value for name, _, value in items})
+
+
+def _series_json(series: Mapping[str, Any]) -> str:
     return json.dumps(jsonable(dict(series)), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

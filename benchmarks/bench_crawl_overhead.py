@@ -1,9 +1,18 @@
-"""Prints what one crawl costs end to end: run_crawl (child process + Scrapy + storage) against local replays."""
+"""Prints what one daemon run costs against a bare `scrapy crawl` of the same 2-page fixture, measured in turn.
+
+The daemon's run is `CrawlRunner.run` (the crawl child with its settings passed as `-s`, storage on SQLite, the
+run recorded and its alert rules evaluated). The references are fresh `scrapy crawl azure_gpu` processes against
+the same replay server: `-O` with no database (the start-up benchmark's bare crawl), and one storing into the
+same database through aipulse.toml. Runs alternate so a neighbour's load falls on all three alike; the figure
+is the ratio of the medians (issue 17: ≤ 1.2× the bare crawl).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,27 +21,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.config import load_config  # noqa: E402
 from monitor.crawling import CrawlRunner  # noqa: E402
 from monitor.replay import ReplayServer  # noqa: E402
-from tests.crawl_support import azure_config, azure_routes, migrated  # noqa: E402
+from tests.crawl_support import AZURE_PATH, FAST_SETTINGS, azure_routes, migrated, write_config  # noqa: E402
+
+FAST = [arg for name, value in {**FAST_SETTINGS, "LOG_LEVEL": "WARNING"}.items() for arg in ("-s", f"{name}={value}")]
 
 
-def main(repeats: int = 5) -> None:
-    with tempfile.TemporaryDirectory() as tmp, ReplayServer(azure_routes()) as server:
+def _crawl(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "azure_gpu", *args, *FAST], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"scrapy crawl failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def main(repeats: int) -> None:
+    base_env = {k: v for k, v in os.environ.items() if k not in ("AIPULSE_CONFIG", "AIPULSE_DATABASE_URL")}
+    base_env["PYTHONPATH"] = str(ROOT)
+    with tempfile.TemporaryDirectory() as tmp_name, ReplayServer(azure_routes()) as server:
+        tmp = Path(tmp_name)
         url = f"sqlite:///{tmp}/bench.db"
         engine = migrated(url)
-        runner = CrawlRunner(azure_config(Path(tmp), url, server.url), engine)
-        timings = []
+        endpoint = server.url + AZURE_PATH
+        path = write_config(tmp, url, {"azure_gpu": {"every": "1h", "endpoint": endpoint}})
+        runner = CrawlRunner(load_config(path), engine)
+        stored_env = {**base_env, "AIPULSE_CONFIG": str(path)}
+        daemon, bare, stored = [], [], []
         for _ in range(repeats):
             started = time.perf_counter()
-            result = runner.run("azure_gpu", "manual")
-            timings.append(time.perf_counter() - started)
+            result = runner.run("azure_gpu", "schedule")
+            daemon.append(time.perf_counter() - started)
             assert result.status == "succeeded", result.error
-    print(f"azure_gpu, 2 pages, 4 offers, {repeats} runs (first one migrates nothing, storage on SQLite):")
-    print(f"  per crawl: median {statistics.median(timings):.2f}s, min {min(timings):.2f}s, max {max(timings):.2f}s")
+            bare.append(_crawl(["-a", f"endpoint={endpoint}", "-O", str(tmp / "bare.jsonl")], base_env))
+            stored.append(_crawl([], stored_env))
+        engine.dispose()
+    reference = statistics.median(bare)
+
+    def line(label: str, times: list[float]) -> str:
+        median = statistics.median(times)
+        return (f"  {label:<52} median {median:.2f}s  min {min(times):.2f}s  max {max(times):.2f}s  "
+                f"{median / reference:.2f}× the bare crawl")  # fmt: skip
+
+    print(f"azure_gpu, 2 pages, 4 offers, {repeats} runs of each in turn ({os.cpu_count()} CPUs, shared; "
+          f"load {os.getloadavg()[0]:.1f}):")  # fmt: skip
+    print(line("bare `scrapy crawl azure_gpu -O` (no database, ref.)", bare))
+    print(line("bare `scrapy crawl azure_gpu`, storing via aipulse.toml", stored))
+    print(line("the daemon's run (CrawlRunner.run, storing)", daemon) + "  target ≤ 1.2×")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="What one azure_gpu crawl costs end to end, through CrawlRunner.")
-    parser.add_argument("--repeat", type=int, default=5, help="timed crawls (default 5)")
+    parser = argparse.ArgumentParser(description="One daemon run against a bare scrapy crawl of the same fixture.")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each (default 5)")
     main(parser.parse_args().repeat)

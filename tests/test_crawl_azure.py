@@ -163,3 +163,19 @@ def test_throttling_then_success_is_retried_with_backoff(tmp_path: Path, sqlite_
 def test_page_cap_fails_instead_of_truncating(tmp_path: Path, sqlite_url: str) -> None:
     status, error = _one_failed_run(tmp_path, sqlite_url, azure_routes(), args={"max_pages": 1})
     assert (status, "more than 1 pages" in error) == ("failed", True)
+
+
+def test_a_crawl_without_a_database_imports_neither_sqlalchemy_nor_the_remote_control_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIPULSE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AIPULSE_CONFIG", raising=False)
+    with ReplayServer(azure_routes()) as server:
+        done = scrapy_crawl(
+            ["crawl", "azure_gpu", "-a", f"endpoint={server.url}{AZURE_PATH}", "-O", str(tmp_path / "out.jsonl"),
+             *FAST_ARGS], tmp_path, env={"PYTHONPROFILEIMPORTTIME": "1"},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "scrapy.core.engine" in imported, "the import times were recorded"
+    assert not {"sqlalchemy", "aiohttp"} & imported, "SQLAlchemy or aiohttp in a crawl child that needs neither"

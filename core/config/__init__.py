@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from core.browser_args import BROWSER_ARGS, chromium_path
 from core.config.alerts import AlertsConfig
@@ -197,6 +195,10 @@ class AppConfig(Strict):
 
 
 def _has_password(url: str) -> bool:
+    # SQLAlchemy only when a URL is checked: a crawl without a database never imports it
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -207,6 +209,9 @@ def _has_password(url: str) -> bool:
 def _anchor_sqlite(url: str, config_path: Path | None) -> str:
     if config_path is None or config_path == BUNDLED_CONFIG:
         return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
