@@ -176,10 +176,12 @@ def latest(
     """The latest row of every series matching `filters` (as of `at`, when given): per series, its newest row by
     time (then revision, then id) among the rows matching `filters`.
 
-    One query whose cost grows with the number of series, not of rows: the series are listed by series_keys
-    and each one's newest row is one probe of the series index. `seen_since` (gpu, traffic) leaves out series
-    whose latest state was last seen before it (delisted): the rows of one series never overlap in time, so
-    when its state in force at `at` was seen before `seen_since`, no older row of it was seen since either.
+    One query whose cost grows with the number of series, not of rows: the series are listed by series_keys,
+    filters on the series key pick among them, and each one's newest row is one probe of the series index (a
+    filter on another column, such as gpu_model, walks back through a series until a row matches).
+    `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted): the
+    rows of one series never overlap in time, so when its state in force at `at` was seen before `seen_since`,
+    no older row of it was seen since either.
     """
     model, key, order = SERIES[kind]
     table = cast(Table, model.__table__)
@@ -190,20 +192,23 @@ def latest(
         keys = series_keys(table, key, order, dialect)
     probe = table.alias("probe")
     conditions = [probe.c[k] == keys.c[k] for k in key]
+    series_conditions = []  # a filter on the series key picks series; one on another column, rows of a series
     for name, value in filters.items():
-        column = probe.c[name]
-        conditions.append(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+        column = keys.c[name] if name in key else probe.c[name]
+        matched = column.in_(value) if isinstance(value, (list, tuple, set)) else column == value
+        (series_conditions if name in key else conditions).append(matched)
     if at is not None:
         conditions.append(probe.c[order] <= (at.date() if order == "period_start" else at))
     newest_first = [probe.c[order].desc(), *([probe.c.revision.desc()] if kind == "traffic" else []), probe.c.id.desc()]
     newest = select(probe.c.id).where(*conditions).order_by(*newest_first).limit(1)
     if dialect == "postgresql":
         found = newest.lateral("newest")
-        ids = select(found.c.id).select_from(keys).join(found, true())
+        ids = select(found.c.id).select_from(keys).join(found, true()).where(*series_conditions)
         newest_ids = ids.subquery("newest_ids")
         query = select(model).join(newest_ids, table.c.id == newest_ids.c.id)
     else:
         query = select(model).select_from(keys).join(model, table.c.id == newest.scalar_subquery())
+        query = query.where(*series_conditions)
     if seen_since is not None:
         query = query.where(recently_seen(model, seen_since))
     return list(session.scalars(query))
