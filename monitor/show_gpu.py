@@ -145,7 +145,8 @@ def gpu_rows(
     target = currency or fx.base
     rows: list[GpuRow] = []
     # every series' state a week ago in one query (a value_at per offer is a query per row: seconds at 1,000)
-    week_ago = {_series_key(o): o for o in latest(session, "gpu", at=now - WEEK, **filters)}
+    then = latest(session, "gpu", at=now - WEEK, columns=(*SERIES["gpu"][1], "price_per_gpu_hour"), **filters)
+    week_ago = {_series_key(o): o for o in then}
     for offer in latest(session, "gpu", at=now, **filters):
         priced, last_known = offer, False
         if offer.price is None:

