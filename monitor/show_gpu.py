@@ -119,6 +119,10 @@ def last_priced(session: Session, offer: Any, at: datetime | None = None) -> Any
     return session.scalars(query).first()
 
 
+#: every column of gpu_offers
+GPU_COLUMNS = tuple(column.key for column in GpuOffer.__table__.columns)
+
+
 def _series_key(offer: Any) -> tuple[Any, ...]:
     return tuple(getattr(offer, name) for name in SERIES["gpu"][1])
 
@@ -145,8 +149,10 @@ def gpu_rows(
     target = currency or fx.base
     rows: list[GpuRow] = []
     # every series' state a week ago in one query (a value_at per offer is a query per row: seconds at 1,000)
-    week_ago = {_series_key(o): o for o in latest(session, "gpu", at=now - WEEK, **filters)}
-    for offer in latest(session, "gpu", at=now, **filters):
+    then = latest(session, "gpu", at=now - WEEK, columns=(*SERIES["gpu"][1], "price_per_gpu_hour"), **filters)
+    week_ago = {_series_key(o): o for o in then}
+    # plain rows (attribute access as on GpuOffer objects): a thousand ORM objects cost the Overview ~50 ms
+    for offer in latest(session, "gpu", at=now, columns=GPU_COLUMNS, **filters):
         priced, last_known = offer, False
         if offer.price is None:
             priced, last_known = last_priced(session, offer), True

@@ -141,5 +141,16 @@ RUN_INDEXES = [
 ]
 
 # The weekly report selects the offers seen within its week (`last_seen_at >= ?`): without this, a full scan.
-# Created by migration 0004; declared here until it moves to GpuOffer.__table_args__ (keep exactly one of the two).
-LAST_SEEN_INDEXES = [Index("ix_gpu_offers_last_seen_at", GpuOffer.last_seen_at)]
+# Created by migration 0004, widened by 0006 to hold what the GPU trend reads (monitor.report.build_gpu.gpu_trend);
+# declared here until it moves to GpuOffer.__table_args__ (keep exactly one of the two).
+LAST_SEEN_INDEXES = [
+    Index(
+        "ix_gpu_offers_last_seen_at",
+        GpuOffer.last_seen_at,
+        GpuOffer.observed_at,
+        GpuOffer.gpu_model,
+        GpuOffer.provider,
+        GpuOffer.currency,
+        GpuOffer.price_per_gpu_hour,
+    )
+]

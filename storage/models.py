@@ -33,6 +33,7 @@ class CrawlRun(Base):
     """One run of one source: who started it, when, how it ended and what it stored."""
 
     __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(64), index=True)

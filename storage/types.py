@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -31,6 +32,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 SCALE = Decimal("1e-10")
+#: the text of a canonical decimal (what process_bind_param writes on SQLite): read back without re-rounding
+CANONICAL_TEXT = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{0,9}[1-9])?")
 
 
 def canonical_decimal(value: Decimal | int | str) -> Decimal:
@@ -59,4 +62,6 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
+        if isinstance(value, str) and CANONICAL_TEXT.fullmatch(value):  # as written here: already canonical
+            return Decimal(value)
         return canonical_decimal(value)
