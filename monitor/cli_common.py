@@ -56,9 +56,8 @@ def load_checked_config(args: argparse.Namespace, path: Path | None = None) -> A
                 raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
         if section.args:
             from spiders.arguments import argument_problems  # the spider's keywords: only when a source sets some
-            from spiders.loader import load_spider
 
-            for problem in argument_problems(load_spider(source_id), section.spider_args()):
+            for problem in argument_problems(source_id, section.spider_args()):
                 raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.args: {problem}")
     return config
 

@@ -45,10 +45,22 @@ def _kind(parameter: inspect.Parameter) -> str:
     return "text"
 
 
-def argument_problems(spider: type, args: Mapping[str, object]) -> list[str]:
-    """One sentence per argument the spider does not take or whose value is not of its kind."""
-    kinds = argument_kinds(spider)
-    name = getattr(spider, "name", spider.__name__)
+def argument_problems(spider: type | str, args: Mapping[str, object]) -> list[str]:
+    """One sentence per argument the spider does not take or whose value is not of its kind.
+
+    `spider` is the class, or a source id: then its kinds are read from its file when they can be
+    (spiders.argument_kinds_static), and the spider is imported only when they cannot.
+    """
+    if isinstance(spider, str):
+        from spiders.argument_kinds_static import static_argument_kinds
+
+        name, kinds = spider, static_argument_kinds(spider)
+        if kinds is None:
+            from spiders.loader import load_spider
+
+            kinds = argument_kinds(load_spider(spider))
+    else:
+        kinds, name = argument_kinds(spider), getattr(spider, "name", spider.__name__)
     problems = []
     for key, value in args.items():
         kind = kinds.get(key)

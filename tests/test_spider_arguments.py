@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import spiders
 from monitor.cli import main
 from monitor.crawling import spider_classes
 from monitor.replay import ReplayServer
-from spiders.arguments import argument_problems
+from spiders.argument_kinds_static import static_argument_kinds
+from spiders.arguments import argument_kinds, argument_problems
+from spiders.catalog import SOURCE_KINDS
+from spiders.loader import load_spider
 from tests.crawl_support import AZURE_PATH, azure_routes, scrapy_crawl, write_config
 
 
@@ -61,3 +67,27 @@ def test_scrapy_crawl_with_a_mistyped_argument_fails_naming_it_before_any_reques
     assert done.returncode != 0
     assert "azure_gpu: argument max_pages='abc': azure_gpu expects a whole number here" in done.stderr
     assert seen == []
+
+
+@pytest.mark.parametrize("source_id", sorted(SOURCE_KINDS))
+def test_the_kinds_read_from_a_spiders_file_equal_those_of_the_imported_class(source_id: str) -> None:
+    static = static_argument_kinds(source_id)
+
+    if static is not None:  # None: a declared source, whose spider is imported to check its arguments
+        assert static == argument_kinds(load_spider(source_id))
+
+
+def test_every_spider_module_is_read_without_importing_it() -> None:
+    modules = {p.stem for p in (Path(spiders.__file__).parent / "sources").glob("*.py")} & set(SOURCE_KINDS)
+
+    assert {s for s in modules if static_argument_kinds(s) is None} == set()
+
+
+def test_checking_a_configs_arguments_imports_no_spider(tmp_path: Path) -> None:
+    config = _config(tmp_path, {"max_pages": 3})
+    code = "import sys; from monitor.cli import main; main(['--config', sys.argv[1], 'sources']); " \
+           "print(sorted(m for m in sys.modules if m == 'scrapy' or m.startswith('spiders.sources.')))"  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=True,
+                         cwd=Path(spiders.__file__).parent.parent).stdout  # fmt: skip
+
+    assert out.strip().splitlines()[-1] == "[]"
