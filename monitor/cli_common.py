@@ -55,9 +55,16 @@ def load_checked_config(args: argparse.Namespace, path: Path | None = None) -> A
             for problem in settings_problems(section.settings):
                 raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.settings: {problem}")
         if section.args:
-            from spiders.arguments import argument_problems  # the spider's keywords: only when a source sets some
+            # the spider's keywords, read from its file (importing Scrapy and the spider only where that fails)
+            from spiders.argument_kinds_static import static_argument_kinds
+            from spiders.arguments import argument_kinds, problems_with
 
-            for problem in argument_problems(source_id, section.spider_args()):
+            kinds = static_argument_kinds(source_id)
+            if kinds is None:
+                from spiders.loader import load_spider
+
+                kinds = argument_kinds(load_spider(source_id))
+            for problem in problems_with(source_id, kinds, section.spider_args()):
                 raise ConfigError(f"{config.path or 'configuration'}: sources.{source_id}.args: {problem}")
     return config
 

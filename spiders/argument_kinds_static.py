@@ -13,11 +13,11 @@ import ast
 import re
 from pathlib import Path
 
+from spiders.arguments import COMMON_ARGUMENTS
+
 __all__ = ["static_argument_kinds"]
 
 _HERE = Path(__file__).resolve().parent
-#: the same as spiders.arguments._COMMON: arguments every spider takes from Scrapy or aipulse itself
-_COMMON = {"endpoint": "text", "clock": "text", "name": "text"}
 
 
 def _tree(path: Path) -> ast.Module | None:
@@ -99,5 +99,5 @@ def static_argument_kinds(source_id: str, root: Path = _HERE) -> dict[str, str] 
                  for t in n.targets) and isinstance(n.value, ast.Constant) and n.value.value == source_id]  # fmt: skip
         if names:
             kinds = _class_kinds(cls, tree, root)
-            return None if kinds is None else {**_COMMON, **kinds}
+            return None if kinds is None else {**COMMON_ARGUMENTS, **kinds}
     return None

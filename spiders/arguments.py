@@ -12,15 +12,15 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["argument_kinds", "argument_problems"]
+__all__ = ["argument_kinds", "argument_problems", "problems_with"]
 
 #: arguments every spider takes from Scrapy or aipulse itself, beyond its own keywords
-_COMMON = {"endpoint": "text", "clock": "text", "name": "text"}
+COMMON_ARGUMENTS = {"endpoint": "text", "clock": "text", "name": "text"}
 
 
 def argument_kinds(spider: type) -> dict[str, str]:
     """Argument name -> "integer", "number" or "text", from the keywords of the class's `__init__` methods."""
-    kinds = dict(_COMMON)
+    kinds = dict(COMMON_ARGUMENTS)
     for cls in reversed(spider.__mro__):
         init = cls.__dict__.get("__init__")
         if init is None or cls is object:
@@ -45,22 +45,13 @@ def _kind(parameter: inspect.Parameter) -> str:
     return "text"
 
 
-def argument_problems(spider: type | str, args: Mapping[str, object]) -> list[str]:
-    """One sentence per argument the spider does not take or whose value is not of its kind.
+def argument_problems(spider: type, args: Mapping[str, object]) -> list[str]:
+    """One sentence per argument the spider does not take or whose value is not of its kind."""
+    return problems_with(getattr(spider, "name", spider.__name__), argument_kinds(spider), args)
 
-    `spider` is the class, or a source id: then its kinds are read from its file when they can be
-    (spiders.argument_kinds_static), and the spider is imported only when they cannot.
-    """
-    if isinstance(spider, str):
-        from spiders.argument_kinds_static import static_argument_kinds
 
-        name, kinds = spider, static_argument_kinds(spider)
-        if kinds is None:
-            from spiders.loader import load_spider
-
-            kinds = argument_kinds(load_spider(spider))
-    else:
-        kinds, name = argument_kinds(spider), getattr(spider, "name", spider.__name__)
+def problems_with(name: str, kinds: Mapping[str, str], args: Mapping[str, object]) -> list[str]:
+    """argument_problems for the spider `name` whose argument kinds are `kinds` (e.g. read from its file)."""
     problems = []
     for key, value in args.items():
         kind = kinds.get(key)
