@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from types import FrameType
 
 from scrapy.crawler import Crawler
@@ -24,7 +25,8 @@ class ParentDeath:
 
     def __init__(self) -> None:
         self.received = False
-        signal.signal(signal.SIGHUP, self._on_hangup)
+        if threading.current_thread() is threading.main_thread():  # a crawler built in a thread keeps Scrapy's own
+            signal.signal(signal.SIGHUP, self._on_hangup)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParentDeath:
