@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from tests.test_alerts_support import HttpReceiver, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +154,20 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
     store = Store(sqlite_url)
     yield store
     store.close()
+
+
+#: Debian's Chromium, driven by Playwright through `executable_path` (the browser tests)
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per test module, with aipulse's browser flags."""
+    from playwright.sync_api import sync_playwright
+
+    from core.config import BROWSER_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()

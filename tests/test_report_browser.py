@@ -7,31 +7,22 @@ import functools
 import subprocess
 import threading
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page
 from pypdf import PdfReader
 
 from core.config import BROWSER_ARGS
 from monitor.report.pdf import PdfError, html_to_pdf
 from monitor.report.rendering import render_html, write_report
+from tests.conftest import CHROMIUM
 from tests.report_samples import MONDAY, sample_report
 
-CHROMIUM = "/usr/bin/chromium"
 ZH_HEADINGS = ["算力租赁价格", "AI 网站流量", "AI 融资动向", "行情复盘", "重点关注公司", "告警与数据健康"]
 #: every element that holds text of its own in the report
 TEXT_ELEMENTS = "h1, h2, h3, p, li, caption, th, td, span, sup"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser: Browser, html: str, folder: Path) -> Page:

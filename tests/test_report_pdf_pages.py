@@ -14,8 +14,9 @@ from monitor.report import charts
 from monitor.report.model import WeeklyReport
 from monitor.report.pdf import html_to_pdf
 from monitor.report.rendering import render_html
+from tests.conftest import CHROMIUM
 from tests.report_samples import sample_report
-from tests.test_report_browser import CHROMIUM, _pdf_text
+from tests.test_report_browser import _pdf_text
 
 MODELS = 12
 

@@ -4,24 +4,19 @@ wrong one shows 401 and changes nothing; zh pages name states in Chinese. Screen
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, func, select
 
-from core.config import BROWSER_ARGS
-from monitor.web.app import WebServer
 from storage.alert_models import AlertSilence
 from storage.db import session_factory
 from storage.models import CrawlRun
 from tests.test_alerts_support import HttpReceiver
-from tests.test_report_browser import CHROMIUM
 from tests.test_web_browser import SHOTS, _visit
-from tests.web_support import ACTIVE_ALERTS, fixture_app, store_active_alerts
+from tests.web_support import ACTIVE_ALERTS, fixture_app, serving, store_active_alerts
 
 pytestmark = pytest.mark.browser
 
@@ -45,25 +40,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         app, _, engine = fixture_app(folder, f"sqlite:///{folder}/aipulse.db", extra=extra)
     with session_factory(engine).begin() as session:
         store_active_alerts(session)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = WebServer(app, f"127.0.0.1:{port}")
-    server.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", engine, hook)
-    server.stop()
+    with serving(app) as url:
+        yield Site(url, engine, hook)
     hook.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _silences(engine: Engine) -> list[AlertSilence]:

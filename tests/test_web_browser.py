@@ -5,19 +5,15 @@ has points, Chinese text has no missing glyph. Screenshots go to /tmp/web-shots/
 from __future__ import annotations
 
 import json
-import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from core.config import BROWSER_ARGS
 from monitor.cli import main
-from monitor.web.app import WebServer
-from tests.test_report_browser import CHROMIUM, _cmap, _is_cjk, _platform_fonts
-from tests.web_support import fixture_app
+from tests.test_report_browser import _cmap, _is_cjk, _platform_fonts
+from tests.web_support import fixture_app, serving
 
 pytestmark = pytest.mark.browser
 
@@ -33,25 +29,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     app, config, _ = fixture_app(folder, f"sqlite:///{folder}/aipulse.db")
     (folder / "reports").mkdir()
     (folder / "reports" / "aipulse-weekly-2026-11-16.html").write_text("<p>周报</p>", encoding="utf-8")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = WebServer(app, f"127.0.0.1:{port}")
-    server.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert config.path is not None
-    yield f"http://127.0.0.1:{port}", config.path
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
+    with serving(app) as url:
+        yield url, config.path
 
 
 def _visit(browser: Browser, url: str) -> tuple[Page, list[str]]:

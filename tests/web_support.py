@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +16,7 @@ from starlette.applications import Starlette
 
 from alerts.series import series_key
 from core.config import AppConfig, load_config
-from monitor.web.app import create_app
+from monitor.web.app import WebServer, create_app
 from spiders.parsers import aliyun_gpu
 from spiders.parsers.contract import Request
 from storage.alert_models import AlertState
@@ -105,3 +109,20 @@ def store_active_alerts(session: Any) -> None:
         session.add(AlertState(rule="gpu_price_drop", series_key=series_key(series), series=series, state=state,
                                active_since=since, fired_at=since if state == "firing" else None, notified_at=None,
                                resolved_at=None, last_run_id=None, context={}, updated_at=since))  # fmt: skip
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """`app` served by a real WebServer on a free loopback port: its base URL, the server stopped at the end."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = WebServer(app, f"127.0.0.1:{port}")
+    server.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
