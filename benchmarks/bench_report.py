@@ -5,6 +5,11 @@ state only extends that row's `last_seen_at`, a changed one starts a new row. `-
 marketplace series' price changes per hour (list-price clouds change a few times a year); `--gpu-change 1` makes
 every hourly observation a new row, the worst case. Quotes are one row per symbol and hour, crawl runs one per
 source and hour.
+
+Two regimes, measured in the same run: the first report on a store (no GPU trend day kept yet: the trend groups
+every offer in force over its 8 weeks, the reference) and the weekly one (last week's report kept the days up to
+its Friday, so this one groups 9 days of offers and reads the rest as one `gpu_days` row per model, provider,
+currency and day).
 """
 
 from __future__ import annotations
@@ -22,17 +27,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage.alert_models  # noqa: F401 - registers the alert tables
 from core.config import AppConfig
 from monitor.report.build import build_weekly_report
+from monitor.report.build_gpu import TREND_WEEKS, gpu_trend
 from monitor.report.rendering import render_html
 from monitor.report.week import report_week
 from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import CrawlRun, GpuOffer, Quote
+from storage.models import CrawlRun, GpuDay, GpuDayCover, GpuOffer, Quote
 
 END = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 Shanghai: the report of 2026-11-16 is due
 HOUR = timedelta(hours=1)
@@ -150,6 +156,13 @@ def fill(sessions: sessionmaker[Session], gpu: int, symbols: int, days: int, cha
     return counts
 
 
+def _forget(sessions: sessionmaker[Session], since: date) -> None:
+    """Drop the GPU trend's kept days from `since` on, as a write into those days would."""
+    with sessions.begin() as session:
+        session.execute(delete(GpuDay).where(GpuDay.day >= since))
+        session.execute(delete(GpuDayCover).where(GpuDayCover.day >= since))
+
+
 def config(symbols: int) -> AppConfig:
     watch = [{"symbol": f"{600000 + s:06d}.SH", "eps": {"2025": "1.20", "2026E": "1.50"}} for s in range(5, symbols)]
     return AppConfig.model_validate(
@@ -196,22 +209,45 @@ def main(argv: list[str] | None = None) -> int:
     week = report_week(date(2026, 11, 16), ZoneInfo("Asia/Shanghai"), END)
     kinds = {"aliyun_gpu": "gpu", "tencent_gpu": "gpu", "vastai_gpu": "gpu", "tencent_quotes": "quotes",
              "eastmoney_klines": "quotes"}  # fmt: skip
-    builds, renders = [], []
-    for _ in range(args.repeat + 1):
-        started = time.perf_counter()
-        with sessions() as session:
-            report = build_weekly_report(session, settings, week, language="zh", kinds=kinds, now=END)
-        built = time.perf_counter()
-        html = render_html(report)
-        builds.append(built - started)
-        renders.append(time.perf_counter() - built)
-    builds, renders = builds[1:], renders[1:]  # the first run warms caches (fonts, templates) and is not counted
-    totals = [b + r for b, r in zip(builds, renders, strict=True)]
+    first_day = week.monday - timedelta(days=7 * (TREND_WEEKS - 1))
+    kept_until = week.monday - timedelta(days=3)  # last week's report kept the days up to its Friday
+    regimes: dict[str, dict[str, list[float]]] = {}
+    for regime, forget_from in (("first report (no day kept)", first_day), ("weekly (days kept last week)", None)):
+        times = regimes[regime] = {"build": [], "render": [], "trend": []}
+        for _ in range(args.repeat + 1):
+            _forget(sessions, forget_from or kept_until + timedelta(days=1))
+            started = time.perf_counter()
+            with sessions() as session:
+                gpu_trend(session, settings.fx, week, first_day, (), END)
+            times["trend"].append(time.perf_counter() - started)
+            _forget(sessions, forget_from or kept_until + timedelta(days=1))
+            started = time.perf_counter()
+            with sessions() as session:
+                report = build_weekly_report(session, settings, week, language="zh", kinds=kinds, now=END)
+            built = time.perf_counter()
+            html = render_html(report)
+            times["build"].append(built - started)
+            times["render"].append(time.perf_counter() - built)
+        for values in times.values():
+            del values[0]  # the first run warms caches (fonts, templates, pages) and is not counted
+    with sessions() as session:
+        kept_rows = session.scalar(select(func.count()).select_from(GpuDay).where(GpuDay.day >= first_day)) or 0
     print(f"report of week {week.monday}: {len(report.gpu.lines)} GPU rows, {len(report.gpu.trend)} trend lines, "
-          f"{len(report.watch.lines)} watched, HTML {len(html) / 1024:.0f} KiB")  # fmt: skip
-    print(f"  build from the store: median {statistics.median(builds):.2f}s (min {min(builds):.2f}s)")
-    print(f"  render HTML + charts: median {statistics.median(renders):.2f}s (min {min(renders):.2f}s)")
-    print(f"  total:                median {statistics.median(totals):.2f}s of {len(totals)} runs (target < 5 s)")
+          f"{len(report.watch.lines)} watched, HTML {len(html) / 1024:.0f} KiB; the trend's 8 weeks kept as "
+          f"{kept_rows:,} gpu_days rows")  # fmt: skip
+    cold = statistics.median(regimes["first report (no day kept)"]["trend"])
+    for regime, times in regimes.items():
+        totals = [b + r for b, r in zip(times["build"], times["render"], strict=True)]
+        trend = statistics.median(times["trend"])
+        print(f"  {regime}:")
+        print(f"    GPU trend alone:      median {trend:.2f}s (min {min(times['trend']):.2f}s), "
+              f"{trend / cold:.2f}× the first report's")  # fmt: skip
+        print(f"    build from the store: median {statistics.median(times['build']):.2f}s "
+              f"(min {min(times['build']):.2f}s)")  # fmt: skip
+        print(f"    render HTML + charts: median {statistics.median(times['render']):.2f}s "
+              f"(min {min(times['render']):.2f}s)")  # fmt: skip
+        print(f"    total:                median {statistics.median(totals):.2f}s of {len(totals)} runs "
+              "(target < 5 s)")  # fmt: skip
     engine.dispose()
     if not args.database:
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Boolean, Date, Integer, String, Table, Text
+from sqlalchemy import Boolean, Date, Float, Integer, String, Table, Text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,7 @@ def column_converter(column_type: Any, sqlite: bool) -> Converter | None:
         return sqlite_datetime if sqlite else _utc
     if isinstance(column_type, Date):
         return _iso_date if sqlite else None
-    if isinstance(column_type, Boolean | Integer | String | Text):
+    if isinstance(column_type, Boolean | Integer | Float | String | Text):
         return None
     raise TypeError(f"bulk insert does not convert {type(column_type).__name__} columns")
 

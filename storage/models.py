@@ -6,7 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import ExactDecimal, UTCDateTime
@@ -118,6 +130,29 @@ class GpuOffer(Base):
     observed_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+
+
+class GpuDay(Base):
+    """The report's GPU trend rolled up: in one time zone's day, the cheapest price per GPU-hour in force for a
+    (model, provider, currency). Filled by the report for days that are over; a write touching a day drops it."""
+
+    __tablename__ = "gpu_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gpu_model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    cheapest: Mapped[float] = mapped_column(Float)
+
+
+class GpuDayCover(Base):
+    """A (day, zone) whose `gpu_days` rows are complete: a day without any priced offer has a cover and no rows."""
+
+    __tablename__ = "gpu_day_covers"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class TrafficSnapshot(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from storage.bulk import insert_rows, update_rows
+from storage.gpu_days import forget_from
 from storage.models import Base, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.queries import SERIES, batched, latest_of_series
 from storage.types import canonical_decimal
@@ -141,6 +142,12 @@ def write_gpu_offers(session: Session, rows: Iterable[Mapping[str, Any]], run_id
         if "id" in state and _changed(stored_state[series], state)
     ]
     _update_by_id(session, GpuOffer, extended)
+    # the kept trend days these states are now in force on (an extension reaches back to where it was last seen)
+    touched = [state["observed_at"] for state in new_states]
+    touched += [stored_state[series]["last_seen_at"] for series, state in current.items() if "id" in state
+                and _changed(stored_state[series], state)]  # fmt: skip
+    if touched:
+        forget_from(session, min(touched))
     # Only a state older than its series' latest can meet a stored one at the same time: a correction.
     insert_rows(session, GpuOffer, new_states, conflict=[*key, "observed_at"], update=GPU_VALUES)
     return stats

@@ -57,7 +57,7 @@ def build_weekly_report(
         week=week,
         language=language,
         generated_at=now,
-        gpu=gpu_section(session, config.fx, week, section.gpu_models, runs),
+        gpu=gpu_section(session, config.fx, week, section.gpu_models, runs, now),
         traffic=traffic_section(session, config, week, runs),
         funding=funding_section(session, week, section.funding_ai_only, runs),
         market=market_section(session, config, week, runs),

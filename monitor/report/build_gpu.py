@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.config.fx import FxConfig
@@ -16,9 +15,8 @@ from monitor.report.model import GpuLine, GpuSection, GpuTrend, ReportWeek
 from monitor.report.week import TICK
 from monitor.show_gpu import gpu_rank_key, last_priced
 from monitor.show_traffic import change_pct
-from storage.models import GpuOffer
-from storage.queries import SERIES, latest, recently_seen
-from storage.types import UTCDateTime
+from storage.gpu_days import KEEP_AFTER, cheapest_by_day
+from storage.queries import SERIES, latest
 
 __all__ = ["GPU_GONE_AFTER", "TREND_WEEKS", "gpu_section", "gpu_trend"]
 
@@ -32,7 +30,14 @@ def _key(offer: Any) -> tuple[Any, ...]:
     return tuple(getattr(offer, name) for name in SERIES["gpu"][1])
 
 
-def gpu_section(session: Session, fx: FxConfig, week: ReportWeek, models: Sequence[str], runs: WeekRuns) -> GpuSection:
+def gpu_section(
+    session: Session,
+    fx: FxConfig,
+    week: ReportWeek,
+    models: Sequence[str],
+    runs: WeekRuns,
+    now: datetime | None = None,
+) -> GpuSection:
     """The week-end state of every offer (change vs a week earlier) and the 8-week price-per-GPU-hour trend."""
     filters: dict[str, Any] = {"gpu_model": list(models)} if models else {}
     at, week_before = week.end - TICK, week.start - TICK
@@ -71,61 +76,42 @@ def gpu_section(session: Session, fx: FxConfig, week: ReportWeek, models: Sequen
     # cheapest per GPU-hour first within a model, compared in the [fx] base; a currency without a rate apart
     lines.sort(key=lambda g: (g.model, *gpu_rank_key(g.per_gpu_hour, g.currency, fx), g.provider, g.instance))
     first_day = week.monday - timedelta(days=7 * (TREND_WEEKS - 1))
-    trend, unconverted = gpu_trend(session, fx, week, first_day, models)
+    trend, unconverted = gpu_trend(session, fx, week, first_day, models, now)
     empty = None if lines else runs.why_empty(runs.of_kind("gpu"))
     unranked = {g.currency for g in lines if fx.convert(Decimal(1), g.currency, fx.base) is None}
     return GpuSection(lines, trend, fx.base, first_day, sorted(set(unconverted) | unranked), fx.date, empty)
 
 
-def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
-    """Whole days from `origin` to `column`, computed by the database (SQLite keeps UTC datetimes as text)."""
-    if dialect == "sqlite":
-        text = origin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return cast(func.julianday(column) - func.julianday(text), Integer)  # truncated: clamped to >= 0 below
-    return cast(func.floor(func.extract("epoch", column - literal(origin, UTCDateTime())) / 86400), Integer)
-
-
 def gpu_trend(
-    session: Session, fx: FxConfig, week: ReportWeek, first_day: date, models: Sequence[str]
+    session: Session,
+    fx: FxConfig,
+    week: ReportWeek,
+    first_day: date,
+    models: Sequence[str],
+    now: datetime | None = None,
 ) -> tuple[list[GpuTrend], list[str]]:
     """Per model and provider, the cheapest price per GPU-hour in force on each day from `first_day` to the
     week's Sunday, converted to the fx base currency; also the currencies that had no rate.
 
-    The database groups the rows by the days they span (first day seen, last day seen), so a year of hourly
-    rows comes back as a few thousand groups; a chart needs no more than float precision.
+    Days over by `now` (default: the current time) for more than `KEEP_AFTER` are rolled up in the store
+    (`storage.gpu_days`), so next week's report groups raw offers for its new days only.
     """
-    origin = week.start - timedelta(days=(week.monday - first_day).days)
-    dialect = session.get_bind().dialect.name
-    first = _day_index(GpuOffer.observed_at, origin, dialect)
-    last = _day_index(GpuOffer.last_seen_at, origin, dialect)
-    cheapest_value = func.min(cast(GpuOffer.price_per_gpu_hour, Float))
-    query = (
-        select(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last, cheapest_value)
-        .where(GpuOffer.observed_at < week.end, recently_seen(GpuOffer, origin))
-        .where(GpuOffer.price_per_gpu_hour.is_not(None))
-        .group_by(GpuOffer.gpu_model, GpuOffer.provider, GpuOffer.currency, first, last)
-    )
-    if models:
-        query = query.where(GpuOffer.gpu_model.in_(list(models)))
-    days_shown = (week.sunday - first_day).days
-    cheapest: dict[tuple[str, str], dict[int, float]] = {}
+    keep_before = (now or datetime.now(UTC)) - KEEP_AFTER
+    daily = cheapest_by_day(session, week.zone, first_day, week.sunday, models=models, keep_before=keep_before)
+    cheapest: dict[tuple[str, str], dict[date, float]] = {}
     unconverted: set[str] = set()
-    for model, provider, currency, first_index, last_index, value in session.execute(query):
+    for (model, provider, currency), days in daily.items():
         rate = fx.convert(Decimal(1), currency, fx.base)
         if rate is None:
             unconverted.add(currency)
             continue
-        converted = float(value) * float(rate)
-        days = cheapest.setdefault((model, provider), {})
-        for day in range(max(int(first_index), 0), min(int(last_index), days_shown) + 1):
-            if day not in days or converted < days[day]:
-                days[day] = converted
+        best = cheapest.setdefault((model, provider), {})
+        for day, value in days.items():
+            converted = value * float(rate)
+            if day not in best or converted < best[day]:
+                best[day] = converted
     trend = [
-        GpuTrend(
-            model,
-            provider,
-            [(first_day + timedelta(days=d), Decimal(repr(round(v, 6)))) for d, v in sorted(days.items())],
-        )
+        GpuTrend(model, provider, [(day, Decimal(repr(round(v, 6)))) for day, v in sorted(days.items())])
         for (model, provider), days in sorted(cheapest.items())
         if days
     ]
