@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, cast, delete, func, literal, select
+from sqlalchemy import Float, Integer, cast, delete, func, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ DayPrices = dict[tuple[str, str, str], dict[date, float]]
 
 #: a day is kept once it ended this long ago: a run in flight or a clock a little off still writes into it
 KEEP_AFTER = timedelta(days=2)
+
+#: how long keeping days waits for GPU writes in progress before giving up (the report then groups itself)
+LOCK_WAIT = timedelta(seconds=1)
 
 
 def forget_from(session: Session, moment: datetime) -> None:
@@ -53,9 +56,9 @@ def cheapest_by_day(
     """The cheapest price per GPU-hour in force on each day `first`..`last` (days of `zone`), per (model, provider,
     currency), for offers observed before the end of `last`; `models` limits the models (empty: all).
 
-    Days kept before are read from `gpu_days`; the others are grouped from `gpu_offers` in one query. Those of
-    them that ended before `keep_before` (None: keep nothing) are then kept, in a transaction of their own: a
-    database that refuses the write (a read-only role) costs the next report the same work, nothing else.
+    Days kept before are read from `gpu_days`; the others are grouped from `gpu_offers` in one query. When some
+    of them ended before `keep_before` (None: keep nothing), that query runs in a transaction of its own that
+    keeps them; a database that refuses the write (a read-only role) costs the next report the same work.
     """
     covered = set(
         session.scalars(
@@ -77,16 +80,15 @@ def cheapest_by_day(
     if not missing:
         return prices
     keep = [day for day in missing if keep_before is not None and _start(day + timedelta(days=1), zone) <= keep_before]
-    # days to keep are kept for every model, so a report asking for fewer models reads them all once
-    grouped = _group(session, zone, missing[0], missing[-1], () if keep else models)
+    grouped = _group_and_keep(session, zone, missing, keep) if keep else None
+    if grouped is None:
+        grouped = _group(session, zone, missing[0], missing[-1], models)
     for key, days in grouped.items():
         if models and key[0] not in models:
             continue
         wanted = {day: value for day, value in days.items() if day not in covered}
         if wanted:
             prices.setdefault(key, {}).update(wanted)
-    if keep:
-        _keep(session, zone, keep, grouped)
     return prices
 
 
@@ -97,8 +99,8 @@ def _start(day: date, zone: ZoneInfo) -> datetime:
 def _day_index(column: Any, origin: datetime, dialect: str) -> Any:
     """Whole days from `origin` to `column`, computed by the database (SQLite keeps UTC datetimes as text)."""
     if dialect == "sqlite":
-        text = origin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return cast(func.julianday(column) - func.julianday(text), Integer)  # truncated: clamped to >= 0 below
+        stamp = origin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return cast(func.julianday(column) - func.julianday(stamp), Integer)  # truncated: clamped to >= 0 below
     return cast(func.floor(func.extract("epoch", column - literal(origin, UTCDateTime())) / 86400), Integer)
 
 
@@ -129,19 +131,45 @@ def _group(session: Session, zone: ZoneInfo, first: date, last: date, models: It
     return prices
 
 
-def _keep(session: Session, zone: ZoneInfo, days: Sequence[date], grouped: DayPrices) -> None:
-    wanted = set(days)
-    rows = [
-        {"day": day, "zone": zone.key, "gpu_model": model, "provider": provider, "currency": currency,
-         "cheapest": value}
-        for (model, provider, currency), values in grouped.items()
-        for day, value in values.items()
-        if day in wanted
-    ]  # fmt: skip
-    covers = [{"day": day, "zone": zone.key} for day in days]
+def _group_and_keep(
+    session: Session, zone: ZoneInfo, missing: Sequence[date], keep: Sequence[date]
+) -> DayPrices | None:
+    """Group the missing days (every model) and keep `keep` of them, in one transaction that first locks out
+    the writers' `forget_from`: a write committed before the lock is in what is grouped, one still running
+    drops the kept days after this commits. The lock is waited for `LOCK_WAIT` at most (a write in progress,
+    maybe in the caller's own session); None then, or when the database refuses: the caller groups itself."""
     try:
         with Session(session.get_bind()) as writer, writer.begin():
+            _lock_out_writers(writer, zone, keep)
+            grouped = _group(writer, zone, missing[0], missing[-1], ())
+            wanted = set(keep)
+            rows = [
+                {"day": day, "zone": zone.key, "gpu_model": model, "provider": provider, "currency": currency,
+                 "cheapest": value}
+                for (model, provider, currency), values in grouped.items()
+                for day, value in values.items()
+                if day in wanted
+            ]  # fmt: skip
             insert_rows(writer, GpuDay, rows, conflict=["day", "zone", "gpu_model", "provider", "currency"])
+            covers = [{"day": day, "zone": zone.key} for day in keep]
             insert_rows(writer, GpuDayCover, covers, conflict=["day", "zone"])
     except SQLAlchemyError as exc:
-        logger.warning("cannot keep the GPU trend's days %s..%s: %s", days[0], days[-1], exc)
+        logger.warning("GPU trend days %s..%s not kept, grouped again next time: %s", keep[0], keep[-1], exc)
+        return None
+    return grouped
+
+
+def _lock_out_writers(writer: Session, zone: ZoneInfo, keep: Sequence[date]) -> None:
+    milliseconds = int(LOCK_WAIT.total_seconds() * 1000)
+    if writer.get_bind().dialect.name == "postgresql":
+        writer.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
+        writer.execute(text("LOCK TABLE gpu_day_covers IN SHARE ROW EXCLUSIVE MODE"))
+        return
+    # SQLite: the first write takes the database's write lock for the rest of the transaction
+    connection = writer.connection()
+    waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+    try:
+        writer.execute(delete(GpuDayCover).where(GpuDayCover.zone == zone.key, GpuDayCover.day.in_(keep)))
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited or 0)}")

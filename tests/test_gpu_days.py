@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from monitor.report.build_gpu import TREND_WEEKS, gpu_trend
 from monitor.report.model import GpuTrend
 from monitor.report.week import report_week
 from storage.db import create_db_engine, session_factory
+from storage.gpu_days import LOCK_WAIT
 from storage.migrate import upgrade
 from storage.models import GpuDay, GpuDayCover
 from storage.writes import write_items
@@ -120,6 +122,25 @@ def test_a_report_for_some_models_keeps_the_days_of_every_model(stored: tuple[Se
     kept = set(session.scalars(select(GpuDay.gpu_model).distinct()))
     assert kept == set(models)
     assert [t.model for t in _trend(session, (models[1],))] == [models[1]]
+
+
+def test_a_report_beside_a_gpu_write_in_progress_keeps_nothing_and_waits_at_most_the_lock_wait(
+    stored: tuple[Session, list[Any]],
+) -> None:
+    session, offers = stored
+    model = offers[0].gpu_model
+    at = datetime(2026, 11, 13, 2, 0, tzinfo=UTC)
+    cheap = replace(offers[0], instance_type="backfilled", price=Decimal("0.10"), price_per_gpu_hour=Decimal("0.10"))
+    with Session(session.get_bind()) as writer:
+        write_items(writer, "gpu", [{**asdict(cheap), "observed_at": at}])  # not committed yet
+        started = time.monotonic()
+        during = _points(_trend(session), model)
+        assert time.monotonic() - started < LOCK_WAIT.total_seconds() + 1.5
+        assert _covers(session) == []  # what it grouped may miss the write: not kept
+        assert during.get(date(2026, 11, 13)) != Decimal("0.71")
+        writer.commit()
+    assert _points(_trend(session), model)[date(2026, 11, 13)] == Decimal("0.71")
+    assert _covers(session)
 
 
 def test_a_database_that_refuses_the_roll_up_still_gets_its_trend(tmp_path: Path) -> None:
