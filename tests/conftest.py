@@ -18,6 +18,7 @@ import pytest
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+    from sqlalchemy.orm import Session, sessionmaker
 
     from tests.test_alerts_support import HttpReceiver, Store
 
@@ -119,6 +120,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'aipulse.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     return cluster.new_database()
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh database (SQLite, then PostgreSQL) migrated to the newest schema."""
+    from storage.db import create_db_engine, session_factory
+    from storage.migrate import upgrade
+
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -11,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from spiders import items
-from storage.db import DatabaseError, check_connection, create_db_engine, masked, session_factory
-from storage.migrate import upgrade
+from storage.db import DatabaseError, check_connection, create_db_engine, masked
 from storage.models import Base, CrawlRun, FundingMention, FundingRound, GpuOffer, Quote, TrafficSnapshot
 from storage.queries import history, latest, value_at
 from storage.runs import abort_orphaned_runs, finish_run, last_runs, recent_runs, start_run
@@ -41,20 +39,6 @@ ND96 = {
     "region": "eastus",
     "billing": "on_demand",
 }
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a fresh database migrated to head."""
-    engine = create_db_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def gpu_row(observed_at: datetime = T0, **changes: Any) -> dict[str, Any]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,19 +21,6 @@ from tests.test_storage import HOUR, T0, gpu_row, quote_row, traffic_row
 
 #: more series than PostgreSQL took in one `(key) IN (...)` list (it failed from about 9,000)
 MANY = 20_000
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def write(sessions: sessionmaker[Session], kind: str, rows: list[dict[str, Any]]) -> WriteStats:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,19 +18,6 @@ from storage.queries import SERIES, latest
 from tests.test_storage import CST, HOUR, T0, gpu_row, quote_row, write
 
 GPU_KEY = SERIES["gpu"][1]
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def key_of(row: Any) -> tuple[Any, ...]:
