@@ -40,8 +40,10 @@ LOCK_WAIT = timedelta(seconds=1)
 def forget_from(session: Session, moment: datetime) -> None:
     """Drop the kept days an offer in force at `moment` can belong to, in any time zone (UTC ± 1 day), and later."""
     first = moment.astimezone(UTC).date() - timedelta(days=1)
-    session.execute(delete(GpuDay).where(GpuDay.day >= first))
+    # covers first: a report keeping days holds their table's lock, so this waits before touching any `gpu_days`
+    # row the report may be inserting (the other order could deadlock the two transactions on PostgreSQL)
     session.execute(delete(GpuDayCover).where(GpuDayCover.day >= first))
+    session.execute(delete(GpuDay).where(GpuDay.day >= first))
 
 
 def cheapest_by_day(
