@@ -46,10 +46,10 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "loan or debt",
         re.compile(
-            r"贷款|授信|银团|债券|发债|债权融资|低息融资|融资租赁|可转债|信贷|借款"
+            r"贷款|授信|银团|债券|发债|债权融资|债务|低息融资|融资租赁|可转债|信贷|借款"
             r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
-            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed"
-            r"|project financ\w+)\b",
+            r"|(?<!equity and )(?<!equity & )\b(?:debt(?! and equity)|loans?|credit facility|credit line"
+            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b",
             re.IGNORECASE,
         ),
     ),
@@ -60,7 +60,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|招股|递表|过会|敲钟|挂牌上市"
             r"|(?:科创板|创业板|港股|港交所|A股|美股|纳斯达克|纽交所|北交所|主板|赴港|赴美|拟|冲刺|启动|申请|成功|正式|登陆)"
             r"\S{0,4}上市|上市(?:申请|辅导|招股|首日|破发)"
-            r"|\bin (?:its|an|the) (?:IPO|initial public offering)\b|\bIPO (?:filing|priced|pricing|prices)\b"
+            r"|\bin (?:(?:its|an|the|a)\s+)?(?:[\w-]+\s+){0,3}?(?:IPO|initial public offering)\b"
+            r"|\bIPO (?:filing|priced|pricing|prices)\b"
             r"|\bfiles? (?:confidentially )?(?:for|to go) (?:an )?(?:IPO|public)\b|\bgo(?:es|ing)? public\b"
             r"|\bprices? (?:its )?IPO\b|\b(?:public|stock market) debut\b|\bSPAC\b|\bdirect listing\b",
             re.IGNORECASE,

@@ -224,8 +224,12 @@ def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
     if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
-        deal.company = valid_name(trigger.group("co"))
-        deal.leads = en_names(trigger.group("inv"))[:1]
+        deal.company = valid_name(trigger.group("co").split("'s")[0])  # `Skye's AI home screen app` -> Skye
+        names = en_names(trigger.group("inv"))
+        if len(names) == 1 or re.match(r"(?i)(?:co-)?lead", trigger.group("verb")):
+            deal.leads = names
+        else:
+            deal.investors = names  # `Bill Gurley, Jack Altman back startup X`: backers, none named the lead
         return
     investors = trigger.group("inv")
     if "向" in investors:  # 腾讯向「智谱」投资: the company sits between 向 and the verb

@@ -64,7 +64,9 @@ _EN_PARTICIPANT = re.compile(
 )
 _EN_WITH_BACKING = re.compile(r"\bwith\s+(?P<names>[A-Z][^.;]+?)\s+backing\b")
 _EN_FROM = re.compile(
-    r"\b(?:raises?|raised|secures?|secured|lands?|landed)\b" + EN_SENTENCE_CHAR + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
+    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted)\b"
+    + EN_SENTENCE_CHAR
+    + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
 )
 
 

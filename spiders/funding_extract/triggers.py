@@ -48,16 +48,40 @@ _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
 _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
-    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|completes?|completed|announces?"
-    r"|announced|unveils?|unveiled|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
-    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
+    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
+    r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
+    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded"
+    r"|(?:takes?|took|accepts?|accepted)(?=\s+(?:an?\s+)?[$€£]\s?\d"
+    + EN_SENTENCE_CHAR
+    + r"{0,30}?\b(?:from|investment)\b))\b"
+)
+#: verbs that announce anything (`Announces Vessel Sales Generating $46M`): a round only with a funding word after
+_EN_WEAK_VERB = r"\b(?:completes?|completed|announces?|announced|unveils?|unveiled)\b"
+_EN_FUNDING_NOUN = (
+    r"(?:\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
+    r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
     r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
-EN_POSITIVE = re.compile(_EN_VERB + EN_SENTENCE_CHAR + r"{0,80}?" + _EN_MONEY_OR_ROUND, re.IGNORECASE)
+EN_POSITIVE = re.compile(
+    _EN_VERB
+    + EN_SENTENCE_CHAR
+    + r"{0,80}?"
+    + _EN_MONEY_OR_ROUND
+    + "|"
+    + _EN_WEAK_VERB
+    + EN_SENTENCE_CHAR
+    + r"{0,80}?"
+    + _EN_FUNDING_NOUN
+    # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
+    + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
+    # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
+    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:\w+\s+){0,2}?(?:funding|financing|investment|capital|round)\b",
+    re.IGNORECASE,
+)
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
@@ -68,7 +92,8 @@ EN_INVESTOR_FIRST = re.compile(
 )
 #: `Accel backs Indian AI startup X`, `Sequoia backs chip maker Y in $40M round`: a descriptor or money is required
 EN_BACKS = re.compile(
-    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:backs|backed|bets on|doubles down on))\s+"
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?(?:,\s+[A-Z][^,;:]{0,40}?)*)\s+"
+    r"(?P<verb>(?i:(?:to |will |set to |plans to )?back|backs|backed|bets on|doubles down on))\s+"
     r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
 _EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
@@ -92,6 +117,18 @@ _EN_INTENT = re.compile(
 #: words of a commitment not yet closed (`signs`, `will invest`)
 EN_ANNOUNCED = re.compile(r"\b(?:signs?|signed|to invest|will invest|commits?|committed)\b", re.IGNORECASE)
 
+#: a summary saying the round is done (`Ant International has closed a $1.2B round`) outweighs a title's `seeks`
+_CLOSED = re.compile(
+    r"\bhas (?:closed|raised|secured|completed)\b|\bclosed an? " + EN_SENTENCE_CHAR + r"{0,40}?\b(?:round|financing)\b"
+    r"|已完成|宣布完成",
+    re.IGNORECASE,
+)
+#: a summary hedging the round (`This round, should it occur, …`, 尚未敲定): not closed, whatever the title's verb
+_HEDGE = re.compile(
+    r"\bshould it (?:occur|happen|close|go ahead)\b|\bif (?:it|the deal|the round) (?:closes|happens|goes through)\b"
+    r"|\b(?:has|have) not (?:yet )?(?:closed|been finali[sz]ed)\b|尚未(?:最终)?(?:敲定|确定|完成|交割)",
+    re.IGNORECASE,
+)
 #: words that put a clause in the past (an earlier round): its round, amount and investors are not this round's
 PREVIOUS = re.compile(
     r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b|last year|\bin 20\d\d\b"
@@ -116,11 +153,12 @@ def find_trigger(text: str) -> re.Match[str] | None:
         found.append((done.start("verb") - 1, done))  # before the 完成 it shares with the company-first pattern
     for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         for match in pattern.finditer(text):
-            if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+            if re.search(_ZH_TRIGGER + "|" + _EN_VERB + "|" + _EN_WEAK_VERB, match.group("inv"), re.IGNORECASE):
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
-            if pattern is EN_BACKS and not (match.group("desc") or _EN_DEAL_SIGNAL.search(text)):
+            generic = re.fullmatch(r"(?:investors|vcs|backers|angels)", match.group("inv").strip(), re.IGNORECASE)
+            if pattern is EN_BACKS and not (match.group("desc") or generic or _EN_DEAL_SIGNAL.search(text)):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
@@ -163,9 +201,13 @@ def round_status(title: str, summary: str, trigger: re.Match[str] | None, invest
     # (issue 13): only talks, intentions and targets make a round planned.
     if trigger is not None and trigger.re is ZH_PLANNED:
         return "planned"
+    still_open = _ZH_INTENT.search(lead_sentence) or _EN_INTENT.search(lead_sentence)
+    closed = _CLOSED.search(lead_sentence) and not still_open
     for intent in (_ZH_INTENT.search(title), _EN_INTENT.search(title)):
-        if intent is not None and (trigger is None or intent.start() <= trigger.end()):
+        if intent is not None and (trigger is None or intent.start() <= trigger.end()) and not closed:
             return "planned"
+    if _HEDGE.search(lead_sentence):
+        return "planned"
     if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
         # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
         done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
