@@ -26,6 +26,7 @@ DIGEST = re.compile(
     r"|startups weekly|this week in|week in review|funding recap|deals of the week|weekly funding",
     re.IGNORECASE,
 )
+_AGGREGATE = "sector or period aggregate"
 #: hard negatives: a title matching one of these is not a funding round whatever else it says
 _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("digest or round-up", DIGEST),
@@ -68,7 +69,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        "sector or period aggregate",
+        _AGGREGATE,
         re.compile(
             r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
             + ZH_STOP
@@ -157,12 +158,13 @@ def classify(title: str, summary: str = "") -> Verdict:
     written before the trigger wins. A neutral title may still be a round when the summary's first sentence says so.
     """
     text = clean_title(title)
+    trigger = find_trigger(text)
     for reason, pattern in _HARD_NEGATIVES:
-        if pattern.search(text):
+        found = pattern.search(text)
+        if found is not None and not (reason == _AGGREGATE and _after_clause(text, trigger, found.start())):
             return Verdict(False, reason)
     if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
         return Verdict(False, "order, contract or grant")
-    trigger = find_trigger(text)
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
@@ -189,6 +191,14 @@ def classify(title: str, summary: str = "") -> Verdict:
         ):
             return Verdict(True, "investor-first trigger with an amount in the summary's first sentence")
     return Verdict(False, "no funding trigger")
+
+
+def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
+    """Whether `start` lies in a clause after the trigger's (`完成F轮融资，…因融资金额超目标…`: an aside, not a total)."""
+    if trigger is None or trigger.re not in (ZH_POSITIVE, EN_POSITIVE):
+        return False
+    end = re.search(r"[,;。]", text[trigger.end() :])
+    return end is not None and start > trigger.end() + end.start()
 
 
 def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
