@@ -194,7 +194,7 @@ def classify(title: str, summary: str = "") -> Verdict:
 
 
 def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
-    """Whether `start` lies in a clause after the trigger's (`完成F轮融资，…因融资金额超目标…`: an aside, not a total)."""
+    """Whether `start` lies in a clause after the trigger's (`完成F轮融资，因融资金额超目标…`: an aside, no total)."""
     if trigger is None or trigger.re not in (ZH_POSITIVE, EN_POSITIVE):
         return False
     end = re.search(r"[,;。]", text[trigger.end() :])
