@@ -12,7 +12,7 @@ from spiders.funding_extract.triggers import PREVIOUS, ZH_INVESTOR_FIRST, find_t
 #: words that describe a company (公司, 创企, 服务商, 旗下): the name comes after them
 ZH_DESCRIPTORS = (
     "(?<=方案)商|初创公司|创业公司|服务商|供应商|提供商|运营商|制造商|开发商|研发商|品牌商"
-    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下|领域|赛道|公链|项目方"
+    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下|领域|赛道|公链|项目方|合作伙伴"
 )
 _ZH_DESCRIPTOR_RE = re.compile(ZH_DESCRIPTORS)
 _LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)$")

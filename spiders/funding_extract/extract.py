@@ -138,7 +138,11 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     title_rounds, title_valuations = amount_roles(title, lang)
     summary_rounds, summary_valuations = amount_roles(current, lang)
     if trigger is not None:
-        title_rounds = sorted(title_rounds, key=lambda a: not _same_clause(title, a.start, trigger.start()))
+        in_clause = [a for a in title_rounds if _same_clause(title, a.start, trigger.start())]
+        # `离开200亿星海图，…，雷军追着给他投资`: a figure in another clause is this round's only when nothing else is
+        title_rounds = in_clause or ([] if summary_rounds else title_rounds)
+    elif summary_rounds:
+        title_rounds = []  # a title with no trigger: its figures are about something else, the summary's round is it
     exact = [a for a in summary_rounds if _money_of_this_round(current, a)]
     deal.amount = original_currency(exact_within(first_of(title_rounds, summary_rounds), exact), summary)
     deal.valuation = first_of(title_valuations, summary_valuations)

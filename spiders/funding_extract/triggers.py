@@ -8,7 +8,7 @@ from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, 
 
 _ZH_TRIGGER = (
     r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
-    r"|迎来|筹得|融得|募得|敲定)"
+    r"|迎来|筹得|融得|募得|敲定|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
 _ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
 #: company first: `X获…融资`
