@@ -20,12 +20,14 @@ _ZH_LEAD_IN = re.compile(r"^.*?(?:获悉|消息|报道|了解到|讯|独家获�
 _ZH_DATES = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}日|当地时间")
 _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
-    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天)+$"
+    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
     r"|北京|上海|深圳|杭州|广州|苏州|南京|武汉|成都|西安|合肥|天津|重庆|香港|台湾|专注于?|致力于)+"
 )
+#: a subject and what it did before the round (`X发布…`, `X推出…`): the name is the subject
+_ZH_SUBJECT_VERB = re.compile(r"^(?P<name>[^\s,的]{2,12}?)(?:发布|推出|上线|亮相|开源|量产|交付|落地)\S{4,}")
 _BRACKETS = re.compile(r"「([^」]+)」|“([^”]+)”|《([^》]+)》|\"([^\"]+)\"|『([^』]+)』")
 _QUOTE_MARKS = re.compile(r"[「」“”《》\"『』]")
 _GENERIC_NAMES = frozenset(
@@ -53,6 +55,10 @@ _EN_DESCRIPTORS = frozenset(
         "spin-out", "business",
     }
 )  # fmt: skip
+#: nouns before `of <Product>` that describe the company by what it makes (`the maker of Claude`)
+_ROLE_OF = frozenset(
+    {"maker", "makers", "creator", "creators", "developer", "owner", "parent", "operator", "publisher"}
+)
 _EN_APPOSITIVE = re.compile(
     r"^(?:the|a|an|which|who|whose|maker|backed|founded|led|known|formerly|based|creator|developer|now|once|its)\b",
     re.IGNORECASE,
@@ -137,6 +143,9 @@ def zh_company(prefix: str) -> Company:
         return Company(valid_name(name), sector)
     chunk = re.sub(r"\([^)]*\)", "", chunk)
     chunk = _QUOTE_MARKS.sub("", chunk)
+    subject = _ZH_SUBJECT_VERB.match(chunk)
+    if subject is not None and not _ZH_DESCRIPTOR_RE.search(subject.group("name")):
+        return Company(valid_name(subject.group("name")))  # `橡木果发布全球首个具身本能模型 完成天使轮融资`
     legal = _LEGAL_SUFFIX.search(chunk)
     body = chunk[: legal.start()] if legal else chunk
     matches = [m for m in _ZH_DESCRIPTOR_RE.finditer(body) if m.end() < len(body)]
@@ -174,7 +183,8 @@ def _trailing_name(chunk: str) -> tuple[str | None, str | None]:
         if len(name) >= 6:
             break
     while name and name[0] in ("&", "of", "de", "and"):
-        name.pop(0)
+        if name.pop(0) == "of" and index > 0 and tokens[index - 1].lower() in _ROLE_OF:
+            return None, None  # "The maker of Claude": a product named, not the company
     if not name:
         return None, None
     sector: str | None = None
@@ -226,13 +236,35 @@ def company_from_summary(summary: str) -> Company:
         match = find_trigger(current)
         if match is None:
             continue
-        if match.re is ZH_INVESTOR_FIRST:
+        if match.re is ZH_INVESTOR_FIRST and "向" in match.group("inv"):
+            company = zh_company(match.group("inv").rsplit("向", 1)[1])  # `英伟达已同意向开发商Lancium投资20亿美元`
+        elif match.re is ZH_INVESTOR_FIRST:
             company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
         else:
             company = company_before(current[: match.start()])
         if company.name:
             return company
     return Company(None)
+
+
+def is_person_in(name: str, text: str) -> bool:
+    """Whether `text` writes `name` as a person (`founded by former DeepMind researcher David Silver`, 创始人X)."""
+    escaped = re.escape(name)
+    return bool(
+        re.search(
+            r"\b(?:founded|co-founded|started|launched|created|led|run) by (?:[\w-]+\s+){0,4}?"
+            + escaped
+            + r"|\b(?:founder|co-founder|CEO|researcher|scientist|engineer|executive|exec|professor)\s+"
+            + escaped
+            + r"|(?:创始人|联合创始人|董事长|教授|博士)"
+            + escaped
+            + "|"
+            + escaped
+            + r"(?:创办|创立|创建)",
+            text,
+            re.IGNORECASE,
+        )
+    )
 
 
 def company_after(text: str) -> Company:

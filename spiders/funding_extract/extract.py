@@ -14,6 +14,7 @@ from spiders.funding_extract.companies import (
     company_after,
     company_before,
     company_from_summary,
+    is_person_in,
     sector_near,
     valid_name,
     zh_company,
@@ -123,7 +124,12 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
         deal.company = company_after(_rest_of_clause(title, trigger)).name
     from_summary = company_from_summary(summary)
     if deal.company is None or (
-        from_summary.name and summary.strip() and deal.company.casefold() not in normalise_text(summary).casefold()
+        from_summary.name
+        and summary.strip()
+        and (
+            deal.company.casefold() not in normalise_text(summary).casefold()
+            or (from_summary.name != deal.company and is_person_in(deal.company, normalise_text(summary)))
+        )
     ):
         # the title's "name" never appears in the summary, which names its own subject: a description in the title
         deal.company = from_summary.name or deal.company
