@@ -214,8 +214,8 @@ def _en_company(subject: str) -> Company:
         if words and words[-1].lower() in _EN_DESCRIPTORS:  # "French robotics firm, Acme": keep "robotics"
             _, carried = _trailing_name(chunk + " X")
     # "AI chip startup Etched defies skeptics, hits …": the name follows the descriptor, a verb phrase after it
-    words = "|".join(sorted(_EN_DESCRIPTORS, key=len, reverse=True))
-    named = re.search(r"\b(?:" + words + r")\s+([A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})\s+[a-z]", subject)
+    descriptors = "|".join(sorted(_EN_DESCRIPTORS, key=len, reverse=True))
+    named = re.search(r"\b(?:" + descriptors + r")\s+([A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})\s+[a-z]", subject)
     if carried is None and named is not None:
         return Company(valid_name(named.group(1)), _trailing_name(subject[: named.start(1)] + "X")[1])
     return Company(None, carried)
