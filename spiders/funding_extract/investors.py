@@ -55,7 +55,10 @@ _EN_LEAD = re.compile(
     r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
     r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
     r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
-    r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b",
+    r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b"
+    # `Returning backers a16z and Thrive are expected to lead the round`
+    r"|(?:^|[.,]\s+)(?P<future>(?-i:[A-Z])[^.;,]{1,80}?)\s+(?:are|is)\s+(?:expected|set|slated|poised|tipped)\s+to"
+    r"\s+(?:co-)?lead\b",
     re.IGNORECASE,
 )
 _EN_PARTICIPANT = re.compile(
@@ -133,12 +136,19 @@ def en_names(text: str) -> list[str]:
     for piece in re.split(r",\s*|\s+and\s+|\s+as well as\s+", text):
         piece = piece.strip(" .")
         piece = re.sub(r"^(?:and|with|from|including)\s+", "", piece)
-        if not piece or not re.match(r"[A-Z0-9]", piece) or ":" in piece:
-            break
+        piece = re.sub(r"^(?:(?:returning|existing|new|early|current)\s+)?(?:backers?|investors?)\s+(?=\S)", "", piece,
+                       flags=re.IGNORECASE)  # fmt: skip
+        if not piece or not re.match(r"[A-Z0-9]|[a-z]+\d", piece) or ":" in piece:
+            break  # a lowercase word ends the list, save a name like a16z
         piece = re.split(r"\s+(?:with|at|to|bringing|valuing|in|for|as|who|which)\s+", piece)[0].strip(" .")
         piece = re.sub(r"^.*\b(?:founder|co-founder|CEO|chairman|chief executive)\s+(?=[A-Z])", "", piece)
+        piece = re.sub(r"^.*'s?\s+(?:(?:venture|investment|family)\s+)?(?:firm|fund|office)\s+(?=[A-Z])", "", piece)
         piece = re.sub(r"\s*\([^)]*\)", "", piece).strip()
-        lowercase = [w for w in piece.split() if w[:1].islower() and w not in ("of", "and", "de", "the", "for", "&")]
+        lowercase = [
+            w
+            for w in piece.split()
+            if w[:1].islower() and w not in ("of", "and", "de", "the", "for", "&") and not re.search(r"\d", w)
+        ]
         if piece and not lowercase and not _GENERIC_INVESTOR.search(piece):
             names.append(piece)  # `SoftBank-backed billionaire` is a description, not a name
     return names
@@ -169,7 +179,7 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
                 found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
-                names = match.group("names") or match.group("with") or match.group("subject")
+                names = match.group("names") or match.group("with") or match.group("subject") or match.group("future")
                 found_leads.append((match.start(), en_names(names)))
             for match in _EN_PARTICIPANT.finditer(text):
                 found_others.append((match.start(), en_names(match.group("names"))))
