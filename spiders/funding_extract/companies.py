@@ -26,6 +26,8 @@ _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
     r"|北京|上海|深圳|杭州|广州|苏州|南京|武汉|成都|西安|合肥|天津|重庆|香港|台湾|专注于?|致力于)+"
 )
+#: an investor joining a company's round: `参与X的融资`, `参投X的B轮融资`
+_ZH_JOINS_ROUND = re.compile(r"(?:参与|参投)(?P<co>[^,;。]{2,40}?)的?(?:新一轮|[A-H]\d*\+*轮|本轮|天使轮)?融资")
 #: a subject and what it did before the round (`X发布…`, `X推出…`): the name is the subject
 _ZH_SUBJECT_VERB = re.compile(r"^(?P<name>[^\s,的]{2,12}?)(?:发布|推出|上线|亮相|开源|量产|交付|落地)\S{4,}")
 _BRACKETS = re.compile(r"「([^」]+)」|“([^”]+)”|《([^》]+)》|\"([^\"]+)\"|『([^』]+)』")
@@ -234,6 +236,11 @@ def company_from_summary(summary: str) -> Company:
     for sentence in sentences(summary)[:6]:
         current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
         match = find_trigger(current)
+        joined = _ZH_JOINS_ROUND.search(current)
+        if match is None and joined is not None:
+            company = zh_company(joined.group("co"))  # `云锋基金…此次参与美国AI保险初创公司Corgi的融资`
+            if company.name:
+                return company
         if match is None:
             continue
         if match.re is ZH_INVESTOR_FIRST and "向" in match.group("inv"):

@@ -31,19 +31,27 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
-    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国)"
+    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国"
+    r"|项目|协议|合作|建设|兴建|扩建|新建)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
-_ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
+_ZH_NOT_INVESTOR = re.compile(
+    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前)$"
+)
 #: what an investor-first target must not start with: a time, a modal or a topic
 _ZH_NOT_TARGET = re.compile(
-    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d)"
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d"
+    r"|其|多|都|均|主要|大多|集中)"
 )
 _ZH_INVESTOR_SUFFIX = re.compile(
     r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
     r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
 )
 _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
+#: an investor part naming a project, a facility or a place, not an investor: capital spending (`在美国投资`)
+_CAPITAL_SPENDING = re.compile(
+    r"(?:项目|实验室|研发中心|研究院|基地|工厂|产线|生产线|园区|数据中心|网络|产能)\S{0,4}$|(?<!存)在\S{1,8}$"
+)
 
 _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
@@ -172,7 +180,9 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
     amount, a round word or a quoted target, unless the investor's name reads as an investor's (资本, 基金, 腾讯).
     """
     investor = match.group("inv").strip()
-    target = text[match.end() :]
+    target = text[match.end() :].lstrip()
+    if _CAPITAL_SPENDING.search(investor.rsplit("向", 1)[-1]):
+        return False  # `本项目计划投资10亿元`, `在美国投资`, `向全球研发实验室网络投资`: capital spending
     if "向" in investor and not _ZH_NOT_INVESTOR.search(investor.split("向")[0]):
         return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
     if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
@@ -186,7 +196,7 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
         return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
     if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
         return True
-    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}[亿万元]", text)
+    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text)
     if match.group("verb") in ("押注", "加注", "参投"):
         return signal is not None
     tail = re.split(r"等|旗下", investor)[0].strip()
