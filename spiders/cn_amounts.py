@@ -84,6 +84,8 @@ _SYMBOLS: dict[str, str] = {
     "HK$": "HKD",
     "S$": "SGD",
     "A$": "AUD",
+    "AU$": "AUD",
+    "CA$": "CAD",
     "C$": "CAD",
     "$": "USD",
     "€": "EUR",
@@ -148,7 +150,9 @@ _EN_PREFIX = (
     r"(?:(?P<pre>more than|over|north of|upwards of|at least|nearly|almost|close to|just under|nears|nearing"
     r"|approaching|about|around|roughly|approximately|an estimated|some|up to)\s+(?:another\s+|an additional\s+)?)?"
 )
-_SYMBOL_RE = r"US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
+_SYMBOL_RE = (
+    r"US\$|HK\$|AU\$|CA\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
+)
 _EN_UNIT_RE = r"trillion|billion|million|thousand|crores?|cr|lakhs?|tn|bn|mn|mm|[tbmk]"
 _EN_SYMBOL_AMOUNT = re.compile(
     _EN_PREFIX + rf"(?P<sym>{_SYMBOL_RE})\s?(?P<num>\d+(?:[.,]\d+)*)(?:\s?(?P<unit>{_EN_UNIT_RE})\b)?(?P<plus>\+)?",

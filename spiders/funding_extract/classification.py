@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.companies import PLACE_NAME
 from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
 from spiders.funding_extract.triggers import (
     EN_INVESTOR_FIRST,
@@ -93,7 +94,9 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
             r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
-            r"|\b(?:senior|convertible|secured|unsecured) notes\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\b(?:senior|convertible|secured|unsecured|promissory) notes?\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\b(?:share|equity|institutional|private) placement\b|\bvia (?:a )?placement\b|\bentitle?ment offer\b"
+            r"|\bbought deal\b|\brights (?:issue|offering)\b|\bwarrants?\b|\bunit offering\b|\b(?:stock|share) sale\b"
             r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
             r" offering\b"
             r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
@@ -103,7 +106,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "analyst price target or rating",
         re.compile(
-            r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
+            r"\b(?:price targets?|target prices?)\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
             r"|\b(?:upgrades?|downgrades?)\b|目标价|评级",
             re.IGNORECASE,
         ),
@@ -123,9 +126,15 @@ _SOFT_NEGATIVE = re.compile(
 )
 _FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
 #: places and projects an `X to invest Rs N cr in …` headline names instead of a company
-_NOT_A_COMPANY = re.compile(
-    r"^(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
-    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu)$"
+#: a ticker after the company's name (`PureCycle Technologies (NASDAQ: PCT) … to raise gross proceeds`): listed
+_LISTED = re.compile(
+    r"\(\s*(?:NASDAQ|NYSE(?: American)?|TSXV?|TSX-V|ASX|LSE|AIM|CSE|OTC\w*|Nasdaq|NYSEAMERICAN)\s*:\s*[A-Z][A-Z.]{0,6}\s*\)"
+)
+#: what an `X invests in …` headline names when the money goes to its own unit, a product or projects
+_NOT_A_STARTUP = re.compile(
+    r"\b(?:subsidiar(?:y|ies)|unit|arm|affiliate|deposits?|products?|bonds?|treasur\w+|ETFs?|projects?|programs?"
+    r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
+    re.IGNORECASE,
 )
 _MERGER = re.compile(
     r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
@@ -173,6 +182,8 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, "investment in a project or a place")
         if merger is not None and trigger.re is ZH_INVESTOR_FIRST:
             return Verdict(False, "a stake taken inside an acquisition or a sale")
+        if trigger.re is EN_POSITIVE and _LISTED.search(first_sentence(normalise_text(summary))):
+            return Verdict(False, "listed company's offering, dividend or buyback")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
@@ -205,8 +216,10 @@ def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
     if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
         return True
-    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or _NOT_A_COMPANY.match(trigger.group("co")):
+    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or PLACE_NAME.match(trigger.group("co")):
         return False
+    if _NOT_A_STARTUP.search(" ".join((trigger.group("mid"), trigger.group("desc") or "", trigger.group("co")))):
+        return False  # `Invests INR 15 Crores in Subsidiary X`, `… in Structured Deposit Product`, `… Pilot Projects`
     after = title[trigger.end() :]
     return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
 

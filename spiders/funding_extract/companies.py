@@ -71,6 +71,14 @@ _EN_AUXILIARIES = re.compile(
     r"|seeking|seeks|aims|set|expected|could|will|to))+$",
     re.IGNORECASE,
 )
+_PLACE = (
+    r"(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
+    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu|South Korea|Korea|Israel"
+    r"|Singapore|Australia|Egypt|Nigeria|Kenya|UAE|Pakistan|Philippines|Britain|Spain|Italy|Sweden|Switzerland)"
+)
+#: a place where a headline names a company (`X to invest Rs N cr in UK`): not a company
+PLACE_NAME = re.compile(rf"^{_PLACE}$")
+_PLACE_POSSESSIVE = re.compile(rf"^{_PLACE}'s\s+")
 _NATIONALITY = re.compile(
     r"^(?:[A-Z][\w.]*-based|French|German|British|U\.?S\.?|US|American|Chinese|Indian|Israeli|Japanese|Korean"
     r"|Canadian|Swiss|Swedish|Dutch|Spanish|Italian|European|Singaporean|Australian|Brazilian|Paris|London|Berlin"
@@ -93,6 +101,11 @@ def _clean_sector(text: str) -> str | None:
     if not (2 <= len(text) <= 20) or re.search(r"[,\d]|首|家", text):
         return None
     return text
+
+
+def without_place(name: str) -> str:
+    """`India's Cashfree` -> `Cashfree`, `South Korea's Krafton` -> `Krafton`: the place is not part of the name."""
+    return _PLACE_POSSESSIVE.sub("", name)
 
 
 def valid_name(name: str | None) -> str | None:

@@ -17,6 +17,7 @@ from spiders.funding_extract.companies import (
     is_person_in,
     sector_near,
     valid_name,
+    without_place,
     zh_company,
 )
 from spiders.funding_extract.deal import Deal, round_item
@@ -234,7 +235,9 @@ def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
     if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
-        deal.company = valid_name(trigger.group("co").split("'s")[0])  # `Skye's AI home screen app` -> Skye
+        deal.company = valid_name(
+            without_place(trigger.group("co")).split("'s")[0]
+        )  # `Skye's AI home screen app` -> Skye
         names = en_names(trigger.group("inv"))
         if len(names) == 1 or re.match(r"(?i)(?:co-)?lead", trigger.group("verb")):
             deal.leads = names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from spiders.funding_extract.companies import ZH_DESCRIPTORS
+from spiders.funding_extract.companies import ZH_DESCRIPTORS, without_place
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
 #: a clause about advisers (财务顾问, advised by): its names are not investors
@@ -138,7 +138,9 @@ def en_names(text: str) -> list[str]:
         piece = re.sub(r"^(?:and|with|from|including)\s+", "", piece)
         piece = re.sub(r"^(?:(?:returning|existing|new|early|current)\s+)?(?:backers?|investors?)\s+(?=\S)", "", piece,
                        flags=re.IGNORECASE)  # fmt: skip
-        if not piece or not re.match(r"[A-Z0-9]|[a-z]+\d", piece) or ":" in piece:
+        last = ":" in piece  # `SoftBank: What's at Stake…`: the list ends at the colon
+        piece = without_place(piece.split(":")[0].strip())
+        if not piece or not re.match(r"[A-Z0-9]|[a-z]+\d", piece):
             break  # a lowercase word ends the list, save a name like a16z
         piece = re.split(r"\s+(?:with|at|to|bringing|valuing|in|for|as|who|which)\s+", piece)[0].strip(" .")
         piece = re.sub(r"^.*\b(?:founder|co-founder|CEO|chairman|chief executive)\s+(?=[A-Z])", "", piece)
@@ -151,6 +153,8 @@ def en_names(text: str) -> list[str]:
         ]
         if piece and not lowercase and not _GENERIC_INVESTOR.search(piece):
             names.append(piece)  # `SoftBank-backed billionaire` is a description, not a name
+        if last:
+            break
     return names
 
 

@@ -16,7 +16,7 @@ _ZH_ROUND = re.compile(
 _EN_ROUND = re.compile(
     r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
-    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding)\b"
+    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding|capital)\b"
     r"|\bsecondary (?:sale|shares|round|transaction|share sale)\b|\btender offer\b",
     re.IGNORECASE,
 )

@@ -54,7 +54,7 @@ _CAPITAL_SPENDING = re.compile(
 )
 
 _EN_VERB = (
-    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
+    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
     r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
@@ -87,7 +87,7 @@ EN_POSITIVE = re.compile(
     # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
     + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
     # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
-    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:\w+\s+){0,2}?(?:funding|financing|investment|capital|round)\b",
+    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?(?:funding|financing|investment|capital|round)\b",
     re.IGNORECASE,
 )
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
