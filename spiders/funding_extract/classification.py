@@ -94,7 +94,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
             r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
-            r"|\b(?:senior|convertible|secured|unsecured|promissory) notes?\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\b(?:senior|convertible|secured|unsecured|promissory) notes?\b|\bnotes due\b|\bover-?allotment\b"
+            r"|\bgreenshoe\b"
             r"|\b(?:share|equity|institutional|private) placement\b|\bvia (?:a )?placement\b|\bentitle?ment offer\b"
             r"|\bbought deal\b|\brights (?:issue|offering)\b|\bwarrants?\b|\bunit offering\b|\b(?:stock|share) sale\b"
             r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
@@ -128,7 +129,8 @@ _FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|s
 #: places and projects an `X to invest Rs N cr in …` headline names instead of a company
 #: a ticker after the company's name (`PureCycle Technologies (NASDAQ: PCT) … to raise gross proceeds`): listed
 _LISTED = re.compile(
-    r"\(\s*(?:NASDAQ|NYSE(?: American)?|TSXV?|TSX-V|ASX|LSE|AIM|CSE|OTC\w*|Nasdaq|NYSEAMERICAN)\s*:\s*[A-Z][A-Z.]{0,6}\s*\)"
+    r"\(\s*(?:NASDAQ|Nasdaq|NYSE(?: American)?|NYSEAMERICAN|TSXV?|TSX-V|ASX|LSE|AIM|CSE|OTC\w*)\s*:"
+    r"\s*[A-Z][A-Z.]{0,6}\s*\)"
 )
 #: what an `X invests in …` headline names when the money goes to its own unit, a product or projects
 _NOT_A_STARTUP = re.compile(

@@ -87,7 +87,8 @@ EN_POSITIVE = re.compile(
     # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
     + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
     # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
-    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?(?:funding|financing|investment|capital|round)\b",
+    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?"
+    + r"(?:funding|financing|investment|capital|round)\b",
     re.IGNORECASE,
 )
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
