@@ -84,6 +84,8 @@ _SYMBOLS: dict[str, str] = {
     "HK$": "HKD",
     "S$": "SGD",
     "A$": "AUD",
+    "AU$": "AUD",
+    "CA$": "CAD",
     "C$": "CAD",
     "$": "USD",
     "€": "EUR",
@@ -132,8 +134,8 @@ _ZH_CUR_RE = "|".join(sorted(_ZH_CURRENCIES, key=len, reverse=True))
 # Qualifier words written before a Chinese amount; 约合 (converted) is kept apart so a dual-currency headline
 # (`1.5亿美元（约合人民币10.9亿元）`) can drop the converted figure.
 _ZH_PREFIX = (
-    r"(?P<pre>超过|超|逾|过|不低于|不少于|至少|最多|最高|不超过|不高于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计"
-    r"|共)?"
+    r"(?:(?P<pre>超过|超|逾|过|不低于|不少于|至少|最多|最高|不超过|不高于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计"
+    r"|共)(?:投资|出资|注资|融资|募资|筹资|筹集)?)?"  # `最高投资30亿美元`: the qualifier may sit before the verb
 )
 _ZH_AMOUNT = re.compile(
     _ZH_PREFIX
@@ -148,10 +150,12 @@ _EN_PREFIX = (
     r"(?:(?P<pre>more than|over|north of|upwards of|at least|nearly|almost|close to|just under|nears|nearing"
     r"|approaching|about|around|roughly|approximately|an estimated|some|up to)\s+(?:another\s+|an additional\s+)?)?"
 )
-_SYMBOL_RE = r"US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
+_SYMBOL_RE = (
+    r"US\$|HK\$|AU\$|CA\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
+)
 _EN_UNIT_RE = r"trillion|billion|million|thousand|crores?|cr|lakhs?|tn|bn|mn|mm|[tbmk]"
 _EN_SYMBOL_AMOUNT = re.compile(
-    _EN_PREFIX + rf"(?P<sym>{_SYMBOL_RE})\s?(?P<num>\d+(?:[.,]\d+)*)(?:\s?(?P<unit>{_EN_UNIT_RE})\b)?",
+    _EN_PREFIX + rf"(?P<sym>{_SYMBOL_RE})\s?(?P<num>\d+(?:[.,]\d+)*)(?:\s?(?P<unit>{_EN_UNIT_RE})\b)?(?P<plus>\+)?",
     re.IGNORECASE,
 )
 _EN_WORD_AMOUNT = re.compile(
@@ -246,7 +250,9 @@ def _zh_amount(match: re.Match[str], default_currency: str | None) -> Amount | N
             number_text = None
         if number_text is None and not (groups["cur"] or groups["pcur"] or groups["cur2"] or leveled or pre):
             return None  # a bare 亿 / 万 inside a word (亿万富翁), not an amount
-        if number_text is None and unit_text in _BARE_MAGNITUDE_UNITS and _PREFIX_QUALIFIER.get(pre) != NEAR:
+        if number_text is None and unit_text in _BARE_MAGNITUDE_UNITS and _PREFIX_QUALIFIER.get(pre) == OVER:
+            low, high, qualifier = Decimal(_ZH_UNITS[unit_text]), None, OVER  # 超千万美元: ten million and up
+        elif number_text is None and unit_text in _BARE_MAGNITUDE_UNITS and _PREFIX_QUALIFIER.get(pre) != NEAR:
             low, high = Decimal(_ZH_UNITS[unit_text]), Decimal(_ZH_UNITS[unit_text] * 10)
             qualifier = MAGNITUDE
         else:
@@ -290,6 +296,8 @@ def _en_amount(match: re.Match[str], language: str) -> Amount | None:
         return None
     base = _scaled(number, _EN_UNITS[unit_text] if unit_text else 1)
     qualifier = _PREFIX_QUALIFIER.get((groups["pre"] or "").lower(), EXACT)
+    if groups.get("plus"):
+        qualifier = OVER  # `$2B+`
     low, high = _range(base, qualifier)
     return Amount(low, high, currency, qualifier, match.group(0).strip(), match.start(), match.end())
 

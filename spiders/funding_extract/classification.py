@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 from spiders.cn_amounts import find_amounts
+from spiders.funding_extract.companies import PLACE_NAME
 from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
 from spiders.funding_extract.triggers import (
     EN_INVESTOR_FIRST,
@@ -26,6 +27,7 @@ DIGEST = re.compile(
     r"|startups weekly|this week in|week in review|funding recap|deals of the week|weekly funding",
     re.IGNORECASE,
 )
+_AGGREGATE = "sector or period aggregate"
 #: hard negatives: a title matching one of these is not a funding round whatever else it says
 _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("digest or round-up", DIGEST),
@@ -46,10 +48,10 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "loan or debt",
         re.compile(
-            r"贷款|授信|银团|债券|发债|债权融资|低息融资|融资租赁|可转债|信贷|借款"
+            r"贷款|授信|银团|债券|发债|债权融资|债务|低息融资|融资租赁|可转债|信贷|借款"
             r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
-            r"|\b(?:debt|loans?|credit facility|credit line|line of credit|notes offering|bonds?|asset-backed"
-            r"|project financ\w+)\b",
+            r"|(?<!equity and )(?<!equity & )\b(?:debt(?! and equity)|loans?|credit facility|credit line"
+            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b",
             re.IGNORECASE,
         ),
     ),
@@ -60,14 +62,15 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|招股|递表|过会|敲钟|挂牌上市"
             r"|(?:科创板|创业板|港股|港交所|A股|美股|纳斯达克|纽交所|北交所|主板|赴港|赴美|拟|冲刺|启动|申请|成功|正式|登陆)"
             r"\S{0,4}上市|上市(?:申请|辅导|招股|首日|破发)"
-            r"|\bin (?:its|an|the) (?:IPO|initial public offering)\b|\bIPO (?:filing|priced|pricing|prices)\b"
+            r"|\bin (?:(?:its|an|the|a)\s+)?(?:[\w-]+\s+){0,3}?(?:IPO|initial public offering)\b"
+            r"|\bIPO (?:filing|priced|pricing|prices)\b"
             r"|\bfiles? (?:confidentially )?(?:for|to go) (?:an )?(?:IPO|public)\b|\bgo(?:es|ing)? public\b"
             r"|\bprices? (?:its )?IPO\b|\b(?:public|stock market) debut\b|\bSPAC\b|\bdirect listing\b",
             re.IGNORECASE,
         ),
     ),
     (
-        "sector or period aggregate",
+        _AGGREGATE,
         re.compile(
             r"(?:一季度|二季度|三季度|四季度|上半年|下半年|前三季度|全年|本周|上周|本月|上月)"
             + ZH_STOP
@@ -91,7 +94,10 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"定增|增发|配股|非公开发行|向特定对象发行|公开发行|发行(?:股票|股份|H股|全球存托|GDS|可转)|可转换|分红|派息|回购|股息"
             r"|\bdividends?\b|\bex-dividend\b|\bbuy-?backs?\b|\b(?:share|stock) repurchase|\bdebentures?\b"
-            r"|\b(?:senior|convertible|secured|unsecured) notes\b|\bnotes due\b|\bover-?allotment\b|\bgreenshoe\b"
+            r"|\b(?:senior|convertible|secured|unsecured|promissory) notes?\b|\bnotes due\b|\bover-?allotment\b"
+            r"|\bgreenshoe\b"
+            r"|\b(?:share|equity|institutional|private) placement\b|\bvia (?:a )?placement\b|\bentitle?ment offer\b"
+            r"|\bbought deal\b|\brights (?:issue|offering)\b|\bwarrants?\b|\bunit offering\b|\b(?:stock|share) sale\b"
             r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
             r" offering\b"
             r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
@@ -101,7 +107,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "analyst price target or rating",
         re.compile(
-            r"\bprice targets?\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
+            r"\b(?:price targets?|target prices?)\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
             r"|\b(?:upgrades?|downgrades?)\b|目标价|评级",
             re.IGNORECASE,
         ),
@@ -121,9 +127,16 @@ _SOFT_NEGATIVE = re.compile(
 )
 _FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
 #: places and projects an `X to invest Rs N cr in …` headline names instead of a company
-_NOT_A_COMPANY = re.compile(
-    r"^(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
-    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu)$"
+#: a ticker after the company's name (`PureCycle Technologies (NASDAQ: PCT) … to raise gross proceeds`): listed
+_LISTED = re.compile(
+    r"\(\s*(?:NASDAQ|Nasdaq|NYSE(?: American)?|NYSEAMERICAN|TSXV?|TSX-V|ASX|LSE|AIM|CSE|OTC\w*)\s*:"
+    r"\s*[A-Z][A-Z.]{0,6}\s*\)"
+)
+#: what an `X invests in …` headline names when the money goes to its own unit, a product or projects
+_NOT_A_STARTUP = re.compile(
+    r"\b(?:subsidiar(?:y|ies)|unit|arm|affiliate|deposits?|products?|bonds?|treasur\w+|ETFs?|projects?|programs?"
+    r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
+    re.IGNORECASE,
 )
 _MERGER = re.compile(
     r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
@@ -156,12 +169,13 @@ def classify(title: str, summary: str = "") -> Verdict:
     written before the trigger wins. A neutral title may still be a round when the summary's first sentence says so.
     """
     text = clean_title(title)
+    trigger = find_trigger(text)
     for reason, pattern in _HARD_NEGATIVES:
-        if pattern.search(text):
+        found = pattern.search(text)
+        if found is not None and not (reason == _AGGREGATE and _after_clause(text, trigger, found.start())):
             return Verdict(False, reason)
     if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
         return Verdict(False, "order, contract or grant")
-    trigger = find_trigger(text)
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
@@ -170,6 +184,8 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, "investment in a project or a place")
         if merger is not None and trigger.re is ZH_INVESTOR_FIRST:
             return Verdict(False, "a stake taken inside an acquisition or a sale")
+        if trigger.re is EN_POSITIVE and _LISTED.search(first_sentence(normalise_text(summary))):
+            return Verdict(False, "listed company's offering, dividend or buyback")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
@@ -190,12 +206,22 @@ def classify(title: str, summary: str = "") -> Verdict:
     return Verdict(False, "no funding trigger")
 
 
+def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
+    """Whether `start` lies in a clause after the trigger's (`完成F轮融资，因融资金额超目标…`: an aside, no total)."""
+    if trigger is None or trigger.re not in (ZH_POSITIVE, EN_POSITIVE):
+        return False
+    end = re.search(r"[,;。]", text[trigger.end() :])
+    return end is not None and start > trigger.end() + end.start()
+
+
 def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
     if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
         return True
-    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or _NOT_A_COMPANY.match(trigger.group("co")):
+    if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or PLACE_NAME.match(trigger.group("co")):
         return False
+    if _NOT_A_STARTUP.search(" ".join((trigger.group("mid"), trigger.group("desc") or "", trigger.group("co")))):
+        return False  # `Invests INR 15 Crores in Subsidiary X`, `… in Structured Deposit Product`, `… Pilot Projects`
     after = title[trigger.end() :]
     return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
 

@@ -12,7 +12,7 @@ from spiders.funding_extract.triggers import PREVIOUS, ZH_INVESTOR_FIRST, find_t
 #: words that describe a company (公司, 创企, 服务商, 旗下): the name comes after them
 ZH_DESCRIPTORS = (
     "(?<=方案)商|初创公司|创业公司|服务商|供应商|提供商|运营商|制造商|开发商|研发商|品牌商"
-    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下|领域|赛道|公链|项目方"
+    "|厂商|创企|公司|企业|平台|独角兽|新锐|团队|龙头|明星项目|初创|新势力|旗下|领域|赛道|公链|项目方|合作伙伴"
 )
 _ZH_DESCRIPTOR_RE = re.compile(ZH_DESCRIPTORS)
 _LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)$")
@@ -20,12 +20,16 @@ _ZH_LEAD_IN = re.compile(r"^.*?(?:获悉|消息|报道|了解到|讯|独家获�
 _ZH_DATES = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}日|当地时间")
 _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
-    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天)+$"
+    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
     r"|北京|上海|深圳|杭州|广州|苏州|南京|武汉|成都|西安|合肥|天津|重庆|香港|台湾|专注于?|致力于)+"
 )
+#: an investor joining a company's round: `参与X的融资`, `参投X的B轮融资`
+_ZH_JOINS_ROUND = re.compile(r"(?:参与|参投)(?P<co>[^,;。]{2,40}?)的?(?:新一轮|[A-H]\d*\+*轮|本轮|天使轮)?融资")
+#: a subject and what it did before the round (`X发布…`, `X推出…`): the name is the subject
+_ZH_SUBJECT_VERB = re.compile(r"^(?P<name>[^\s,的]{2,12}?)(?:发布|推出|上线|亮相|开源|量产|交付|落地)\S{4,}")
 _BRACKETS = re.compile(r"「([^」]+)」|“([^”]+)”|《([^》]+)》|\"([^\"]+)\"|『([^』]+)』")
 _QUOTE_MARKS = re.compile(r"[「」“”《》\"『』]")
 _GENERIC_NAMES = frozenset(
@@ -53,6 +57,10 @@ _EN_DESCRIPTORS = frozenset(
         "spin-out", "business",
     }
 )  # fmt: skip
+#: nouns before `of <Product>` that describe the company by what it makes (`the maker of Claude`)
+_ROLE_OF = frozenset(
+    {"maker", "makers", "creator", "creators", "developer", "owner", "parent", "operator", "publisher"}
+)
 _EN_APPOSITIVE = re.compile(
     r"^(?:the|a|an|which|who|whose|maker|backed|founded|led|known|formerly|based|creator|developer|now|once|its)\b",
     re.IGNORECASE,
@@ -63,6 +71,14 @@ _EN_AUXILIARIES = re.compile(
     r"|seeking|seeks|aims|set|expected|could|will|to))+$",
     re.IGNORECASE,
 )
+_PLACE = (
+    r"(?:UK|U\.?S\.?|USA|India|China|Europe|Japan|Africa|Asia|Germany|France|Canada|Mexico|Brazil|Indonesia|Vietnam"
+    r"|Saudi Arabia|Texas|Ohio|California|Odisha|Gujarat|Maharashtra|Karnataka|Tamil Nadu|South Korea|Korea|Israel"
+    r"|Singapore|Australia|Egypt|Nigeria|Kenya|UAE|Pakistan|Philippines|Britain|Spain|Italy|Sweden|Switzerland)"
+)
+#: a place where a headline names a company (`X to invest Rs N cr in UK`): not a company
+PLACE_NAME = re.compile(rf"^{_PLACE}$")
+_PLACE_POSSESSIVE = re.compile(rf"^{_PLACE}'s\s+")
 _NATIONALITY = re.compile(
     r"^(?:[A-Z][\w.]*-based|French|German|British|U\.?S\.?|US|American|Chinese|Indian|Israeli|Japanese|Korean"
     r"|Canadian|Swiss|Swedish|Dutch|Spanish|Italian|European|Singaporean|Australian|Brazilian|Paris|London|Berlin"
@@ -85,6 +101,11 @@ def _clean_sector(text: str) -> str | None:
     if not (2 <= len(text) <= 20) or re.search(r"[,\d]|首|家", text):
         return None
     return text
+
+
+def without_place(name: str) -> str:
+    """`India's Cashfree` -> `Cashfree`, `South Korea's Krafton` -> `Krafton`: the place is not part of the name."""
+    return _PLACE_POSSESSIVE.sub("", name)
 
 
 def valid_name(name: str | None) -> str | None:
@@ -137,6 +158,9 @@ def zh_company(prefix: str) -> Company:
         return Company(valid_name(name), sector)
     chunk = re.sub(r"\([^)]*\)", "", chunk)
     chunk = _QUOTE_MARKS.sub("", chunk)
+    subject = _ZH_SUBJECT_VERB.match(chunk)
+    if subject is not None and not _ZH_DESCRIPTOR_RE.search(subject.group("name")):
+        return Company(valid_name(subject.group("name")))  # `橡木果发布全球首个具身本能模型 完成天使轮融资`
     legal = _LEGAL_SUFFIX.search(chunk)
     body = chunk[: legal.start()] if legal else chunk
     matches = [m for m in _ZH_DESCRIPTOR_RE.finditer(body) if m.end() < len(body)]
@@ -174,7 +198,8 @@ def _trailing_name(chunk: str) -> tuple[str | None, str | None]:
         if len(name) >= 6:
             break
     while name and name[0] in ("&", "of", "de", "and"):
-        name.pop(0)
+        if name.pop(0) == "of" and index > 0 and tokens[index - 1].lower() in _ROLE_OF:
+            return None, None  # "The maker of Claude": a product named, not the company
     if not name:
         return None, None
     sector: str | None = None
@@ -203,6 +228,11 @@ def _en_company(subject: str) -> Company:
         words = chunk.split()
         if words and words[-1].lower() in _EN_DESCRIPTORS:  # "French robotics firm, Acme": keep "robotics"
             _, carried = _trailing_name(chunk + " X")
+    # "AI chip startup Etched defies skeptics, hits …": the name follows the descriptor, a verb phrase after it
+    descriptors = "|".join(sorted(_EN_DESCRIPTORS, key=len, reverse=True))
+    named = re.search(r"\b(?:" + descriptors + r")\s+([A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})\s+[a-z]", subject)
+    if carried is None and named is not None:
+        return Company(valid_name(named.group(1)), _trailing_name(subject[: named.start(1)] + "X")[1])
     return Company(None, carried)
 
 
@@ -219,15 +249,42 @@ def company_from_summary(summary: str) -> Company:
     for sentence in sentences(summary)[:6]:
         current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
         match = find_trigger(current)
+        joined = _ZH_JOINS_ROUND.search(current)
+        if match is None and joined is not None:
+            company = zh_company(joined.group("co"))  # `云锋基金…此次参与美国AI保险初创公司Corgi的融资`
+            if company.name:
+                return company
         if match is None:
             continue
-        if match.re is ZH_INVESTOR_FIRST:
+        if match.re is ZH_INVESTOR_FIRST and "向" in match.group("inv"):
+            company = zh_company(match.group("inv").rsplit("向", 1)[1])  # `英伟达已同意向开发商Lancium投资20亿美元`
+        elif match.re is ZH_INVESTOR_FIRST:
             company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
         else:
             company = company_before(current[: match.start()])
         if company.name:
             return company
     return Company(None)
+
+
+def is_person_in(name: str, text: str) -> bool:
+    """Whether `text` writes `name` as a person (`founded by former DeepMind researcher David Silver`, 创始人X)."""
+    escaped = re.escape(name)
+    return bool(
+        re.search(
+            r"\b(?:founded|co-founded|started|launched|created|led|run) by (?:[\w-]+\s+){0,4}?"
+            + escaped
+            + r"|\b(?:founder|co-founder|CEO|researcher|scientist|engineer|executive|exec|professor)\s+"
+            + escaped
+            + r"|(?:创始人|联合创始人|董事长|教授|博士)"
+            + escaped
+            + "|"
+            + escaped
+            + r"(?:创办|创立|创建)",
+            text,
+            re.IGNORECASE,
+        )
+    )
 
 
 def company_after(text: str) -> Company:

@@ -14,8 +14,10 @@ from spiders.funding_extract.companies import (
     company_after,
     company_before,
     company_from_summary,
+    is_person_in,
     sector_near,
     valid_name,
+    without_place,
     zh_company,
 )
 from spiders.funding_extract.deal import Deal, round_item
@@ -123,7 +125,12 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
         deal.company = company_after(_rest_of_clause(title, trigger)).name
     from_summary = company_from_summary(summary)
     if deal.company is None or (
-        from_summary.name and summary.strip() and deal.company.casefold() not in normalise_text(summary).casefold()
+        from_summary.name
+        and summary.strip()
+        and (
+            deal.company.casefold() not in normalise_text(summary).casefold()
+            or (from_summary.name != deal.company and is_person_in(deal.company, normalise_text(summary)))
+        )
     ):
         # the title's "name" never appears in the summary, which names its own subject: a description in the title
         deal.company = from_summary.name or deal.company
@@ -138,7 +145,11 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     title_rounds, title_valuations = amount_roles(title, lang)
     summary_rounds, summary_valuations = amount_roles(current, lang)
     if trigger is not None:
-        title_rounds = sorted(title_rounds, key=lambda a: not _same_clause(title, a.start, trigger.start()))
+        in_clause = [a for a in title_rounds if _same_clause(title, a.start, trigger.start())]
+        # `离开200亿星海图，…，雷军追着给他投资`: a figure in another clause is this round's only when nothing else is
+        title_rounds = in_clause or ([] if summary_rounds else title_rounds)
+    elif summary_rounds:
+        title_rounds = []  # a title with no trigger: its figures are about something else, the summary's round is it
     exact = [a for a in summary_rounds if _money_of_this_round(current, a)]
     deal.amount = original_currency(exact_within(first_of(title_rounds, summary_rounds), exact), summary)
     deal.valuation = first_of(title_valuations, summary_valuations)
@@ -224,8 +235,14 @@ def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
     if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
-        deal.company = valid_name(trigger.group("co"))
-        deal.leads = en_names(trigger.group("inv"))[:1]
+        deal.company = valid_name(
+            without_place(trigger.group("co")).split("'s")[0]
+        )  # `Skye's AI home screen app` -> Skye
+        names = en_names(trigger.group("inv"))
+        if len(names) == 1 or re.match(r"(?i)(?:co-)?lead", trigger.group("verb")):
+            deal.leads = names
+        else:
+            deal.investors = names  # `Bill Gurley, Jack Altman back startup X`: backers, none named the lead
         return
     investors = trigger.group("inv")
     if "向" in investors:  # 腾讯向「智谱」投资: the company sits between 向 and the verb

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from spiders.funding_extract.companies import ZH_DESCRIPTORS
+from spiders.funding_extract.companies import ZH_DESCRIPTORS, without_place
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
 #: a clause about advisers (财务顾问, advised by): its names are not investors
@@ -13,7 +13,7 @@ FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advis
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
     r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
-    r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$|旗下(?:基金|机构|公司|平台|资金)$"
+    r"|^(?:同时|此外|另外|其中|以及|并|还有|亦)$|旗下(?:基金|机构|公司|平台|资金)$|(?:合作|战略|产业|资金)方$"
     r"|^(?:existing|other|new) (?:investors|backers)|^others$|^investors$|^angels?$",
     re.IGNORECASE,
 )
@@ -38,6 +38,8 @@ _ZH_SOLE = re.compile(
     r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:新一轮|本轮|[A-H]\d*\+*轮|天使\+*轮)?(?:独家|战略|共同|联合)?"
     r"(?:投资|注资|入股)(?!人|机构|方|[^,;。]{0,20}?(?:投资|注资)(?:的|[,;。]|$))"
 )
+#: `本轮投资方为中关村中诺基金`: the investors named as such
+_ZH_INVESTOR_IS = re.compile(r"(?:本轮|本次)?(?:投资方|投资人|出资方)(?:为|是)(?P<names>[^,;。]{2,60})")
 #: a clause of its own naming the investor after the round: `完成B1轮融资，宇通集团2亿美元战略投资`
 _ZH_CLAUSE_SOLE = re.compile(
     r"[,;。](?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?"
@@ -53,7 +55,10 @@ _EN_LEAD = re.compile(
     r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
     r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
     r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
-    r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b",
+    r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b"
+    # `Returning backers a16z and Thrive are expected to lead the round`
+    r"|(?:^|[.,]\s+)(?P<future>(?-i:[A-Z])[^.;,]{1,80}?)\s+(?:are|is)\s+(?:expected|set|slated|poised|tipped)\s+to"
+    r"\s+(?:co-)?lead\b",
     re.IGNORECASE,
 )
 _EN_PARTICIPANT = re.compile(
@@ -64,7 +69,9 @@ _EN_PARTICIPANT = re.compile(
 )
 _EN_WITH_BACKING = re.compile(r"\bwith\s+(?P<names>[A-Z][^.;]+?)\s+backing\b")
 _EN_FROM = re.compile(
-    r"\b(?:raises?|raised|secures?|secured|lands?|landed)\b" + EN_SENTENCE_CHAR + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
+    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted)\b"
+    + EN_SENTENCE_CHAR
+    + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
 )
 
 
@@ -77,13 +84,17 @@ def split_names(text: str, language: str) -> list[str]:
     """Investor names from a list: split on 、，, 和/及/与 and `and`, `等` and role words stripped."""
     text = re.sub(r"等[^,、]*$", "", text.strip().rstrip("。"))
     names: list[str] = []
-    for part in re.split(r"[、,]|\s+and\s+|\s*&\s*(?=[A-Z])" if language == "en" else r"[、,]", text):
+    for part in re.split(r"[、,]|\s+and\s+|\s*&\s*(?=[A-Z])" if language == "en" else r"[、,]|携手|联手|连同", text):
         part = part.strip()
         if not part:
             continue
         # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
         part = _AMOUNT_IN_NAME.sub("", part).strip()
-        part = re.sub(r"(?:独家|新一轮|本轮|据悉|拟|将|已|正|为|计划|宣布)+$", "", part).strip()
+        part = re.sub(
+            r"(?:独家|新一轮|本轮|据悉|据称|据报道|据传|拟|将|已|正|正在|或|为|计划|宣布|多方|各方|双方|三方)+$",
+            "",
+            part,
+        ).strip()
         if not part or re.match(r"[\d.]+\s*[亿万千百]|[数近超逾约]\S?[亿万千百]", part):
             continue  # `获10亿战略投资`: an amount, not an investor
         part = re.sub(r"\s*\([^)]*\)\s*", "", part).strip()  # `红杉中国 (HongShan)`: the alias is not a second name
@@ -125,14 +136,25 @@ def en_names(text: str) -> list[str]:
     for piece in re.split(r",\s*|\s+and\s+|\s+as well as\s+", text):
         piece = piece.strip(" .")
         piece = re.sub(r"^(?:and|with|from|including)\s+", "", piece)
-        if not piece or not re.match(r"[A-Z0-9]", piece) or ":" in piece:
-            break
+        piece = re.sub(r"^(?:(?:returning|existing|new|early|current)\s+)?(?:backers?|investors?)\s+(?=\S)", "", piece,
+                       flags=re.IGNORECASE)  # fmt: skip
+        last = ":" in piece  # `SoftBank: What's at Stake…`: the list ends at the colon
+        piece = without_place(piece.split(":")[0].strip())
+        if not piece or not re.match(r"[A-Z0-9]|[a-z]+\d", piece):
+            break  # a lowercase word ends the list, save a name like a16z
         piece = re.split(r"\s+(?:with|at|to|bringing|valuing|in|for|as|who|which)\s+", piece)[0].strip(" .")
         piece = re.sub(r"^.*\b(?:founder|co-founder|CEO|chairman|chief executive)\s+(?=[A-Z])", "", piece)
+        piece = re.sub(r"^.*'s?\s+(?:(?:venture|investment|family)\s+)?(?:firm|fund|office)\s+(?=[A-Z])", "", piece)
         piece = re.sub(r"\s*\([^)]*\)", "", piece).strip()
-        lowercase = [w for w in piece.split() if w[:1].islower() and w not in ("of", "and", "de", "the", "for", "&")]
+        lowercase = [
+            w
+            for w in piece.split()
+            if w[:1].islower() and w not in ("of", "and", "de", "the", "for", "&") and not re.search(r"\d", w)
+        ]
         if piece and not lowercase and not _GENERIC_INVESTOR.search(piece):
             names.append(piece)  # `SoftBank-backed billionaire` is a description, not a name
+        if last:
+            break
     return names
 
 
@@ -161,7 +183,7 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
                 found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
-                names = match.group("names") or match.group("with") or match.group("subject")
+                names = match.group("names") or match.group("with") or match.group("subject") or match.group("future")
                 found_leads.append((match.start(), en_names(names)))
             for match in _EN_PARTICIPANT.finditer(text):
                 found_others.append((match.start(), en_names(match.group("names"))))
@@ -177,7 +199,7 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
 def sole_investors(text: str, language: str) -> tuple[list[str], bool]:
     """The investors of `X获Y投资` or `raises $5M from Y, Z`, and whether the text says there are more (`Y等`)."""
     if language == "zh":
-        match = _ZH_SOLE.search(text)
+        match = _ZH_SOLE.search(text) or _ZH_INVESTOR_IS.search(text)
         if match is None:
             match = _ZH_CLAUSE_SOLE.search(text)
             if match is None or not (match.group("money") or match.group("verb") != "投资"):

@@ -9,14 +9,14 @@ from spiders.funding_extract.text import normalise_text
 #: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
 ZH_LABEL = r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
 _ZH_ROUND = re.compile(
-    rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
+    rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展|(?:融资)?规模扩大)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
     rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"
-    r"|{_x}".replace("{_x}", r"战略融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
+    r"|{_x}".replace("{_x}", r"战略(?:股权)?融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
 )
 _EN_ROUND = re.compile(
     r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
-    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding)\b"
+    r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding|capital)\b"
     r"|\bsecondary (?:sale|shares|round|transaction|share sale)\b|\btender offer\b",
     re.IGNORECASE,
 )
@@ -40,7 +40,7 @@ def normalise_round(raw: str | None) -> str:
     if not raw:
         return "Undisclosed"
     text = normalise_text(raw)
-    extension = bool(re.search(r"追加|延展|扩展|extension|expansion|follow-on", text, re.IGNORECASE))
+    extension = bool(re.search(r"追加|延展|扩展|扩大|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
         r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
         r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel"

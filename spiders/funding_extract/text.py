@@ -15,6 +15,8 @@ _LEADING_AFFIX = re.compile(
     r"^(?:(?:36氪首发|硬氪首发|硬氪独家|36氪独家|首发|独家|投资界消息|投资界独家|最前线|快讯|重磅|Exclusive|EXCLUSIVE)"
     r"\s*[|丨:_]\s*)+"
 )
+#: an English column label before the headline (`Market Chatter: `, `BRIEF-`)
+_EN_LABEL = re.compile(r"^(?:Market Chatter|Market Talk|Breaking|Update|UPDATE \d|BRIEF)\s*[:-]\s*")
 _TRAILING_AFFIX = re.compile(
     r"(?:\s*[|丨]\s*(?:TechCrunch|硬氪首发|硬氪独家|36氪首发|36氪独家|早期项目|最前线|涌现新栏目|36氪|投资界|[^|丨]{0,6}(?:首发|独家))"
     r"|_投资界|\s+\|\s+[A-Z][\w .&]{1,30})+$"
@@ -50,7 +52,7 @@ def normalise_text(text: str, *, keep_lines: bool = False) -> str:
 
 def strip_affixes(title: str) -> str:
     """A normalised title without column and site affixes (`36氪首发 |`, `｜硬氪独家`, `_投资界`, ` | TechCrunch`)."""
-    title = _LEADING_AFFIX.sub("", title.strip())
+    title = _EN_LABEL.sub("", _LEADING_AFFIX.sub("", title.strip()))
     return _TRAILING_AFFIX.sub("", title).strip()
 
 

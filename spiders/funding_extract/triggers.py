@@ -8,7 +8,7 @@ from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, 
 
 _ZH_TRIGGER = (
     r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
-    r"|迎来|筹得|融得|募得|敲定)"
+    r"|迎来|筹得|融得|募得|敲定|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
 _ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
 #: company first: `X获…融资`
@@ -31,33 +31,66 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,40}?)(?:宣布|已|正式)?(?:独家|联合|共同)?"
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
-    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国)"
+    r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国"
+    r"|项目|协议|合作|建设|兴建|扩建|新建)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
-_ZH_NOT_INVESTOR = re.compile(r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续)$")
+_ZH_NOT_INVESTOR = re.compile(
+    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前)$"
+)
 #: what an investor-first target must not start with: a time, a modal or a topic
 _ZH_NOT_TARGET = re.compile(
-    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d)"
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d"
+    r"|其|多|都|均|主要|大多|集中)"
 )
 _ZH_INVESTOR_SUFFIX = re.compile(
     r"(?:资本|基金|创投|投资|集团|银行|控股|产投|国资|科技|公司|Capital|Ventures|Partners|Fund)$|^(?:腾讯|阿里|百度|字节"
     r"|小米|华为|美团|京东|蚂蚁|英伟达|软银|红杉|高瓴|谷歌|微软|亚马逊|苹果|Meta|OpenAI|Nvidia|Google|Microsoft|Amazon)"
 )
 _ZH_INTENT = re.compile(_ZH_INTENT_WORDS)
+#: an investor part naming a project, a facility or a place, not an investor: capital spending (`在美国投资`)
+_CAPITAL_SPENDING = re.compile(
+    r"(?:项目|实验室|研发中心|研究院|基地|工厂|产线|生产线|园区|数据中心|网络|产能)\S{0,4}$|(?<!存)在\S{1,8}$"
+)
 
 _EN_VERB = (
-    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes?|closed|nabs?|nabbed|bags?|bagged|snags?"
+    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
-    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|completes?|completed|announces?"
-    r"|announced|unveils?|unveiled|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
-    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded)\b"
+    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
+    r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
+    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded"
+    r"|(?:takes?|took|accepts?|accepted)(?=\s+(?:an?\s+)?[$€£]\s?\d"
+    + EN_SENTENCE_CHAR
+    + r"{0,30}?\b(?:from|investment)\b))\b"
+)
+#: verbs that announce anything (`Announces Vessel Sales Generating $46M`): a round only with a funding word after
+_EN_WEAK_VERB = r"\b(?:completes?|completed|announces?|announced|unveils?|unveiled)\b"
+_EN_FUNDING_NOUN = (
+    r"(?:\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
+    r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
     r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
-EN_POSITIVE = re.compile(_EN_VERB + EN_SENTENCE_CHAR + r"{0,80}?" + _EN_MONEY_OR_ROUND, re.IGNORECASE)
+EN_POSITIVE = re.compile(
+    _EN_VERB
+    + EN_SENTENCE_CHAR
+    + r"{0,80}?"
+    + _EN_MONEY_OR_ROUND
+    + "|"
+    + _EN_WEAK_VERB
+    + EN_SENTENCE_CHAR
+    + r"{0,80}?"
+    + _EN_FUNDING_NOUN
+    # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
+    + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
+    # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
+    + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?"
+    + r"(?:funding|financing|investment|capital|round)\b",
+    re.IGNORECASE,
+)
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
@@ -68,7 +101,8 @@ EN_INVESTOR_FIRST = re.compile(
 )
 #: `Accel backs Indian AI startup X`, `Sequoia backs chip maker Y in $40M round`: a descriptor or money is required
 EN_BACKS = re.compile(
-    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?P<verb>(?i:backs|backed|bets on|doubles down on))\s+"
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?(?:,\s+[A-Z][^,;:]{0,40}?)*)\s+"
+    r"(?P<verb>(?i:(?:to |will |set to |plans to )?back|backs|backed|bets on|doubles down on))\s+"
     r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
 _EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
@@ -92,6 +126,18 @@ _EN_INTENT = re.compile(
 #: words of a commitment not yet closed (`signs`, `will invest`)
 EN_ANNOUNCED = re.compile(r"\b(?:signs?|signed|to invest|will invest|commits?|committed)\b", re.IGNORECASE)
 
+#: a summary saying the round is done (`Ant International has closed a $1.2B round`) outweighs a title's `seeks`
+_CLOSED = re.compile(
+    r"\bhas (?:closed|raised|secured|completed)\b|\bclosed an? " + EN_SENTENCE_CHAR + r"{0,40}?\b(?:round|financing)\b"
+    r"|已完成|宣布完成",
+    re.IGNORECASE,
+)
+#: a summary hedging the round (`This round, should it occur, …`, 尚未敲定): not closed, whatever the title's verb
+_HEDGE = re.compile(
+    r"\bshould it (?:occur|happen|close|go ahead)\b|\bif (?:it|the deal|the round) (?:closes|happens|goes through)\b"
+    r"|\b(?:has|have) not (?:yet )?(?:closed|been finali[sz]ed)\b|尚未(?:最终)?(?:敲定|确定|完成|交割)",
+    re.IGNORECASE,
+)
 #: words that put a clause in the past (an earlier round): its round, amount and investors are not this round's
 PREVIOUS = re.compile(
     r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b|last year|\bin 20\d\d\b"
@@ -116,11 +162,12 @@ def find_trigger(text: str) -> re.Match[str] | None:
         found.append((done.start("verb") - 1, done))  # before the 完成 it shares with the company-first pattern
     for pattern in (ZH_INVESTOR_FIRST, EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         for match in pattern.finditer(text):
-            if re.search(_ZH_TRIGGER + "|" + _EN_VERB, match.group("inv"), re.IGNORECASE):
+            if re.search(_ZH_TRIGGER + "|" + _EN_VERB + "|" + _EN_WEAK_VERB, match.group("inv"), re.IGNORECASE):
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
-            if pattern is EN_BACKS and not (match.group("desc") or _EN_DEAL_SIGNAL.search(text)):
+            generic = re.fullmatch(r"(?:investors|vcs|backers|angels)", match.group("inv").strip(), re.IGNORECASE)
+            if pattern is EN_BACKS and not (match.group("desc") or generic or _EN_DEAL_SIGNAL.search(text)):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
@@ -134,7 +181,9 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
     amount, a round word or a quoted target, unless the investor's name reads as an investor's (资本, 基金, 腾讯).
     """
     investor = match.group("inv").strip()
-    target = text[match.end() :]
+    target = text[match.end() :].lstrip()
+    if _CAPITAL_SPENDING.search(investor.rsplit("向", 1)[-1]):
+        return False  # `本项目计划投资10亿元`, `在美国投资`, `向全球研发实验室网络投资`: capital spending
     if "向" in investor and not _ZH_NOT_INVESTOR.search(investor.split("向")[0]):
         return True  # `腾讯向「智谱」投资10亿元`: the company sits between 向 and the verb
     if _ZH_NOT_INVESTOR.search(investor) or _ZH_NOT_TARGET.match(target) or not target.strip():
@@ -148,7 +197,7 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
         return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
     if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
         return True
-    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}[亿万元]", text)
+    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text)
     if match.group("verb") in ("押注", "加注", "参投"):
         return signal is not None
     tail = re.split(r"等|旗下", investor)[0].strip()
@@ -163,9 +212,13 @@ def round_status(title: str, summary: str, trigger: re.Match[str] | None, invest
     # (issue 13): only talks, intentions and targets make a round planned.
     if trigger is not None and trigger.re is ZH_PLANNED:
         return "planned"
+    still_open = _ZH_INTENT.search(lead_sentence) or _EN_INTENT.search(lead_sentence)
+    closed = _CLOSED.search(lead_sentence) and not still_open
     for intent in (_ZH_INTENT.search(title), _EN_INTENT.search(title)):
-        if intent is not None and (trigger is None or intent.start() <= trigger.end()):
+        if intent is not None and (trigger is None or intent.start() <= trigger.end()) and not closed:
             return "planned"
+    if _HEDGE.search(lead_sentence):
+        return "planned"
     if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
         # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
         done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
