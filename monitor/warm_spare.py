@@ -150,15 +150,17 @@ class WarmSpare:
                     return
             spare = self._start_one()
             with self._changed:
-                if spare is not None and not self._closing:
+                closing = self._closing
+                if spare is not None and not closing:
                     self._spare = spare
                     self._changed.notify_all()
                     continue
-                if self._closing:
-                    if spare is not None:
-                        _discard(spare.process)
-                    return
-                self._changed.wait_for(lambda: self._closing, timeout=RETRY_AFTER_S)
+                if not closing:  # it failed to start: try again later
+                    self._changed.wait_for(lambda: self._closing, timeout=RETRY_AFTER_S)
+                    continue
+            if spare is not None:
+                _discard(spare.process)
+            return
 
     def _start_one(self) -> Spare | None:
         env = self.environment()

@@ -21,7 +21,7 @@ import pytest
 from monitor.crawl_process import process_alive
 from monitor.crawling import CrawlResult, CrawlRunner
 from monitor.replay import ReplayServer, Reply, Route
-from monitor.warm_spare import Spare
+from monitor.warm_spare import Spare, WarmSpare
 from spiders.scrapy_warm import READY
 from tests.crawl_support import (
     AZURE_PATH,
@@ -249,6 +249,31 @@ def test_spares_outlive_the_threads_that_asked_for_them_and_ran_with_them(tmp_pa
             assert last_pid(runner) == second.process.pid
         finally:
             runner.stop(5)
+
+
+@pytest.mark.parametrize(
+    ("environment", "ready_timeout_s", "why"),
+    [({"PYTHONHOME": "/nowhere"}, 120.0, "ModuleNotFoundError"), ({}, 0.2, "exit -9")],
+    ids=["interpreter_fails", "not_ready_in_time"],
+)
+def test_a_spare_that_never_becomes_ready_is_logged_and_the_run_starts_cold(
+    caplog: pytest.LogCaptureFixture, environment: dict[str, str], ready_timeout_s: float, why: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    spare = WarmSpare(lambda: {**os.environ, **environment}, ready_timeout_s=ready_timeout_s)
+    spare.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "did not become ready" not in caplog.text:
+            time.sleep(0.05)
+        taken = spare.take(["crawl", "azure_gpu"], dict(os.environ), str(Path.cwd()), logging.getLogger("t"), 7)
+    finally:
+        spare.close()
+
+    assert taken is None
+    assert "the warm spare crawl process" in caplog.text and why in caplog.text
+    assert "run 7: no warm spare ready: cold start" in caplog.text
+    assert not warm_spares(os.getpid())
 
 
 def test_stop_leaves_no_spare_process_alive(tmp_path: Path) -> None:
