@@ -199,9 +199,13 @@ class WarmSpare:
             return Spare(process, startup_environment(env), cwd)
         with self._changed:
             closing = self._closing
+        try:
+            process.wait(_STOP_GRACE_S)  # its output ended: it is exiting
+        except subprocess.TimeoutExpired:
+            pass
         if not closing:
             logger.warning("the warm spare crawl process (pid %s) did not become ready (exit %s): %s", process.pid,
-                           process.poll(), " | ".join(before) or "no output")  # fmt: skip
+                           process.returncode, " | ".join(before) or "no output")  # fmt: skip
         _discard(process)
         return None
 
