@@ -191,6 +191,8 @@ class ClusterWorkerProcess:
     def run(self, *, handle_signals: bool = True) -> int:
         """Take jobs until SIGTERM/SIGINT (or `stopping`), then finish or cancel the crawls in flight."""
         self.heartbeat()
+        if self.config.daemon.warm_spare:
+            self.runner.keep_warm()
         beating = threading.Thread(target=self._beating, name="heartbeat", daemon=True)
         beating.start()
         previous = {}
@@ -202,6 +204,8 @@ class ClusterWorkerProcess:
             asyncio.run(self._serve())
         finally:
             self.stopping.set()
+            if self.runner.spare is not None:
+                self.runner.spare.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             try:

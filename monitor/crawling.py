@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from scrapy.settings import Settings
@@ -25,6 +26,7 @@ from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment
 from monitor.crawl_outcome import CrawlOutcome
 from monitor.crawl_process import die_with_parent, forward_output, pid_alive, process_alive, stop_child
 from monitor.run_closing import PendingCloses, PendingRun
+from monitor.warm_spare import WarmSpare
 from spiders import crawl_settings
 from spiders.base import SourceSpider
 from spiders.config_addon import scrapy_settings
@@ -100,6 +102,14 @@ class CrawlRunner:
         self._inflight: set[int] = set()
         #: the cluster's hook: queue a fallback as its own job (True) instead of running it here (False)
         self.defer_fallback: Callable[[str, str, dict[str, str]], bool] | None = None
+        #: the crawl process kept warm for the next run (`keep_warm`), else every run starts cold
+        self.spare: WarmSpare | None = None
+
+    def keep_warm(self) -> None:
+        """From now until `stop()`, keep one crawl process started ahead, its imports done, for the next run."""
+        if self.spare is None and not self.stopping.is_set():
+            self.spare = WarmSpare(self._child_environment)
+            self.spare.start()
 
     def close_orphans(self) -> list[int]:
         """Mark runs left `running` by a dead process as aborted; returns their ids.
@@ -231,7 +241,7 @@ class CrawlRunner:
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta
     ) -> list[str]:
         """The child's command line: its resolved settings as `-s NAME=json`, no secret among them."""
-        command = [sys.executable, "-m", "scrapy", "crawl", source_id]
+        command = [sys.executable, "-m", "scrapy", "crawl", source_id]  # a warm spare gets what follows `scrapy`
         for key, value in args.items():
             command += ["-a", f"{key}={value}"]
         settings: dict[str, object] = {
@@ -249,24 +259,37 @@ class CrawlRunner:
             command += ["-s", f"{name}={text}"]
         return command
 
+    def _child_environment(self) -> dict[str, str]:
+        env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
+        env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
+        return env
+
+    def _start_child(self, command: list[str], run_id: int, log: logging.Logger) -> subprocess.Popen[str]:
+        """The crawl process of `command`: the warm spare when it can take it, else a cold `python -m scrapy`."""
+        env = self._child_environment()
+        if self.spare is not None:
+            child = self.spare.take(command[3:], env, str(Path.cwd()), log, run_id)
+            if child is not None:
+                log.debug("run %s: crawl process %s (warm spare)", run_id, child.pid)
+                return child
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+
     def _spawn_and_wait(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger
     ) -> CrawlOutcome:
-        env = environment({"SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, DATABASE_ENV: self.config.database_url()})
-        env.pop(CONFIG_ENV, None)  # the child gets its settings, it reads no config file
         command = self._command(source_id, run_id, trigger, args, timeout)
         try:
-            child = subprocess.Popen(
-                command,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
+            child = self._start_child(command, run_id, log)
         except OSError as exc:  # EMFILE, ENOMEM, a missing interpreter: the run fails, the daemon goes on
             log.error("run %s: cannot start the crawl process: %s", run_id, exc)
             return CrawlOutcome(None, False, [], timeout, spawn_error=f"cannot start the crawl process: {exc}")
@@ -347,6 +370,8 @@ class CrawlRunner:
             thread.start()
         for thread in threads:
             thread.join(grace_s + 5)
+        if self.spare is not None:  # last: the crawls it forked get SIGHUP when its thread ends
+            self.spare.close()
 
 
 def run_crawl(source_id: str, config: AppConfig, engine: Engine, trigger: str = "manual") -> CrawlResult:

@@ -199,6 +199,8 @@ class Daemon:
     def run(self) -> int:
         """Run until asked to stop; returns the process exit code."""
         self.runner.close_orphans()
+        if self.config.daemon.warm_spare:
+            self.runner.keep_warm()
         scheduler = build_scheduler(self.config, self.runner)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         web = None

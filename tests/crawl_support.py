@@ -109,3 +109,17 @@ def scrapy_crawl(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def warm_spares(parent_pid: int) -> list[int]:
+    """The pids of `parent_pid`'s children that run the warm spare crawl process (spiders.scrapy_warm)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (proc / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent_pid and b"spiders.scrapy_warm" in command:
+            found.append(int(proc.name))
+    return found

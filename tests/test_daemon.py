@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from monitor.crawl_process import process_alive
 from monitor.replay import ReplayServer, Reply, Route, case_reply
 from storage.models import CrawlRun
 from tests.crawl_support import (
@@ -23,6 +24,7 @@ from tests.crawl_support import (
     count_offers,
     migrated,
     runs,
+    warm_spares,
     write_config,
 )
 
@@ -86,6 +88,30 @@ def test_daemon_runs_on_its_cadence_and_stops_cleanly_on_sigterm(tmp_path: Path,
     assert all(run.trigger == "schedule" for run in runs(engine))
     assert count_offers(engine) == 4, "repeated runs confirm stored facts instead of duplicating them"
     assert "stopped" in output
+
+
+def test_the_daemons_runs_take_its_warm_spare_and_the_spare_dies_with_a_killed_daemon(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    engine = migrated(sqlite_url)
+    with ReplayServer(azure_routes()) as server:
+        config = write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}})
+        with daemon(config, tmp_path) as process:
+            spares: set[int] = set()
+
+            def a_run_took_a_spare() -> bool:
+                spares.update(warm_spares(process.pid))
+                return any(run.pid in spares for run in finished(engine, "succeeded"))
+
+            wait_for(a_run_took_a_spare, 90, "a successful run through a warm spare", process)
+            wait_for(lambda: bool(warm_spares(process.pid)), 30, "the next warm spare", process)
+            waiting = warm_spares(process.pid)
+            process.kill()  # SIGKILL: the kernel's SIGHUP (PR_SET_PDEATHSIG) or the closed pipe ends the spare
+            process.wait(10)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and any(process_alive(pid) for pid in waiting):
+                time.sleep(0.1)
+    assert not [pid for pid in waiting if process_alive(pid)], "a warm spare outlived its daemon"
 
 
 def test_daemon_keeps_its_schedule_when_the_source_fails(tmp_path: Path, sqlite_url: str) -> None:
@@ -166,3 +192,39 @@ def test_a_crawl_whose_daemon_was_killed_closes_its_own_run_as_aborted(tmp_path:
     [run] = runs(engine)
     assert (run.status, run.error) == ("aborted", "the daemon or worker that started it died mid-crawl")
     assert count_offers(engine) == 0
+
+
+def test_a_crawl_through_the_warm_spare_whose_daemon_was_killed_closes_its_own_run_as_aborted(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    engine = migrated(sqlite_url)
+    routes = [
+        Route(AZURE_PATH, [case_reply("azure_gpu", "gpu_two_pages_page1", delay_s=6.0)], {"$skip": None}),
+        Route(AZURE_PATH, [azure_page("gpu_two_pages_page2")], {"$skip": "1000"}),
+    ]
+    with ReplayServer(routes) as server:
+        config = write_config(tmp_path, sqlite_url, {"azure_gpu": {"every": "2s", "endpoint": server.url + AZURE_PATH}})
+        with daemon(config, tmp_path) as process:
+            spares: set[int] = set()
+
+            def a_spare_is_crawling() -> bool:  # the first run may start cold, before a spare is ready
+                spares.update(warm_spares(process.pid))
+                so_far = runs(engine)
+                warm = [run for run in so_far if run.status == "running" and run.pid in spares]
+                # one run at a time, two requests each: the one in flight has sent its first (killed before it,
+                # the crawl has not installed its SIGHUP handler yet, as a cold one still importing)
+                return bool(warm) and len(server.requests) >= 2 * len(so_far) - 1
+
+            wait_for(a_spare_is_crawling, 120, "a run through a warm spare", process)
+            [in_flight] = [run for run in runs(engine) if run.status == "running"]
+            process.kill()
+            process.wait(10)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and runs(engine)[-1].status == "running":
+                time.sleep(0.2)
+    run = runs(engine)[-1]
+    assert (run.id, run.status, run.error) == (
+        in_flight.id,
+        "aborted",
+        "the daemon or worker that started it died mid-crawl",
+    )

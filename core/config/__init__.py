@@ -57,6 +57,7 @@ class DaemonConfig(Strict):
     misfire_grace: Duration = timedelta(minutes=15)
     shutdown_grace: Duration = timedelta(seconds=20)
     run_at_start: bool = True
+    warm_spare: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
