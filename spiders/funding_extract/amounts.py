@@ -19,6 +19,8 @@ _OTHER_BEFORE = re.compile(
     r"(?:营收|收入|订单|销售额?|销量|净利润|利润|亏损|市值|成交额?|注册资本|产值|ARR|revenue|sales|profit|loss"
     r"|market cap|contracts?|per month|a month|累计|总融资|共募集|total funding|to date|bringing (?:its|the) total"
     r"|此前|上一轮|up from"
+    # `三轮数亿元`, `40天2轮融资数千万`, `半年融资超50亿`: the sum of several rounds or of a period
+    r"|(?<![A-Za-z\d])(?:[两三四五六七八九十]|\d)\s*轮|半年|年内|今年以来|个月内?"
     r"|previous|prior)\D{0,8}$",
     re.IGNORECASE,
 )

@@ -105,6 +105,14 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        # `Bending Spoons Lands Airtable in $2.25 Billion Takeover`: the money buys the company, it funds nothing
+        "money of an acquisition",
+        re.compile(
+            r"[$€£]\s?\d[\d.,]*\s*(?:[MBK]n?|million|billion)?\s+(?:takeover|acquisition|buyout|merger)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "analyst price target or rating",
         re.compile(
             r"\b(?:price targets?|target prices?)\b|\b(?:raises|lowers|cuts|boosts|maintains) (?:its )?(?:PT|target)\b"
@@ -138,9 +146,13 @@ _NOT_A_STARTUP = re.compile(
     r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
     re.IGNORECASE,
 )
+#: lowercase words after the investee's name that make the name an owner: `in SoftBank data center developer`
+_UNIT_AFTER_NAME = re.compile(
+    r"\s+(?:[a-z][\w-]*\s+){0,3}(?:developer|unit|arm|subsidiary|division|business|operator|affiliate|spin-?off)\b"
+)
 _MERGER = re.compile(
     r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
-    r"|takes? over)\b",
+    r"|takes? over|takeovers?|buyouts?)\b",
     re.IGNORECASE,
 )
 _AI_LEXICON = re.compile(
@@ -190,6 +202,8 @@ def classify(title: str, summary: str = "") -> Verdict:
     if merger is not None:
         return Verdict(False, "acquisition or merger")
     lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
+    if re.search(r"[?？]\s*$", text):
+        lead = ""  # `面壁智能200亿估值疑云：谁在买单，谁在定价？`: a question is commentary, not a round report
     if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
         found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
@@ -223,6 +237,8 @@ def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     if _NOT_A_STARTUP.search(" ".join((trigger.group("mid"), trigger.group("desc") or "", trigger.group("co")))):
         return False  # `Invests INR 15 Crores in Subsidiary X`, `… in Structured Deposit Product`, `… Pilot Projects`
     after = title[trigger.end() :]
+    if re.match(_UNIT_AFTER_NAME, after):
+        return False  # `Nvidia investing $1.5B in SoftBank data center developer`: money into another's unit
     return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
 
 

@@ -7,7 +7,9 @@ import re
 from spiders.funding_extract.text import normalise_text
 
 #: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
-ZH_LABEL = r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
+ZH_LABEL = (
+    r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|(?i:pre)[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
+)
 _ZH_ROUND = re.compile(
     rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展|(?:融资)?规模扩大)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
     rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"

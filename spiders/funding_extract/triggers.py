@@ -8,16 +8,22 @@ from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, 
 
 _ZH_TRIGGER = (
     r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
-    r"|迎来|筹得|融得|募得|敲定|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
+    r"|迎来|筹得|融得|募得|敲定|(?:首次|首度)(?:披露|公布|官宣)"
+    r"|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
-_ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
+#: a bare 轮 is a round's only when it reads as one (`完成B轮`), not `迎来一轮反弹行情`
+_ZH_NOUN = (
+    r"(?:融资|投资|注资|入股|领投|(?<![一两几])轮(?!行情|反弹|上涨|下跌|调整|回调|涨|跌|牛市|熊市|周期|浪潮|热潮|裁员|降价|涨价"
+    r"|攻势|竞争|洗牌|修复|问询|审核|谈判|磋商|冲击))"
+)
 #: company first: `X获…融资`
 ZH_POSITIVE = re.compile(_ZH_TRIGGER + ZH_STOP + r"{0,40}?" + _ZH_NOUN)
 _ZH_INTENT_WORDS = (
     r"(?:拟|计划|正洽谈|正在洽谈|洽谈|商讨|磋商|谈判|寻求|筹划|筹备|启动|开启|重启|正在进行|正在募集|将获|有望获)"
 )
 #: a round in the making: `X拟…融资`, `X拟募资15亿`
-ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|募资)")
+#: (`拟用6.82亿元超募资金投建…`: money a listed company already raised, spent on a project, is no round)
+ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|(?<!超)募资(?!金))")
 _ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
 #: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
 ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
@@ -32,15 +38,15 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
     r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国"
-    r"|项目|协议|合作|建设|兴建|扩建|新建)"
+    r"|项目|协议|合作|建设|兴建|扩建|新建|信号|清仓|减持|增持|套现|退出|离场|浮亏|亏损|浮盈|失利)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
 _ZH_NOT_INVESTOR = re.compile(
-    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前)$"
+    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前|左手|一边)$"
 )
 #: what an investor-first target must not start with: a time, a modal or a topic
 _ZH_NOT_TARGET = re.compile(
-    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d"
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d|右手|一边"
     r"|其|多|都|均|主要|大多|集中)"
 )
 _ZH_INVESTOR_SUFFIX = re.compile(
@@ -197,9 +203,11 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
         return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
     if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
         return True
-    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text)
+    # a quote is a signal only around the target (`押注「X」`), not anywhere (`机器人先“预演”再行动`)
+    signal = re.search(r"轮|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text) or re.match(r"[「“\"]", target)
     if match.group("verb") in ("押注", "加注", "参投"):
-        return signal is not None
+        # `大客户押注白银三个月内涨至90美元`: a bet on a price, not an investment
+        return signal is not None and not re.search(r"涨|跌|升至|降至|反弹|回落|走高|走低|降息|加息", clause)
     tail = re.split(r"等|旗下", investor)[0].strip()
     return signal is not None or bool(_ZH_INVESTOR_SUFFIX.search(tail))
 

@@ -1,0 +1,108 @@
+"""The funding rules of the fourth pass (issue 13.1), one general reading per case, on real dev-half headlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from spiders.funding_extract import extract_rounds
+
+WHEN = datetime(2026, 9, 1, tzinfo=UTC)
+M = 1_000_000
+
+# (dev item, title, summary, expected fields of the one round); amounts as (min, max, currency)
+ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
+    (
+        "gnews26-32",  # a lowercase pre-IPO is the Pre-IPO round
+        "“新川电子”完成近亿元pre-IPO轮融资",
+        "",
+        {"company": "新川电子", "round": "Pre-IPO", "amount": (80 * M, 100 * M, "CNY")},
+    ),
+    (
+        "gnews26-36",  # 由Y独家出资 names Y whole, 投资基金 and all
+        "科诺美获数千万元投资，聚焦超高效液相色谱系统",
+        "近日，科诺美已完成数千万元人民币战略融资，由北京市医药健康产业投资基金独家出资，募集资金将用于扩大经营。",
+        {"company": "科诺美", "round": "Strategic", "leads": ["北京市医药健康产业投资基金"]},
+    ),
+    (
+        "tidewire-146",  # a span of time before the verb is not part of the name
+        "材科源图三个月完成两轮融资，AI全链路闭环加速材料产业化",
+        "",
+        {"company": "材科源图", "amount": (None, None, None)},
+    ),
+    (
+        "gnews26-16",  # 首次披露融资 reports rounds; `三轮数亿元` is the sum of three rounds, not this round's size
+        "Current Robotics元流首次披露融资：三轮数亿元，曹曦智元投了",
+        "投资界获悉，人形智能公司Current Robotics（ 元流 ）首次披露融资已完成 种子轮、天使轮、Pre-A轮 融资，"
+        "累计金额达 数亿元。",
+        {"round": "Pre-A", "amount": (None, None, None)},
+    ),
+    (
+        "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
+        "Amazon is reportedly in talks to invest $50B in OpenAI",
+        "",
+        {"company": "OpenAI", "leads": ["Amazon"], "status": "planned", "amount": (50_000 * M, 50_000 * M, "USD")},
+    ),
+]
+
+# (dev item, title, summary): money words in text that reports no funding round
+NOT_ROUNDS: list[tuple[str, str, str]] = [
+    ("gnews26-1", "最强稳投资信号！国常会部署通信网，发改委两天三会聚焦“六张网”", ""),  # 投资信号 is a noun
+    ("gnews26-42", "彤程新材冲刺港股：上半年营收21亿利润3.9亿 宇彤投资清仓 套现6亿", ""),  # a firm selling out
+    ("gnews26-37", "黄金冲破200日均线，高盛交易台多头增持至六成，大客户押注白银三个月内涨至90美元", ""),  # a price bet
+    (
+        "tidewire-137",  # 押注 a technology; a quote elsewhere in the title is no quoted target
+        "昆仑万维押注世界模型的两大产业路径：内容创作实时、可交互，机器人先“预演”再行动",
+        "",
+    ),
+    (
+        "tidewire-110",  # 迎来一轮反弹行情: a bare 轮 of a market move
+        "港股7月领涨全球，结构性行情折射估值修复逻辑",
+        "7月，港股市场一改6月的疲弱表现，迎来一轮强劲反弹行情。",
+    ),
+    (
+        "tidewire-160",  # 左手投资右手自研: an idiom, no investor and no target
+        "微软 AI 收入七成来自 OpenAI，财年贡献收入达 241 亿美元",
+        "微软左手投资右手自研，2026 财年从与 OpenAI 的商业协议中获 241 亿美元收入，对 OpenAI 已实际出资 119 亿美元。",
+    ),
+    ("tidewire-192", "东芯股份：拟用 6.82 亿元超募资金投建芯片研发项目", ""),  # proceeds already raised, spent
+    (
+        "tidewire-218",  # a question is commentary; `半年融资超50亿` is a period's sum
+        "面壁智能200亿估值疑云：谁在买单，谁在定价？",
+        "半年融资超50亿、估值突破200亿，面壁智能一跃成为端侧AI最大独角兽。",
+    ),
+    ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),
+    ("tidewire-204", "Nvidia investing $1.5B in SoftBank data center developer behind OpenAI project", ""),
+]
+
+
+def _rounds(title: str, summary: str) -> list[Any]:
+    return extract_rounds(title, summary, published_at=WHEN, url="https://eval.test/x", source="t", observed_at=WHEN)
+
+
+def _amount(low: int | None, high: int | None, currency: str | None) -> tuple[Decimal | None, Decimal | None, Any]:
+    return (None if low is None else Decimal(low), None if high is None else Decimal(high), currency)
+
+
+@pytest.mark.parametrize(("item", "title", "summary", "expected"), ROUNDS, ids=[case[0] for case in ROUNDS])
+def test_a_round_written_in_a_new_way_is_read_with_its_fields(
+    item: str, title: str, summary: str, expected: dict[str, Any]
+) -> None:
+    (found,) = _rounds(title, summary)
+    actual = {
+        "company": found.company,
+        "round": found.round,
+        "amount": (found.amount_min, found.amount_max, found.currency),
+        "leads": found.lead_investors,
+        "status": found.status,
+    }
+    wanted = {k: _amount(*v) if k == "amount" else v for k, v in expected.items()}
+    assert {k: actual[k] for k in wanted} == wanted
+
+
+@pytest.mark.parametrize(("item", "title", "summary"), NOT_ROUNDS, ids=[case[0] for case in NOT_ROUNDS])
+def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
+    assert _rounds(title, summary) == []
