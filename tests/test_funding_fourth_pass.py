@@ -41,6 +41,19 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"round": "Pre-A", "amount": (None, None, None)},
     ),
     (
+        "rsshub36kr-3",  # an IPO plan in a clause after the round is an aside
+        "“镁信健康”完成超20亿元C轮融资，今年底拟冲击上市",
+        "",
+        {"company": "镁信健康", "round": "C", "amount": (2000 * M, None, "CNY")},
+    ),
+    (
+        "rsshub36kr-12",  # `在Y领投的A轮融资中获得了N`; 该团队 points back at the subject of `X是一个…平台`
+        "00后创始人为Z世代学生做了个专注于学习的社交平台，最新获投1000万欧元",
+        "Knowunity是一个为年轻一代学生打造的数字学习平台。该团队刚刚在 Redalpine 和 Stride 共同领投的 A 轮融资中获得了"
+        " 1000 万欧元（约为1071万美元）的新资金。",
+        {"company": "Knowunity", "round": "A", "leads": ["Redalpine", "Stride"], "amount": (10 * M, 10 * M, "EUR")},
+    ),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",
@@ -74,6 +87,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
         "面壁智能200亿估值疑云：谁在买单，谁在定价？",
         "半年融资超50亿、估值突破200亿，面壁智能一跃成为端侧AI最大独角兽。",
     ),
+    ("rsshub36kr-5", "10股获融资净买入超亿元，万孚生物获净买入最多", ""),  # margin buying of listed shares
     ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),
     ("tidewire-204", "Nvidia investing $1.5B in SoftBank data center developer behind OpenAI project", ""),
 ]

@@ -28,6 +28,9 @@ DIGEST = re.compile(
     re.IGNORECASE,
 )
 _AGGREGATE = "sector or period aggregate"
+_IPO = "IPO or listing"
+#: negatives that, in a clause after a company-first trigger, are an aside (`完成C轮融资，今年底拟冲击上市`)
+_ASIDES = (_AGGREGATE, _IPO)
 #: hard negatives: a title matching one of these is not a funding round whatever else it says
 _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("digest or round-up", DIGEST),
@@ -56,7 +59,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        "IPO or listing",
+        _IPO,
         re.compile(
             r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
             r"|招股|递表|过会|敲钟|挂牌上市"
@@ -89,6 +92,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("registered-capital change", re.compile(r"增资至|注册资本")),
+    # `10股获融资净买入超亿元`: margin buying of listed shares, not a round
+    ("margin trading", re.compile(r"融资(?:净)?(?:买入|偿还|卖出|余额)|融资融券|两融")),
     (
         "listed company's offering, dividend or buyback",
         re.compile(
@@ -184,7 +189,7 @@ def classify(title: str, summary: str = "") -> Verdict:
     trigger = find_trigger(text)
     for reason, pattern in _HARD_NEGATIVES:
         found = pattern.search(text)
-        if found is not None and not (reason == _AGGREGATE and _after_clause(text, trigger, found.start())):
+        if found is not None and not (reason in _ASIDES and _after_clause(text, trigger, found.start())):
             return Verdict(False, reason)
     if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
         return Verdict(False, "order, contract or grant")

@@ -22,7 +22,7 @@ _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
     r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露"
     # `材科源图三个月完成两轮融资`: a span of time before the verb is not part of the name
-    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度)+$"
+    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
@@ -243,13 +243,24 @@ def company_before(prefix: str) -> Company:
     return zh_company(prefix) if CJK.search(prefix) else _en_company(prefix)
 
 
+#: a sentence introducing its subject (`Knowunity是一个为…打造的数字学习平台`) and one pointing back at it (该团队…)
+_ZH_IS_A = re.compile(
+    r"^\s*(?P<name>[A-Za-z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3}|" + CJK.pattern + r"{2,12}?)\s*(?:是|为)一(?:家|个|款)"
+)
+_ZH_ANAPHOR = re.compile(r"^(?:该|这家|这个|此)?(?:团队|公司|企业|初创公司|平台)")
+
+
 def company_from_summary(summary: str) -> Company:
     """The company of a headline that names none (`一家AI公司获…`, `AI startup raises…`): the summary's subject."""
     alias = re.search(r"([^,;。()]{2,40}?(?:有限公司|Inc\.?|Ltd\.?))\s*\(以下简称[“\"「]?([^”\"」)]+)", summary)
     if alias is not None:
         return Company(valid_name(alias.group(2)))
+    named: str | None = None  # the subject of `Knowunity是一个…平台。`, for a later `该团队…获得了…`
     for sentence in sentences(summary)[:6]:
         current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
+        subject = _ZH_IS_A.match(current)
+        if subject is not None:
+            named = valid_name(subject.group("name")) or named
         match = find_trigger(current)
         joined = _ZH_JOINS_ROUND.search(current)
         if match is None and joined is not None:
@@ -262,6 +273,8 @@ def company_from_summary(summary: str) -> Company:
             company = zh_company(match.group("inv").rsplit("向", 1)[1])  # `英伟达已同意向开发商Lancium投资20亿美元`
         elif match.re is ZH_INVESTOR_FIRST:
             company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
+        elif named and _ZH_ANAPHOR.match(current[: match.start()].strip()):
+            company = Company(named)
         else:
             company = company_before(current[: match.start()])
         if company.name:

@@ -171,6 +171,8 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
             for pattern in _ZH_LEAD_PATTERNS:
                 for match in pattern.finditer(text):
                     names = re.sub(r"^.*由", "", match.group("names"))
+                    if text[match.end() : match.end() + 1] == "的":
+                        names = names.rsplit("在", 1)[-1]  # `该团队刚刚在 Redalpine 和 Stride 共同领投的A轮融资中`
                     found_leads.append((match.start("names"), split_names(names, "zh")))
             for match in _ZH_PARTICIPANT.finditer(text):
                 names = match.group("names")

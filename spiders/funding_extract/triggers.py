@@ -27,10 +27,11 @@ ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|(?<!超)
 _ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
 #: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
 ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
-#: the round before the verb: `Graphcore在E轮融资中筹得2.22亿美元`, `X于新一轮融资中获得5000万美元`
+#: the round before the verb: `Graphcore在E轮融资中筹得2.22亿美元`, `X于新一轮融资中获得5000万美元`,
+#: `在 Redalpine 和 Stride 共同领投的 A 轮融资中获得了 1000 万欧元`
 ZH_RAISED_IN_ROUND = re.compile(
-    r"(?:在|于)(?:[A-H]\d*\+*轮|新一轮|本轮|天使\+*轮|种子轮|战略)?融资中(?:筹得|融得|募得|筹集了?|获得|拿到)\s*"
-    + _ZH_AMOUNT_START
+    r"(?:在|于)(?:[^,;。在]{1,40}?领投的\s*)?(?:[A-H]\d*\+*\s*轮|新一轮|本轮|天使\+*轮|种子轮|战略)?\s*融资中"
+    r"(?:筹得|融得|募得|筹集了?|获得了?|拿到)\s*" + _ZH_AMOUNT_START
 )
 #: investor first: `Y投资X` (groups `inv` and `verb`)
 ZH_INVESTOR_FIRST = re.compile(
