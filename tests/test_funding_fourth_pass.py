@@ -54,6 +54,26 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"company": "Knowunity", "round": "A", "leads": ["Redalpine", "Stride"], "amount": (10 * M, 10 * M, "EUR")},
     ),
     (
+        "tidewire-230",  # 同步宣布完成: the subject is the quoted name before 发布, not the product it launched
+        "“橡木果机器人”发布Natus具身本能模型",
+        "36氪获悉，近日，具身操作公司“橡木果机器人”（Acorn Robot）正式发布“Natus AGE-0具身本能模型”，"
+        "同步宣布完成天使轮融资。"
+        "本轮融资由招商局创投、蔚来资本共同领投。",
+        {"company": "橡木果机器人", "round": "Angel", "leads": ["招商局创投", "蔚来资本"]},
+    ),
+    (
+        "tidewire-235",  # `…成员创立的 X` names X; 种子前轮 is Pre-Seed
+        "前 DeepMind 机器人团队创业：工人手把手教，机器人 10 分钟学会新技能",
+        "前谷歌 DeepMind 应用机器人团队成员创立的 Reimagine Robotics（R2）完成种子前轮融资，推出交互式机器人平台。",
+        {"company": "Reimagine Robotics", "round": "Pre-Seed"},
+    ),
+    (
+        "tidewire-239",  # the title's subject raising money in the summary's first sentence
+        "Discovered Materials is playing AI whack-a-mole to hunt cooler chips",
+        "Discovered Materials raised $9 million to fund the hunt for more novel materials to build efficient chips.",
+        {"company": "Discovered Materials", "amount": (9 * M, 9 * M, "USD")},
+    ),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",

@@ -207,12 +207,12 @@ def classify(title: str, summary: str = "") -> Verdict:
     if merger is not None:
         return Verdict(False, "acquisition or merger")
     lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
-    if re.search(r"[?？]\s*$", text):
-        lead = ""  # `面壁智能200亿估值疑云：谁在买单，谁在定价？`: a question is commentary, not a round report
     if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
         found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
         if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
+        if found is not None and found.re is EN_POSITIVE and _title_subject_raises(text, lead, found):
+            return Verdict(True, "the title's subject raises money in the summary's first sentence")
         investor_first = find_trigger(lead)
         if (
             investor_first is not None
@@ -223,6 +223,12 @@ def classify(title: str, summary: str = "") -> Verdict:
         ):
             return Verdict(True, "investor-first trigger with an amount in the summary's first sentence")
     return Verdict(False, "no funding trigger")
+
+
+def _title_subject_raises(title: str, lead: str, found: re.Match[str]) -> bool:
+    """`Discovered Materials is playing AI whack-a-mole…` + `Discovered Materials raised $9 million to…`."""
+    subject = lead[: found.start()].strip()
+    return bool(re.fullmatch(r"[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3}", subject)) and title.startswith(subject)
 
 
 def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:

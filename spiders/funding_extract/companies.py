@@ -17,12 +17,12 @@ ZH_DESCRIPTORS = (
 _ZH_DESCRIPTOR_RE = re.compile(ZH_DESCRIPTORS)
 _LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)$")
 _ZH_LEAD_IN = re.compile(r"^.*?(?:获悉|消息|报道|了解到|讯|独家获悉)\s*[,:]\s*")
-_ZH_DATES = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}日|当地时间")
+_ZH_DATES = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|当地时间")
 _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
     r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露"
     # `材科源图三个月完成两轮融资`: a span of time before the verb is not part of the name
-    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新)+$"
+    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新|同步|随后|随即)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
@@ -148,6 +148,11 @@ def zh_company(prefix: str) -> Company:
         descriptor = list(_ZH_DESCRIPTOR_RE.finditer(_LEGAL_SUFFIX.sub("", before)))
         sector = _clean_sector(before[: descriptor[-1].start()]) if descriptor else None
         return Company(valid_name(alias.group(1)), sector)
+    # `前谷歌 DeepMind 应用机器人团队成员创立的 Reimagine Robotics`: the name follows who founded it
+    chunk = re.sub(r"^.*(?:创立|创办|创建|孵化|成立|打造)的\s*(?=\S)", "", chunk)
+    launch = re.search(r"(?:正式)?(?:发布|推出|上线|亮相|开源)", chunk)
+    if launch is not None and _BRACKETS.search(chunk[: launch.start()]):
+        chunk = chunk[: launch.start()]  # `“橡木果机器人”正式发布“Natus…模型”`: the subject, not the product
     for match in reversed(list(_BRACKETS.finditer(chunk))):
         following = chunk[match.end() :]
         if _ZH_DESCRIPTOR_RE.match(following):

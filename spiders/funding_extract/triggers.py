@@ -26,7 +26,10 @@ _ZH_INTENT_WORDS = (
 ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|(?<!超)募资(?!金))")
 _ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
 #: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
-ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
+#: (`半年融资超50亿`, `年内融资…`: a period's sum is none either)
+ZH_BARE_AMOUNT = re.compile(
+    r"(?<!累计)(?<!总)(?<![拟将求])(?<!半年)(?<!年内)(?<!以来)(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START
+)
 #: the round before the verb: `Graphcore在E轮融资中筹得2.22亿美元`, `X于新一轮融资中获得5000万美元`,
 #: `在 Redalpine 和 Stride 共同领投的 A 轮融资中获得了 1000 万欧元`
 ZH_RAISED_IN_ROUND = re.compile(
