@@ -74,6 +74,18 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"company": "Discovered Materials", "amount": (9 * M, 9 * M, "USD")},
     ),
     (
+        "tidewire-44",  # rounds counted over a span of time are a round report; their total is not this round's
+        "西湖机器人半年 4 轮融资、总额 5 亿元，押注具身智能「GPT 时刻」",
+        "",
+        {"company": "西湖机器人", "amount": (None, None, None)},
+    ),
+    (
+        "tcdigest-35",  # a potential round is a round in the making
+        "Sources: Anthropic potential $900B+ valuation round could happen within 2 weeks",
+        "",
+        {"company": "Anthropic", "status": "planned"},
+    ),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",

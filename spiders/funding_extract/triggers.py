@@ -9,6 +9,8 @@ from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, 
 _ZH_TRIGGER = (
     r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
     r"|迎来|筹得|融得|募得|敲定|(?:首次|首度)(?:披露|公布|官宣)"
+    # `西湖机器人半年 4 轮融资`: rounds counted over a span of time need no verb
+    r"|(?<=[年月天周内])(?=\s*(?:连续|接连)?\s*[两三四五六七八九十\d]\s*轮融资)"
     r"|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
 #: a bare 轮 is a round's only when it reads as one (`完成B轮`), not `迎来一轮反弹行情`
@@ -96,6 +98,9 @@ EN_POSITIVE = re.compile(
     + _EN_FUNDING_NOUN
     # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
     + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
+    # `Anthropic potential $900B+ valuation round could happen within 2 weeks`: a round in the making
+    + r"|\b(?:potential|possible|proposed|planned|upcoming)\s+(?:[$€£]\s?\d[\w.+]*\s+)?"
+    + r"(?:valuation\s+|funding\s+)?round\b"
     # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
     + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?"
     + r"(?:funding|financing|investment|capital|round)\b",
@@ -130,7 +135,8 @@ EN_LEADS_POSSESSIVE = re.compile(
 _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
-    r"|weighing|explores?|exploring|in the process of raising|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
+    r"|weighing|explores?|exploring|in the process of raising|potential|possible|proposed|planned|upcoming|could happen"
+    r"|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
 #: words of a commitment not yet closed (`signs`, `will invest`)
