@@ -152,3 +152,22 @@ def test_a_round_written_in_a_new_way_is_read_with_its_fields(
 @pytest.mark.parametrize(("item", "title", "summary"), NOT_ROUNDS, ids=[case[0] for case in NOT_ROUNDS])
 def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
     assert _rounds(title, summary) == []
+
+
+# (how the investors are written in the summary, the leads and the other investors read from it)
+LEADS: list[tuple[str, list[str], list[str]]] = [
+    ("红杉中国担任领投方，老股东源码资本跟投。", ["红杉中国"], ["源码资本"]),
+    ("红杉中国作为领投方，老股东源码资本跟投。", ["红杉中国"], ["源码资本"]),
+    ("本轮融资由红杉中国领衔，高瓴创投跟投。", ["红杉中国"], ["高瓴创投"]),
+    ("本轮由老股东红杉中国持续加码领投。", ["红杉中国"], []),
+    ("本轮由A资本担任独家财务顾问，红杉中国领投。", ["红杉中国"], []),
+    ("该公司由张立华教授领衔，拥有全栈自研技术。红杉中国领投。", ["红杉中国"], []),
+    ("Sequoia Capital and Accel co-led the round.", ["Sequoia Capital", "Accel"], []),
+]
+
+
+@pytest.mark.parametrize(("summary", "leads", "others"), LEADS, ids=[case[0][:12] for case in LEADS])
+def test_leads_are_read_however_the_summary_names_them(summary: str, leads: list[str], others: list[str]) -> None:
+    title = "Acme raises $20M Series A" if summary.isascii() else "星河智能完成数亿元A轮融资"
+    (found,) = _rounds(title, summary)
+    assert (found.lead_investors, found.investors) == (leads, others)

@@ -9,7 +9,9 @@ from spiders.funding_extract.companies import ZH_DESCRIPTORS, without_place
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
 #: a clause about advisers (财务顾问, advised by): its names are not investors
-FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advisor|advised by|adviser", re.IGNORECASE)
+FA_CLAUSE = re.compile(
+    r"财务顾问|独家顾问|\bFA\b|担任(?![^,;。]{0,6}领投)|financial advisor|advised by|adviser", re.IGNORECASE
+)
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
     r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
@@ -30,8 +32,11 @@ _AMOUNT_IN_NAME = re.compile(
     r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"
 )
 _ZH_LEAD_PATTERNS = (
-    re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?领投"),
+    # 领衔 leads a round only beside an investment (`由红杉中国领衔，高瓴创投跟投`), not `由张立华教授领衔`
+    re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?(?:领投|领衔(?=投资|[,;。]?[^,;。]{0,12}(?:跟投|参投)))"),
     re.compile(r"领投方(?:为|是|包括)(?P<names>[^,;。]+)"),
+    # `红杉中国担任领投方`, `红杉中国作为本轮领投方`
+    re.compile(r"(?:^|[,;。])\s*(?P<names>[^,;。]+?)(?:担任|作为|出任)(?:本轮|此轮)?(?:的)?(?:融资)?领投方"),
     re.compile(r"(?:^|[,;。\-]|获|本轮|其中|轮)(?P<names>[^,;。获\-]+?)(?:共同|联合)?领投"),
 )
 _ZH_SOLE = re.compile(
@@ -50,11 +55,13 @@ _ZH_PARTICIPANT = re.compile(
     r"|继续加持|追加投资|共同投资|联合投资|持续投资|继续投资|跟进)"
 )
 _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|有)(?P<names>[^。;]+)")
+_HOLDER_VERB = re.compile(r"(?:持续|继续|超额|共同|联合)?(?:跟投|参投|追投|加注|加持|领投)$")
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
 _EN_LEAD = re.compile(
     r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
     r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
-    r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
+    r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}"
+    r"(?:\s+(?:and|&)\s+[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,3})?))"
     r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b"
     # `Returning backers a16z and Thrive are expected to lead the round`
     r"|(?:^|[.,]\s+)(?P<future>(?-i:[A-Z])[^.;,]{1,80}?)\s+(?:are|is)\s+(?:expected|set|slated|poised|tipped)\s+to"
@@ -91,7 +98,8 @@ def split_names(text: str, language: str) -> list[str]:
         # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
         part = _AMOUNT_IN_NAME.sub("", part).strip()
         part = re.sub(
-            r"(?:独家|新一轮|本轮|据悉|据称|据报道|据传|拟|将|已|正|正在|或|为|计划|宣布|多方|各方|双方|三方)+$",
+            r"(?:独家|新一轮|本轮|据悉|据称|据报道|据传|拟|将|已|正|正在|或|为|计划|宣布|多方|各方|双方|三方"
+            r"|持续加码|继续加码|加码|持续|继续|再次|追加|超额|作为|担任|出任)+$",
             "",
             part,
         ).strip()
@@ -182,7 +190,9 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
             for match in _ZH_INCLUDING.finditer(text):  # 另有多家产业方跟投，包括A、B等等
                 found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
             for match in _ZH_OLD_HOLDER.finditer(text):
-                found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
+                # `老股东源码资本跟投`: the verb after the holder is not part of its name
+                names = re.sub(_HOLDER_VERB, "", match.group("names"))
+                found_others.append((match.start("names"), split_names(names, "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
                 names = match.group("names") or match.group("with") or match.group("subject") or match.group("future")
