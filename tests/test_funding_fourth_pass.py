@@ -86,6 +86,13 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"company": "Anthropic", "status": "planned"},
     ),
     (
+        "probe",  # a valuation `in tender offer` is a secondary round; rounds run past Series H
+        "Stripe valued at $91.5B in tender offer",
+        "",
+        {"company": "Stripe", "round": "Secondary", "amount": (None, None, "USD")},
+    ),
+    ("probe", "Databricks raises $10B Series J", "", {"company": "Databricks", "round": "J"}),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",
@@ -120,6 +127,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
         "半年融资超50亿、估值突破200亿，面壁智能一跃成为端侧AI最大独角兽。",
     ),
     ("rsshub36kr-5", "10股获融资净买入超亿元，万孚生物获净买入最多", ""),  # margin buying of listed shares
+    ("probe", "沙特主权基金投资50亿美元入股某车企", ""),  # 某车企: the company is left unnamed
     ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),
     ("tidewire-204", "Nvidia investing $1.5B in SoftBank data center developer behind OpenAI project", ""),
 ]
@@ -133,7 +141,9 @@ def _amount(low: int | None, high: int | None, currency: str | None) -> tuple[De
     return (None if low is None else Decimal(low), None if high is None else Decimal(high), currency)
 
 
-@pytest.mark.parametrize(("item", "title", "summary", "expected"), ROUNDS, ids=[case[0] for case in ROUNDS])
+@pytest.mark.parametrize(
+    ("item", "title", "summary", "expected"), ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(ROUNDS)]
+)
 def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     item: str, title: str, summary: str, expected: dict[str, Any]
 ) -> None:
@@ -149,7 +159,9 @@ def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     assert {k: actual[k] for k in wanted} == wanted
 
 
-@pytest.mark.parametrize(("item", "title", "summary"), NOT_ROUNDS, ids=[case[0] for case in NOT_ROUNDS])
+@pytest.mark.parametrize(
+    ("item", "title", "summary"), NOT_ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(NOT_ROUNDS)]
+)
 def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
     assert _rounds(title, summary) == []
 

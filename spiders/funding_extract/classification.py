@@ -138,7 +138,7 @@ _SOFT_NEGATIVE = re.compile(
     r"|tax credits?|grants?|awards?|deal with|compute deal|cloud deal|lease|guarantee)\b",
     re.IGNORECASE,
 )
-_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
+_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-k]|seed|financing|valuation)\b", re.IGNORECASE)
 #: places and projects an `X to invest Rs N cr in …` headline names instead of a company
 #: a ticker after the company's name (`PureCycle Technologies (NASDAQ: PCT) … to raise gross proceeds`): listed
 _LISTED = re.compile(

@@ -115,7 +115,9 @@ def valid_name(name: str | None) -> str | None:
     if name is None:
         return None
     name = name.strip(" ,:;.-'\"“”「」《》")
-    name = re.sub(r"^(?:一家|这家|该|某)", "", name)
+    if re.match(r"某(?!某)", name):
+        return None  # `入股某车企`: a company left unnamed
+    name = re.sub(r"^(?:一家|这家|该)", "", name)
     if re.search(r"[^限]公司$", name) and len(name) > 4:
         name = name[:-2]  # 赛豆科技公司 -> 赛豆科技; a legal 有限公司 stays
     if name in _GENERIC_NAMES or len(name) < 2 or len(name) > 60:

@@ -78,11 +78,11 @@ _EN_VERB = (
 #: verbs that announce anything (`Announces Vessel Sales Generating $46M`): a round only with a funding word after
 _EN_WEAK_VERB = r"\b(?:completes?|completed|announces?|announced|unveils?|unveiled)\b"
 _EN_FUNDING_NOUN = (
-    r"(?:\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
+    r"(?:\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
     r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
-    r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
+    r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
     r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
@@ -98,6 +98,9 @@ EN_POSITIVE = re.compile(
     + _EN_FUNDING_NOUN
     # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
     + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
+    # `Stripe valued at $91.5B in tender offer`: the valuation of a round or a tender offer
+    + r"|\bvalued at\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+in\s+(?:(?:a|an|its|new|latest|fresh)\s+)*(?:[\w-]+\s+){0,2}?"
+    + r"(?:round|tender offer|funding|financing|share sale|secondary sale)\b"
     # `Anthropic potential $900B+ valuation round could happen within 2 weeks`: a round in the making
     + r"|\b(?:potential|possible|proposed|planned|upcoming)\s+(?:[$€£]\s?\d[\w.+]*\s+)?"
     + r"(?:valuation\s+|funding\s+)?round\b"
@@ -120,7 +123,7 @@ EN_BACKS = re.compile(
     r"(?P<verb>(?i:(?:to |will |set to |plans to )?back|backs|backed|bets on|doubles down on))\s+"
     r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
-_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
+_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-k]\b", re.IGNORECASE)
 #: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
 ZH_DONE_INVESTMENT = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)"
