@@ -92,6 +92,26 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         {"company": "Stripe", "round": "Secondary", "amount": (None, None, "USD")},
     ),
     ("probe", "Databricks raises $10B Series J", "", {"company": "Databricks", "round": "J"}),
+    ("probe", "星河智能获得阿里巴巴10亿元战略投资", "", {"company": "星河智能", "leads": ["阿里巴巴"]}),  # 获得, not 获
+    (
+        "probe",  # a span of time in another clause is no period sum
+        "成立仅半年，星河智能获数亿元天使轮融资",
+        "",
+        {"company": "星河智能", "round": "Angel", "amount": (100 * M, 1000 * M, "CNY")},
+    ),
+    (
+        "probe",  # a hedge and the valuation before the verb are not part of the name
+        "具身智能独角兽星河智能据悉正以30亿美元估值洽谈新一轮融资",
+        "",
+        {"company": "星河智能", "status": "planned"},
+    ),
+    ("probe", "消息称星河智能完成新一轮融资，投后估值超200亿元", "", {"company": "星河智能"}),
+    (
+        "probe",  # the round label between the name and 融资N
+        "星河智能A轮融资3亿元，启明创投领投",
+        "",
+        {"company": "星河智能", "round": "A", "leads": ["启明创投"], "amount": (300 * M, 300 * M, "CNY")},
+    ),
     (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",

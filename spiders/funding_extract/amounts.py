@@ -20,7 +20,7 @@ _OTHER_BEFORE = re.compile(
     r"|market cap|contracts?|per month|a month|累计|总融资|共募集|total funding|to date|bringing (?:its|the) total"
     r"|此前|上一轮|up from"
     # `三轮数亿元`, `40天2轮融资数千万`, `半年融资超50亿`: the sum of several rounds or of a period
-    r"|(?<![A-Za-z\d])(?:[两三四五六七八九十]|\d)\s*轮|半年|年内|今年以来|个月内?"
+    r"|(?<![A-Za-z\d])(?:[两三四五六七八九十]|\d)\s*轮|(?:半年|年内|今年以来|个月)内?\s*(?:连续)?(?:融资|获投|累计|共)"
     r"|previous|prior)\D{0,8}$",
     re.IGNORECASE,
 )

@@ -22,7 +22,9 @@ _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
     r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露"
     # `材科源图三个月完成两轮融资`: a span of time before the verb is not part of the name
-    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新|同步|随后|随即)+$"
+    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新|同步|随后|随即"
+    # `星河智能据悉正以30亿美元估值洽谈…`, `星河智能A轮融资3亿元`: a hedge, a valuation or a round label
+    r"|据悉|据报道|据称|据传|(?:正|拟|将)?以[^,;]{1,16}?(?:投前|投后)?估值|(?:Pre-?)?[A-H]\d*\+*轮|天使\+*轮|种子轮|新一轮)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
@@ -139,7 +141,10 @@ def zh_company(prefix: str) -> Company:
     alias = re.search(r"\(以下简称[“\"「]?([^”\"」)]+)[”\"」]?\)", text)
     text = _ZH_DATES.sub("", text)
     chunks = [_ZH_TRAILING_WORDS.sub("", c.strip()).strip() for c in re.split(r"[,;:!?。|丨\n]", text)]
-    chunks = [re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次)", "", c) for c in chunks]
+    chunks = [
+        re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次|消息称|据悉|据报道|据称|据传|网传|报道称)+", "", c)
+        for c in chunks
+    ]
     chunks = [c for c in chunks if c]
     if not chunks:
         return Company(None)
