@@ -197,6 +197,23 @@ LEADS: list[tuple[str, list[str], list[str]]] = [
     ("Sequoia Capital and Accel co-led the round.", ["Sequoia Capital", "Accel"], []),
 ]
 
+# (title, the sole investor read as the lead): `gets/nabs … from Y`, a lowercase a16z, the summary's fuller name
+SOLE: list[tuple[str, str, str]] = [
+    ("Acme gets $20M from SoftBank", "", "SoftBank"),
+    ("Exclusive: Acme raises $20M from a16z", "", "a16z"),
+    (
+        "Bot-detection startup Spur nabs $200M from Insight",
+        "Spur Intelligence has raised a $200 million round from Insight Partners for its tech.",
+        "Insight Partners",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "lead"), SOLE, ids=[case[0][:20] for case in SOLE])
+def test_a_sole_investor_is_the_lead(title: str, summary: str, lead: str) -> None:
+    (found,) = _rounds(title, summary)
+    assert found.lead_investors == [lead]
+
 
 @pytest.mark.parametrize(("summary", "leads", "others"), LEADS, ids=[case[0][:12] for case in LEADS])
 def test_leads_are_read_however_the_summary_names_them(summary: str, leads: list[str], others: list[str]) -> None:

@@ -158,8 +158,9 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     deal.investors = [n for n in unique([*deal.investors, *others]) if n not in deal.leads]
     if not deal.leads and not deal.investors:
         named, more = sole_investors(title, lang)
-        if not named:
-            named, more = sole_investors(current, lang)
+        in_summary, more_in_summary = sole_investors(current, lang)
+        if not named or (len(named) == len(in_summary) == 1 and in_summary[0].startswith(named[0] + " ")):
+            named, more = in_summary, more_in_summary  # `nabs $200M from Insight` + `from Insight Partners`
         if not named:
             named, more = _summary_investor_first(current)
         # A sole named investor counts as the lead; several, or `Y等`, with no lead named are plain investors (§4.8).

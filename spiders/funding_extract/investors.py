@@ -76,9 +76,10 @@ _EN_PARTICIPANT = re.compile(
 )
 _EN_WITH_BACKING = re.compile(r"\bwith\s+(?P<names>[A-Z][^.;]+?)\s+backing\b")
 _EN_FROM = re.compile(
-    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted)\b"
+    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted|gets?|got|nabs?|nabbed|bags?"
+    r"|bagged|snags?|snagged|receives?|received|picks? up|picked up)\b"
     + EN_SENTENCE_CHAR
-    + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
+    + r"*?\bfrom\s+(?P<names>(?:[A-Z]|a16z\b)[^.;]*)"
 )
 
 
