@@ -112,6 +112,11 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         "",
         {"company": "星河智能", "round": "A", "leads": ["启明创投"], "amount": (300 * M, 300 * M, "CNY")},
     ),
+    ("probe", "星河智能被曝完成10亿元融资", "", {"company": "星河智能", "status": "completed"}),  # 被曝 is a hedge
+    ("probe", "腾讯已投资星河智能", "", {"company": "星河智能", "leads": ["腾讯"], "status": "completed"}),  # 已: done
+    ("probe", "Google has invested $2B in Acme", "", {"company": "Acme", "leads": ["Google"], "status": "completed"}),
+    ("probe", "Acme raising $100M at $1B valuation, sources say", "", {"company": "Acme", "status": "planned"}),
+    ("probe", "Acme close to raising $100M", "", {"company": "Acme", "status": "planned"}),
     (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",

@@ -104,6 +104,10 @@ EN_POSITIVE = re.compile(
     # `Anthropic potential $900B+ valuation round could happen within 2 weeks`: a round in the making
     + r"|\b(?:potential|possible|proposed|planned|upcoming)\s+(?:[$€£]\s?\d[\w.+]*\s+)?"
     + r"(?:valuation\s+|funding\s+)?round\b"
+    # `Acme nears $100M funding round`, `Acme close to raising $100M`: a round in the making
+    + r"|\b(?:nears?|nearing)\s+(?:an?\s+)?(?:[$€£]\s?\d[\w.+]*\s+)?(?:[\w-]+\s+){0,2}?"
+    + r"(?:round|funding|raise|financing)\b"
+    + r"|\bclose to raising\b"
     # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
     + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?"
     + r"(?:funding|financing|investment|capital|round)\b",
@@ -111,7 +115,8 @@ EN_POSITIVE = re.compile(
 )
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
-    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+"
+    r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had )?"
     r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects))\b"
     r"(?P<mid>[^;]{0,60}?)"
     r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
@@ -139,6 +144,7 @@ _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
     r"|weighing|explores?|exploring|in the process of raising|potential|possible|proposed|planned|upcoming|could happen"
+    r"|(?<!after )(?<!since )raising|nears?|nearing|close to raising"
     r"|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
@@ -242,7 +248,11 @@ def round_status(title: str, summary: str, trigger: re.Match[str] | None, invest
         return "planned"
     if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
         # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
-        done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
+        done = (
+            trigger.group("verb") in ("入股", "参投", "押注", "加注")
+            or "完成" in lead_sentence
+            or "已" in title[trigger.end("inv") : trigger.start("verb")]  # `腾讯已投资星河智能`
+        )
         if done and not re.search(r"宣布|将|拟|签署|计划|同意|承诺", title[: trigger.start("verb")]):
             return "completed"
         return "announced"
