@@ -118,6 +118,20 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("probe", "Acme raising $100M at $1B valuation, sources say", "", {"company": "Acme", "status": "planned"}),
     ("probe", "Acme close to raising $100M", "", {"company": "Acme", "status": "planned"}),
     (
+        "gnews26-65",  # `X nears $N investment in Y`: investor first; the deal is near, the sum is $N
+        "SoftBank Nears $30 Billion Additional Investment in OpenAI as $100 Billion Round Looms",
+        "",
+        {"company": "OpenAI", "leads": ["SoftBank"], "status": "planned", "amount": (30_000 * M, 30_000 * M, "USD")},
+    ),
+    (
+        "gnews26-69",  # `Aug. 12` ends no sentence; `the new company` points at `Pragmatik Labs, based in …`
+        "Former Qwen AI Head Sets Up AI Startup Backed by Tencent",
+        "(Yicai) Aug. 12 -- Lin Junyang has established an artificial intelligence startup, with the new company "
+        "securing investments from Tencent Holdings, among others. Pragmatik Labs, based in Shanghai, will focus on "
+        "AI agents. The company has secured funding led by Gaorong Ventures and HSG, with Tencent also participating.",
+        {"company": "Pragmatik Labs", "leads": ["Gaorong Ventures", "HSG"]},
+    ),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",
@@ -152,7 +166,9 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
         "半年融资超50亿、估值突破200亿，面壁智能一跃成为端侧AI最大独角兽。",
     ),
     ("rsshub36kr-5", "10股获融资净买入超亿元，万孚生物获净买入最多", ""),  # margin buying of listed shares
-    ("probe", "沙特主权基金投资50亿美元入股某车企", ""),  # 某车企: the company is left unnamed
+    ("probe", "沙特主权基金投资50亿美元入股某车企", ""),
+    ("probe", "Acme announces $50M investment in new factory", ""),  # the company spends, nobody funds it
+    ("probe", "Acme announces $50M investment in Texas", ""),  # 某车企: the company is left unnamed
     ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),
     ("tidewire-204", "Nvidia investing $1.5B in SoftBank data center developer behind OpenAI project", ""),
 ]

@@ -28,6 +28,9 @@ _OTHER_AFTER = re.compile(r"^\s*(?:订单|营收|收入|销售|净利润|per (?:
                           re.IGNORECASE)  # fmt: skip
 
 
+_DEAL_AFTER = re.compile(r"^\s*(?:[\w-]+\s+){0,2}?(?:investment|deal|round|funding|financing|raise)\b", re.IGNORECASE)
+
+
 def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
     """Amounts in `text` split into round candidates and valuations; revenue, totals and converted figures dropped."""
     rounds: list[Amount] = []
@@ -44,6 +47,9 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
             continue
         if amount.low is None and amount.high is None and amount.qualifier != UNKNOWN_CURRENCY:
             continue
+        if amount.qualifier == NEAR and re.match(r"(?i)near", amount.text) and _DEAL_AFTER.match(after):
+            # `SoftBank Nears $30 Billion Additional Investment in OpenAI`: the deal is near, the sum is $30B
+            amount = Amount(amount.high, amount.high, amount.currency, EXACT, amount.text, amount.start, amount.end)
         rounds.append(amount)
     return rounds, valuations
 

@@ -151,6 +151,12 @@ _NOT_A_STARTUP = re.compile(
     r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
     re.IGNORECASE,
 )
+#: `Acme announces $50M investment in new factory` / `… in Texas`: the company spends, nobody funds it
+_INVESTMENT_IN = re.compile(
+    r"\b(?:announces?|announced|unveils?|unveiled|completes?|completed)\b[^.;]{0,40}?\binvestments?\s+(?:in|into)\s+"
+    r"(?:(?:a|an|the|its)\s+)?(?P<what>\S+)",
+    re.IGNORECASE,
+)
 #: lowercase words after the investee's name that make the name an owner: `in SoftBank data center developer`
 _UNIT_AFTER_NAME = re.compile(
     r"\s+(?:[a-z][\w-]*\s+){0,3}(?:developer|unit|arm|subsidiary|division|business|operator|affiliate|spin-?off)\b"
@@ -203,13 +209,18 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, "a stake taken inside an acquisition or a sale")
         if trigger.re is EN_POSITIVE and _LISTED.search(first_sentence(normalise_text(summary))):
             return Verdict(False, "listed company's offering, dividend or buyback")
+        spending = _INVESTMENT_IN.search(text)
+        if trigger.re is EN_POSITIVE and spending is not None and spending.start() <= trigger.start() + 2:
+            what = spending.group("what")
+            if what[:1].islower() or PLACE_NAME.match(what):
+                return Verdict(False, "investment in a project or a place")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
     lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
     if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
         found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
-        if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
+        if found is not None and re.search(r"融资|轮|round|funding|series|seed|investments?\b", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
         if found is not None and found.re is EN_POSITIVE and _title_subject_raises(text, lead, found):
             return Verdict(True, "the title's subject raises money in the summary's first sentence")
@@ -241,7 +252,7 @@ def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
 
 def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
-    if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
+    if trigger.group("desc") or re.match(r"backs|leads|led|co-le", trigger.group("verb"), re.IGNORECASE):
         return True
     if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or PLACE_NAME.match(trigger.group("co")):
         return False

@@ -259,6 +259,10 @@ def company_before(prefix: str) -> Company:
 _ZH_IS_A = re.compile(
     r"^\s*(?P<name>[A-Za-z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3}|" + CJK.pattern + r"{2,12}?)\s*(?:是|为)一(?:家|个|款)"
 )
+_EN_INTRODUCED = re.compile(
+    r"^\s*(?P<name>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3}),\s+(?:based|headquartered|founded|launched|a|an)\b"
+)
+_EN_ANAPHOR = re.compile(r"\b(?:the|this)\s+(?:new\s+|young\s+)?(?:company|startup|firm|venture)$", re.IGNORECASE)
 _ZH_ANAPHOR = re.compile(r"^(?:该|这家|这个|此)?(?:团队|公司|企业|初创公司|平台)")
 
 
@@ -268,6 +272,10 @@ def company_from_summary(summary: str) -> Company:
     if alias is not None:
         return Company(valid_name(alias.group(2)))
     named: str | None = None  # the subject of `Knowunity是一个…平台。`, for a later `该团队…获得了…`
+    # `…, with the new company securing investments from Tencent. Pragmatik Labs, based in Shanghai, will…`
+    introduced = next(
+        (m.group("name") for s in sentences(summary)[:6] if (m := _EN_INTRODUCED.match(s)) is not None), None
+    )
     for sentence in sentences(summary)[:6]:
         current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
         subject = _ZH_IS_A.match(current)
@@ -287,6 +295,8 @@ def company_from_summary(summary: str) -> Company:
             company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
         elif named and _ZH_ANAPHOR.match(current[: match.start()].strip()):
             company = Company(named)
+        elif introduced and _EN_ANAPHOR.search(current[: match.start()].strip()):
+            company = Company(valid_name(introduced))
         else:
             company = company_before(current[: match.start()])
         if company.name:

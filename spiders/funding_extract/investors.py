@@ -58,7 +58,8 @@ _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|
 _HOLDER_VERB = re.compile(r"(?:持续|继续|超额|共同|联合)?(?:跟投|参投|追投|加注|加持|领投)$")
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
 _EN_LEAD = re.compile(
-    r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
+    # `led by Gaorong Ventures and HSG, with Tencent … also participating`: the participants are not leads
+    r"\b(?:co-)?led by\s+(?P<names>[^.;]+?)(?=,?\s+(?:with|alongside|joined by|as well as)\b|[.;]|$)"
     r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
     r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}"
     r"(?:\s+(?:and|&)\s+[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,3})?))"

@@ -66,7 +66,7 @@ _CAPITAL_SPENDING = re.compile(
 )
 
 _EN_VERB = (
-    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
+    r"\b(?:raises?|raised|raising|secures?|secured|securing|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
     r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
@@ -78,12 +78,12 @@ _EN_VERB = (
 #: verbs that announce anything (`Announces Vessel Sales Generating $46M`): a round only with a funding word after
 _EN_WEAK_VERB = r"\b(?:completes?|completed|announces?|announced|unveils?|unveiled)\b"
 _EN_FUNDING_NOUN = (
-    r"(?:\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
+    r"(?:\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestments?\b|\bbacking\b"
     r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
     r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
-    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
+    r"|\bfinancing\b|\bround\b|\binvestments?\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
 EN_POSITIVE = re.compile(
@@ -117,7 +117,9 @@ EN_POSITIVE = re.compile(
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+"
     r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had )?"
-    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects))\b"
+    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects"
+    # `SoftBank Nears $30 Billion Additional Investment in OpenAI`, `Westpac Confirms Investment in Lawpath`
+    r"|(?:nears?|makes?|announces?|confirms?|completes?|finali[sz]es?|unveils?)(?=[^;]{0,40}\binvestment\s+in\b)))\b"
     r"(?P<mid>[^;]{0,60}?)"
     r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
@@ -165,7 +167,8 @@ _HEDGE = re.compile(
 )
 #: words that put a clause in the past (an earlier round): its round, amount and investors are not this round's
 PREVIOUS = re.compile(
-    r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b|last year|\bin 20\d\d\b"
+    r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b(?!\s+(?:today|this\s+(?:week|month)))"
+    r"|last year|\bin 20\d\d\b"
     r"|\bup from\b|\bafter (?:its|a|raising)\b|\bfollows?\b|\bfollowing (?:its|a)\b",
     re.IGNORECASE,
 )
@@ -196,7 +199,8 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
-    return min(found, key=lambda pair: pair[0])[1] if found else None
+    # on a tie `Acme completes investment in Beta` is Acme's investment in Beta, not Acme's round
+    return min(found, key=lambda pair: (pair[0], pair[1].re is not EN_INVESTOR_FIRST))[1] if found else None
 
 
 def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
