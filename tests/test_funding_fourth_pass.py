@@ -131,6 +131,12 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         "AI agents. The company has secured funding led by Gaorong Ventures and HSG, with Tencent also participating.",
         {"company": "Pragmatik Labs", "leads": ["Gaorong Ventures", "HSG"]},
     ),
+    ("probe", "腾讯战略入股星河科技", "", {"company": "星河科技", "leads": ["腾讯"]}),  # 战略 is no part of the name
+    ("probe", "星河科技引入腾讯战略投资", "", {"company": "星河科技", "round": "Strategic", "leads": ["腾讯"]}),
+    ("probe", "星河科技引入战略投资者，获腾讯10亿元投资", "", {"company": "星河科技", "leads": ["腾讯"]}),
+    ("probe", "星河科技获国家大基金二期注资", "", {"company": "星河科技", "leads": ["国家大基金二期"]}),
+    ("probe", "星河科技新一轮融资估值达50亿美元", "", {"company": "星河科技", "amount": (None, None, "USD")}),
+    ("probe", "星河科技估值50亿美元完成新一轮融资", "", {"company": "星河科技"}),
     (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
@@ -167,6 +173,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
     ),
     ("rsshub36kr-5", "10股获融资净买入超亿元，万孚生物获净买入最多", ""),  # margin buying of listed shares
     ("probe", "沙特主权基金投资50亿美元入股某车企", ""),
+    ("probe", "星河科技获国家科技进步奖", ""),  # an award, not 获…投资
     ("probe", "Acme announces $50M investment in new factory", ""),  # the company spends, nobody funds it
     ("probe", "Acme announces $50M investment in Texas", ""),  # 某车企: the company is left unnamed
     ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),
