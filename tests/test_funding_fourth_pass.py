@@ -138,6 +138,12 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("probe", "星河科技新一轮融资估值达50亿美元", "", {"company": "星河科技", "amount": (None, None, "USD")}),
     ("probe", "星河科技估值50亿美元完成新一轮融资", "", {"company": "星河科技"}),
     (
+        "probe",  # rupees and crores are money
+        "Ather Energy raises Rs 600 crore from existing investors",
+        "",
+        {"company": "Ather Energy", "amount": (6_000 * M, 6_000 * M, "INR")},
+    ),
+    (
         "dailymorning-3",  # `is reportedly in talks` is a hedge, not part of the investor's name
         "Amazon is reportedly in talks to invest $50B in OpenAI",
         "",
@@ -173,7 +179,13 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
     ),
     ("rsshub36kr-5", "10股获融资净买入超亿元，万孚生物获净买入最多", ""),  # margin buying of listed shares
     ("probe", "沙特主权基金投资50亿美元入股某车企", ""),
-    ("probe", "星河科技获国家科技进步奖", ""),  # an award, not 获…投资
+    ("probe", "星河科技获国家科技进步奖", ""),
+    ("probe", "Adani Green raises $1.4 billion from international banks", ""),  # bank money is debt
+    (
+        "probe",
+        "Berkshire Hathaway raises cash pile to $300 billion",
+        "",
+    ),  # a figure raised to a level  # an award, not 获…投资
     ("probe", "Acme announces $50M investment in new factory", ""),  # the company spends, nobody funds it
     ("probe", "Acme announces $50M investment in Texas", ""),  # 某车企: the company is left unnamed
     ("gnews26-46", "Fresh Off Nasdaq Debut, Bending Spoons Lands Airtable in $2.25 Billion Takeover", ""),

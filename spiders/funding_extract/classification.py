@@ -54,7 +54,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"贷款|授信|银团|债券|发债|债权融资|债务|低息融资|融资租赁|可转债|信贷|借款"
             r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
             r"|(?<!equity and )(?<!equity & )\b(?:debt(?! and equity)|loans?|credit facility|credit line"
-            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b",
+            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b"
+            r"|\bfrom\s+(?:[\w-]+\s+){0,2}(?:banks|lenders)\b",
             re.IGNORECASE,
         ),
     ),
@@ -151,6 +152,11 @@ _NOT_A_STARTUP = re.compile(
     r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
     re.IGNORECASE,
 )
+#: `raises cash pile / stake / guidance to $N`: a figure lifted to a level
+_RAISES_TO = re.compile(
+    r"\b(?:raises?|raised|lifts?|boosts?|ups)\s+(?P<what>(?:[\w'-]+\s+){1,4}?)to\s+(?:[$€£₹]|Rs\.?\s?)?\d",
+    re.IGNORECASE,
+)
 #: `Acme announces $50M investment in new factory` / `… in Texas`: the company spends, nobody funds it
 _INVESTMENT_IN = re.compile(
     r"\b(?:announces?|announced|unveils?|unveiled|completes?|completed)\b[^.;]{0,40}?\binvestments?\s+(?:in|into)\s+"
@@ -199,6 +205,9 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, reason)
     if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
         return Verdict(False, "order, contract or grant")
+    raised_to = _RAISES_TO.search(text)
+    if raised_to is not None and not _FUNDING_WORD.search(raised_to.group("what")):
+        return Verdict(False, "a figure raised, not money raised")  # `Berkshire raises cash pile to $300 billion`
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():

@@ -84,7 +84,8 @@ _EN_FUNDING_NOUN = (
     r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
-    r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
+    r"(?:[$€£¥₹]\s?\d|\b(?:Rs\.?|INR)\s?\d|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|crore|cr|lakh)\b"
+    r"|\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
     r"|\bfinancing\b|\bround\b|\binvestments?\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
