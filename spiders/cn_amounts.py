@@ -134,7 +134,7 @@ _ZH_CUR_RE = "|".join(sorted(_ZH_CURRENCIES, key=len, reverse=True))
 # Qualifier words written before a Chinese amount; 约合 (converted) is kept apart so a dual-currency headline
 # (`1.5亿美元（约合人民币10.9亿元）`) can drop the converted figure.
 _ZH_PREFIX = (
-    r"(?:(?P<pre>超过|超|逾|过|不低于|不少于|至少|最多|最高|不超过|不高于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计"
+    r"(?:(?P<pre>超过|超|逾|过|上(?=[千百亿])|不低于|不少于|至少|最多|最高|不超过|不高于|将近|接近|逼近|近|大约|约合|约|高达|达到|达|合计|共计"
     r"|共)(?:投资|出资|注资|融资|募资|筹资|筹集)?)?"  # `最高投资30亿美元`: the qualifier may sit before the verb
 )
 _ZH_AMOUNT = re.compile(
@@ -166,7 +166,7 @@ _EN_WORD_AMOUNT = re.compile(
 )
 
 _PREFIX_QUALIFIER: dict[str, str] = {
-    "超过": OVER, "超": OVER, "逾": OVER, "过": OVER, "不低于": OVER, "不少于": OVER,
+    "超过": OVER, "超": OVER, "逾": OVER, "过": OVER, "上": OVER, "不低于": OVER, "不少于": OVER,  # 上亿 = 过亿
     "将近": NEAR, "接近": NEAR, "逼近": NEAR, "近": NEAR,
     "大约": APPROX, "约合": APPROX, "约": APPROX,
     "more than": OVER, "over": OVER, "north of": OVER, "upwards of": OVER, "at least": OVER,

@@ -19,11 +19,16 @@ _OTHER_BEFORE = re.compile(
     r"(?:营收|收入|订单|销售额?|销量|净利润|利润|亏损|市值|成交额?|注册资本|产值|ARR|revenue|sales|profit|loss"
     r"|market cap|contracts?|per month|a month|累计|总融资|共募集|total funding|to date|bringing (?:its|the) total"
     r"|此前|上一轮|up from"
+    # `三轮数亿元`, `40天2轮融资数千万`, `半年融资超50亿`: the sum of several rounds or of a period
+    r"|(?<![A-Za-z\d])(?:[两三四五六七八九十]|\d)\s*轮|(?:半年|年内|今年以来|个月)内?\s*(?:连续)?(?:融资|获投|累计|共)"
     r"|previous|prior)\D{0,8}$",
     re.IGNORECASE,
 )
 _OTHER_AFTER = re.compile(r"^\s*(?:订单|营收|收入|销售|净利润|per (?:month|year|share)|in (?:revenue|sales|ARR)|ARR)",
                           re.IGNORECASE)  # fmt: skip
+
+
+_DEAL_AFTER = re.compile(r"^\s*(?:[\w-]+\s+){0,2}?(?:investment|deal|round|funding|financing|raise)\b", re.IGNORECASE)
 
 
 def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
@@ -42,6 +47,9 @@ def amount_roles(text: str, language: str) -> tuple[list[Amount], list[Amount]]:
             continue
         if amount.low is None and amount.high is None and amount.qualifier != UNKNOWN_CURRENCY:
             continue
+        if amount.qualifier == NEAR and re.match(r"(?i)near", amount.text) and _DEAL_AFTER.match(after):
+            # `SoftBank Nears $30 Billion Additional Investment in OpenAI`: the deal is near, the sum is $30B
+            amount = Amount(amount.high, amount.high, amount.currency, EXACT, amount.text, amount.start, amount.end)
         rounds.append(amount)
     return rounds, valuations
 

@@ -28,6 +28,9 @@ DIGEST = re.compile(
     re.IGNORECASE,
 )
 _AGGREGATE = "sector or period aggregate"
+_IPO = "IPO or listing"
+#: negatives that, in a clause after a company-first trigger, are an aside (`完成C轮融资，今年底拟冲击上市`)
+_ASIDES = (_AGGREGATE, _IPO)
 #: hard negatives: a title matching one of these is not a funding round whatever else it says
 _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("digest or round-up", DIGEST),
@@ -51,12 +54,13 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"贷款|授信|银团|债券|发债|债权融资|债务|低息融资|融资租赁|可转债|信贷|借款"
             r"|融资建设|项目融资|募资" + ZH_STOP + r"{0,16}用于|募资不超"
             r"|(?<!equity and )(?<!equity & )\b(?:debt(?! and equity)|loans?|credit facility|credit line"
-            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b",
+            r"|line of credit|notes offering|bonds?|asset-backed|project financ\w+)\b"
+            r"|\bfrom\s+(?:[\w-]+\s+){0,2}(?:banks|lenders)\b",
             re.IGNORECASE,
         ),
     ),
     (
-        "IPO or listing",
+        _IPO,
         re.compile(
             r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
             r"|招股|递表|过会|敲钟|挂牌上市"
@@ -89,6 +93,8 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("registered-capital change", re.compile(r"增资至|注册资本")),
+    # `10股获融资净买入超亿元`: margin buying of listed shares, not a round
+    ("margin trading", re.compile(r"融资(?:净)?(?:买入|偿还|卖出|余额)|融资融券|两融")),
     (
         "listed company's offering, dividend or buyback",
         re.compile(
@@ -101,6 +107,14 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bfollow-on\b|\b(?:public|secondary|share|stock|equity|registered direct|at-the-market|rights)"
             r" offering\b"
             r"|\bofferings? of\b|\bprices? (?:an? )?(?:offering|placement)\b|\bQIP\b|\bprivate placement\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # `Bending Spoons Lands Airtable in $2.25 Billion Takeover`: the money buys the company, it funds nothing
+        "money of an acquisition",
+        re.compile(
+            r"[$€£]\s?\d[\d.,]*\s*(?:[MBK]n?|million|billion)?\s+(?:takeover|acquisition|buyout|merger)\b",
             re.IGNORECASE,
         ),
     ),
@@ -125,7 +139,7 @@ _SOFT_NEGATIVE = re.compile(
     r"|tax credits?|grants?|awards?|deal with|compute deal|cloud deal|lease|guarantee)\b",
     re.IGNORECASE,
 )
-_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-h]|seed|financing|valuation)\b", re.IGNORECASE)
+_FUNDING_WORD = re.compile(r"融资|轮|领投|\b(?:funding|round|series [a-k]|seed|financing|valuation)\b", re.IGNORECASE)
 #: places and projects an `X to invest Rs N cr in …` headline names instead of a company
 #: a ticker after the company's name (`PureCycle Technologies (NASDAQ: PCT) … to raise gross proceeds`): listed
 _LISTED = re.compile(
@@ -138,9 +152,24 @@ _NOT_A_STARTUP = re.compile(
     r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
     re.IGNORECASE,
 )
+#: `raises cash pile / stake / guidance to $N`: a figure lifted to a level
+_RAISES_TO = re.compile(
+    r"\b(?:raises?|raised|lifts?|boosts?|ups)\s+(?P<what>(?:[\w'-]+\s+){1,4}?)to\s+(?:[$€£₹]|Rs\.?\s?)?\d",
+    re.IGNORECASE,
+)
+#: `Acme announces $50M investment in new factory` / `… in Texas`: the company spends, nobody funds it
+_INVESTMENT_IN = re.compile(
+    r"\b(?:announces?|announced|unveils?|unveiled|completes?|completed)\b[^.;]{0,40}?\binvestments?\s+(?:in|into)\s+"
+    r"(?:(?:a|an|the|its)\s+)?(?P<what>\S+)",
+    re.IGNORECASE,
+)
+#: lowercase words after the investee's name that make the name an owner: `in SoftBank data center developer`
+_UNIT_AFTER_NAME = re.compile(
+    r"\s+(?:[a-z][\w-]*\s+){0,3}(?:developer|unit|arm|subsidiary|division|business|operator|affiliate|spin-?off)\b"
+)
 _MERGER = re.compile(
     r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
-    r"|takes? over)\b",
+    r"|takes? over|takeovers?|buyouts?)\b",
     re.IGNORECASE,
 )
 _AI_LEXICON = re.compile(
@@ -172,10 +201,13 @@ def classify(title: str, summary: str = "") -> Verdict:
     trigger = find_trigger(text)
     for reason, pattern in _HARD_NEGATIVES:
         found = pattern.search(text)
-        if found is not None and not (reason == _AGGREGATE and _after_clause(text, trigger, found.start())):
+        if found is not None and not (reason in _ASIDES and _after_clause(text, trigger, found.start())):
             return Verdict(False, reason)
     if _SOFT_NEGATIVE.search(text) and not _FUNDING_WORD.search(text):
         return Verdict(False, "order, contract or grant")
+    raised_to = _RAISES_TO.search(text)
+    if raised_to is not None and not _FUNDING_WORD.search(raised_to.group("what")):
+        return Verdict(False, "a figure raised, not money raised")  # `Berkshire raises cash pile to $300 billion`
     merger = _MERGER.search(text)
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
@@ -186,14 +218,21 @@ def classify(title: str, summary: str = "") -> Verdict:
             return Verdict(False, "a stake taken inside an acquisition or a sale")
         if trigger.re is EN_POSITIVE and _LISTED.search(first_sentence(normalise_text(summary))):
             return Verdict(False, "listed company's offering, dividend or buyback")
+        spending = _INVESTMENT_IN.search(text)
+        if trigger.re is EN_POSITIVE and spending is not None and spending.start() <= trigger.start() + 2:
+            what = spending.group("what")
+            if what[:1].islower() or PLACE_NAME.match(what):
+                return Verdict(False, "investment in a project or a place")
         return Verdict(True, "funding trigger in the title")
     if merger is not None:
         return Verdict(False, "acquisition or merger")
     lead = "".join(c for c in re.split(r"(?<=,)", first_sentence(normalise_text(summary))) if not PREVIOUS.search(c))
     if lead and not any(p.search(lead) for _, p in _HARD_NEGATIVES):
         found = ZH_POSITIVE.search(lead) or EN_POSITIVE.search(lead) or ZH_BARE_AMOUNT.search(lead)
-        if found is not None and re.search(r"融资|轮|round|funding|series|seed", lead, re.IGNORECASE):
+        if found is not None and re.search(r"融资|轮|round|funding|series|seed|investments?\b", lead, re.IGNORECASE):
             return Verdict(True, "funding trigger in the summary's first sentence")
+        if found is not None and found.re is EN_POSITIVE and _title_subject_raises(text, lead, found):
+            return Verdict(True, "the title's subject raises money in the summary's first sentence")
         investor_first = find_trigger(lead)
         if (
             investor_first is not None
@@ -206,6 +245,12 @@ def classify(title: str, summary: str = "") -> Verdict:
     return Verdict(False, "no funding trigger")
 
 
+def _title_subject_raises(title: str, lead: str, found: re.Match[str]) -> bool:
+    """`Discovered Materials is playing AI whack-a-mole…` + `Discovered Materials raised $9 million to…`."""
+    subject = lead[: found.start()].strip()
+    return bool(re.fullmatch(r"[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3}", subject)) and title.startswith(subject)
+
+
 def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
     """Whether `start` lies in a clause after the trigger's (`完成F轮融资，因融资金额超目标…`: an aside, no total)."""
     if trigger is None or trigger.re not in (ZH_POSITIVE, EN_POSITIVE):
@@ -216,13 +261,15 @@ def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
 
 def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     """`X invests $N in <descriptor> Y` or `X backs Y` is a round; `X to invest Rs N cr in UK` is not."""
-    if trigger.group("desc") or not re.match(r"invest", trigger.group("verb"), re.IGNORECASE):
+    if trigger.group("desc") or re.match(r"backs|leads|led|co-le", trigger.group("verb"), re.IGNORECASE):
         return True
     if re.search(r"\b(?:in|for|on)\b", trigger.group("mid")) or PLACE_NAME.match(trigger.group("co")):
         return False
     if _NOT_A_STARTUP.search(" ".join((trigger.group("mid"), trigger.group("desc") or "", trigger.group("co")))):
         return False  # `Invests INR 15 Crores in Subsidiary X`, `… in Structured Deposit Product`, `… Pilot Projects`
     after = title[trigger.end() :]
+    if re.match(_UNIT_AFTER_NAME, after):
+        return False  # `Nvidia investing $1.5B in SoftBank data center developer`: money into another's unit
     return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
 
 

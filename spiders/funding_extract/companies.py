@@ -17,10 +17,14 @@ ZH_DESCRIPTORS = (
 _ZH_DESCRIPTOR_RE = re.compile(ZH_DESCRIPTORS)
 _LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司)$")
 _ZH_LEAD_IN = re.compile(r"^.*?(?:获悉|消息|报道|了解到|讯|独家获悉)\s*[,:]\s*")
-_ZH_DATES = re.compile(r"\d{4}年|\d{1,2}月(?:\d{1,2}日)?|\d{1,2}日|当地时间")
+_ZH_DATES = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{1,2}\s*日|当地时间")
 _ZH_TRAILING_WORDS = re.compile(
     r"(?:近日|日前|今日|今天|近期|于近期|刚刚|已经|已|正式|宣布|成功|顺利|再度|再次|再|又|连续|先后|相继|官宣|也|均|于|今年"
-    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露)+$"
+    r"|本周|目前|此前|近|将|凭何|同日|当天|当日|\d+天|最高|最多|至多|合计|共计|追加|额外|拟|计划|同时|并|还|披露|透露"
+    # `材科源图三个月完成两轮融资`: a span of time before the verb is not part of the name
+    r"|(?:[一二两三四五六七八九十半\d]+(?:个多?月|多?天|周|年))内?|年内|首次|首度|最新|同步|随后|随即"
+    # `星河智能据悉正以30亿美元估值洽谈…`, `星河智能A轮融资3亿元`: a hedge, a valuation or a round label
+    r"|据悉|据报道|据称|据传|被曝|被传|被爆|曝出|传出|引入(?:战略)?投资(?:者|人|方)?|(?:投前|投后)?估值[^,;]{0,12}|(?:正|拟|将)?以[^,;]{1,16}?(?:投前|投后)?估值|(?:Pre-?)?[A-H]\d*\+*轮|天使\+*轮|种子轮|新一轮)+$"
 )
 _ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
@@ -113,7 +117,9 @@ def valid_name(name: str | None) -> str | None:
     if name is None:
         return None
     name = name.strip(" ,:;.-'\"“”「」《》")
-    name = re.sub(r"^(?:一家|这家|该|某)", "", name)
+    if re.match(r"某(?!某)", name):
+        return None  # `入股某车企`: a company left unnamed
+    name = re.sub(r"^(?:一家|这家|该)", "", name)
     if re.search(r"[^限]公司$", name) and len(name) > 4:
         name = name[:-2]  # 赛豆科技公司 -> 赛豆科技; a legal 有限公司 stays
     if name in _GENERIC_NAMES or len(name) < 2 or len(name) > 60:
@@ -135,7 +141,10 @@ def zh_company(prefix: str) -> Company:
     alias = re.search(r"\(以下简称[“\"「]?([^”\"」)]+)[”\"」]?\)", text)
     text = _ZH_DATES.sub("", text)
     chunks = [_ZH_TRAILING_WORDS.sub("", c.strip()).strip() for c in re.split(r"[,;:!?。|丨\n]", text)]
-    chunks = [re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次)", "", c) for c in chunks]
+    chunks = [
+        re.sub(r"^(?:近日|日前|今日|今天|近期|目前|刚刚|此次|本次|消息称|据悉|据报道|据称|据传|网传|报道称|曝)+", "", c)
+        for c in chunks
+    ]
     chunks = [c for c in chunks if c]
     if not chunks:
         return Company(None)
@@ -146,6 +155,11 @@ def zh_company(prefix: str) -> Company:
         descriptor = list(_ZH_DESCRIPTOR_RE.finditer(_LEGAL_SUFFIX.sub("", before)))
         sector = _clean_sector(before[: descriptor[-1].start()]) if descriptor else None
         return Company(valid_name(alias.group(1)), sector)
+    # `前谷歌 DeepMind 应用机器人团队成员创立的 Reimagine Robotics`: the name follows who founded it
+    chunk = re.sub(r"^.*(?:创立|创办|创建|孵化|成立|打造)的\s*(?=\S)", "", chunk)
+    launch = re.search(r"(?:正式)?(?:发布|推出|上线|亮相|开源)", chunk)
+    if launch is not None and _BRACKETS.search(chunk[: launch.start()]):
+        chunk = chunk[: launch.start()]  # `“橡木果机器人”正式发布“Natus…模型”`: the subject, not the product
     for match in reversed(list(_BRACKETS.finditer(chunk))):
         following = chunk[match.end() :]
         if _ZH_DESCRIPTOR_RE.match(following):
@@ -241,13 +255,32 @@ def company_before(prefix: str) -> Company:
     return zh_company(prefix) if CJK.search(prefix) else _en_company(prefix)
 
 
+#: a sentence introducing its subject (`Knowunity是一个为…打造的数字学习平台`) and one pointing back at it (该团队…)
+_ZH_IS_A = re.compile(
+    r"^\s*(?P<name>[A-Za-z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3}|" + CJK.pattern + r"{2,12}?)\s*(?:是|为)一(?:家|个|款)"
+)
+_EN_INTRODUCED = re.compile(
+    r"^\s*(?P<name>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3}),\s+(?:based|headquartered|founded|launched|a|an)\b"
+)
+_EN_ANAPHOR = re.compile(r"\b(?:the|this)\s+(?:new\s+|young\s+)?(?:company|startup|firm|venture)$", re.IGNORECASE)
+_ZH_ANAPHOR = re.compile(r"^(?:该|这家|这个|此)?(?:团队|公司|企业|初创公司|平台)")
+
+
 def company_from_summary(summary: str) -> Company:
     """The company of a headline that names none (`一家AI公司获…`, `AI startup raises…`): the summary's subject."""
     alias = re.search(r"([^,;。()]{2,40}?(?:有限公司|Inc\.?|Ltd\.?))\s*\(以下简称[“\"「]?([^”\"」)]+)", summary)
     if alias is not None:
         return Company(valid_name(alias.group(2)))
+    named: str | None = None  # the subject of `Knowunity是一个…平台。`, for a later `该团队…获得了…`
+    # `…, with the new company securing investments from Tencent. Pragmatik Labs, based in Shanghai, will…`
+    introduced = next(
+        (m.group("name") for s in sentences(summary)[:6] if (m := _EN_INTRODUCED.match(s)) is not None), None
+    )
     for sentence in sentences(summary)[:6]:
         current = "".join(c for c in re.split(r"(?<=,)", sentence) if not PREVIOUS.search(c))
+        subject = _ZH_IS_A.match(current)
+        if subject is not None:
+            named = valid_name(subject.group("name")) or named
         match = find_trigger(current)
         joined = _ZH_JOINS_ROUND.search(current)
         if match is None and joined is not None:
@@ -260,6 +293,10 @@ def company_from_summary(summary: str) -> Company:
             company = zh_company(match.group("inv").rsplit("向", 1)[1])  # `英伟达已同意向开发商Lancium投资20亿美元`
         elif match.re is ZH_INVESTOR_FIRST:
             company = zh_company(re.split(r"[,;。]", current[match.end() :])[0])
+        elif named and _ZH_ANAPHOR.match(current[: match.start()].strip()):
+            company = Company(named)
+        elif introduced and _EN_ANAPHOR.search(current[: match.start()].strip()):
+            company = Company(valid_name(introduced))
         else:
             company = company_before(current[: match.start()])
         if company.name:

@@ -158,8 +158,9 @@ def _extract_deal(title: str, summary: str, company_hint: str | None) -> Deal | 
     deal.investors = [n for n in unique([*deal.investors, *others]) if n not in deal.leads]
     if not deal.leads and not deal.investors:
         named, more = sole_investors(title, lang)
-        if not named:
-            named, more = sole_investors(current, lang)
+        in_summary, more_in_summary = sole_investors(current, lang)
+        if not named or (len(named) == len(in_summary) == 1 and in_summary[0].startswith(named[0] + " ")):
+            named, more = in_summary, more_in_summary  # `nabs $200M from Insight` + `from Insight Partners`
         if not named:
             named, more = _summary_investor_first(current)
         # A sole named investor counts as the lead; several, or `Y等`, with no lead named are plain investors (§4.8).
@@ -232,13 +233,20 @@ def _rest_of_clause(title: str, trigger: re.Match[str]) -> str:
     return rest[cut.start() :] if cut else ""
 
 
+_EN_INVESTOR_HEDGE = re.compile(
+    r"\s+(?:is|are|was|were)?\s*(?:reportedly|said to be|understood to be)?\s*"
+    r"(?:in (?:early |advanced |final )?(?:talks|discussions|negotiations)|considering|weighing|planning)?\s*$"
+)
+
+
 def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
     """`Y投资X`, `Y领投AI公司「X」`, `Y向X投资`, `Google to invest $2B in X`: the company comes after the verb."""
     if trigger.re in (EN_INVESTOR_FIRST, EN_LEADS_POSSESSIVE, EN_BACKS):
         deal.company = valid_name(
             without_place(trigger.group("co")).split("'s")[0]
         )  # `Skye's AI home screen app` -> Skye
-        names = en_names(trigger.group("inv"))
+        # `Amazon is reportedly in talks to invest`: the hedge is not part of the investor's name
+        names = en_names(_EN_INVESTOR_HEDGE.sub("", trigger.group("inv")))
         if len(names) == 1 or re.match(r"(?i)(?:co-)?lead", trigger.group("verb")):
             deal.leads = names
         else:

@@ -9,7 +9,9 @@ from spiders.funding_extract.companies import ZH_DESCRIPTORS, without_place
 from spiders.funding_extract.text import EN_SENTENCE_CHAR
 
 #: a clause about advisers (财务顾问, advised by): its names are not investors
-FA_CLAUSE = re.compile(r"财务顾问|独家顾问|\bFA\b|担任|financial advisor|advised by|adviser", re.IGNORECASE)
+FA_CLAUSE = re.compile(
+    r"财务顾问|独家顾问|\bFA\b|担任(?![^,;。]{0,6}领投)|financial advisor|advised by|adviser", re.IGNORECASE
+)
 _GENERIC_INVESTOR = re.compile(
     r"投资人个人|个人投资者|知名投资人|多家|头部大厂|知名机构|产业方|国资|机构$|^其他|等$|^新老股东$|^老股东$"
     r"|^某|^一家|^多家|^数家|投资人$|^知名|^头部|上市公司$|^国内|^海外|财团$|资方$|平台$|^(?:该|本|其|这家)?公司$|^其$"
@@ -30,13 +32,16 @@ _AMOUNT_IN_NAME = re.compile(
     r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"
 )
 _ZH_LEAD_PATTERNS = (
-    re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?领投"),
+    # 领衔 leads a round only beside an investment (`由红杉中国领衔，高瓴创投跟投`), not `由张立华教授领衔`
+    re.compile(r"由(?P<names>[^,;。]+?)(?:共同|联合)?(?:领投|领衔(?=投资|[,;。]?[^,;。]{0,12}(?:跟投|参投)))"),
     re.compile(r"领投方(?:为|是|包括)(?P<names>[^,;。]+)"),
+    # `红杉中国担任领投方`, `红杉中国作为本轮领投方`
+    re.compile(r"(?:^|[,;。])\s*(?P<names>[^,;。]+?)(?:担任|作为|出任)(?:本轮|此轮)?(?:的)?(?:融资)?领投方"),
     re.compile(r"(?:^|[,;。\-]|获|本轮|其中|轮)(?P<names>[^,;。获\-]+?)(?:共同|联合)?领投"),
 )
 _ZH_SOLE = re.compile(
-    r"(?:^|[,;。])?(?:获|获得|由)(?P<names>[^,;。]{2,40}?)(?:新一轮|本轮|[A-H]\d*\+*轮|天使\+*轮)?(?:独家|战略|共同|联合)?"
-    r"(?:投资|注资|入股)(?!人|机构|方|[^,;。]{0,20}?(?:投资|注资)(?:的|[,;。]|$))"
+    r"(?:^|[,;。])?(?:获得|获|由|引入)(?P<names>[^,;。]{2,40}?)(?:新一轮|本轮|[A-H]\d*\+*轮|天使\+*轮)?(?:独家|战略|共同|联合)?"
+    r"(?:投资|注资|入股|出资)(?!人|者|机构|方|基金|公司|集团|控股|管理|[^,;。]{0,20}?(?:投资|注资)(?:的|[,;。]|$))"
 )
 #: `本轮投资方为中关村中诺基金`: the investors named as such
 _ZH_INVESTOR_IS = re.compile(r"(?:本轮|本次)?(?:投资方|投资人|出资方)(?:为|是)(?P<names>[^,;。]{2,60})")
@@ -50,11 +55,14 @@ _ZH_PARTICIPANT = re.compile(
     r"|继续加持|追加投资|共同投资|联合投资|持续投资|继续投资|跟进)"
 )
 _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|有)(?P<names>[^。;]+)")
+_HOLDER_VERB = re.compile(r"(?:持续|继续|超额|共同|联合)?(?:跟投|参投|追投|加注|加持|领投)$")
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
 _EN_LEAD = re.compile(
-    r"\b(?:co-)?led by\s+(?P<names>[^.;]+)"
+    # `led by Gaorong Ventures and HSG, with Tencent … also participating`: the participants are not leads
+    r"\b(?:co-)?led by\s+(?P<names>[^.;]+?)(?=,?\s+(?:with|alongside|joined by|as well as)\b|[.;]|$)"
     r"|\bwith\s+(?P<with>(?-i:[A-Z])[^.;]+?)\s*(?:\s-{1,2}\s[^.;]+?\s-{1,2}\s*)?(?:leading|co-leading)\b"
-    r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}))"
+    r"|(?:^|[.,]\s+)(?P<subject>(?-i:(?!It\b|They\b|Which\b|This\b|The\b)[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}"
+    r"(?:\s+(?:and|&)\s+[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,3})?))"
     r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b"
     # `Returning backers a16z and Thrive are expected to lead the round`
     r"|(?:^|[.,]\s+)(?P<future>(?-i:[A-Z])[^.;,]{1,80}?)\s+(?:are|is)\s+(?:expected|set|slated|poised|tipped)\s+to"
@@ -69,9 +77,10 @@ _EN_PARTICIPANT = re.compile(
 )
 _EN_WITH_BACKING = re.compile(r"\bwith\s+(?P<names>[A-Z][^.;]+?)\s+backing\b")
 _EN_FROM = re.compile(
-    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted)\b"
+    r"\b(?:raises?|raised|secures?|secured|lands?|landed|takes?|took|accepts?|accepted|gets?|got|nabs?|nabbed|bags?"
+    r"|bagged|snags?|snagged|receives?|received|picks? up|picked up)\b"
     + EN_SENTENCE_CHAR
-    + r"*?\bfrom\s+(?P<names>[A-Z][^.;]+)"
+    + r"*?\bfrom\s+(?P<names>(?:[A-Z]|a16z\b)[^.;]*)"
 )
 
 
@@ -91,7 +100,8 @@ def split_names(text: str, language: str) -> list[str]:
         # `前海母基金数亿元押注`, `英伟达50亿美元投资`: the amount goes, the name stays (达 of 英伟达 is not 达到)
         part = _AMOUNT_IN_NAME.sub("", part).strip()
         part = re.sub(
-            r"(?:独家|新一轮|本轮|据悉|据称|据报道|据传|拟|将|已|正|正在|或|为|计划|宣布|多方|各方|双方|三方)+$",
+            r"(?:独家|新一轮|本轮|据悉|据称|据报道|据传|拟|将|已|正|正在|或|为|计划|宣布|多方|各方|双方|三方"
+            r"|持续加码|继续加码|加码|持续|继续|再次|追加|超额|作为|担任|出任|战略)+$",
             "",
             part,
         ).strip()
@@ -171,6 +181,8 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
             for pattern in _ZH_LEAD_PATTERNS:
                 for match in pattern.finditer(text):
                     names = re.sub(r"^.*由", "", match.group("names"))
+                    if text[match.end() : match.end() + 1] == "的":
+                        names = names.rsplit("在", 1)[-1]  # `该团队刚刚在 Redalpine 和 Stride 共同领投的A轮融资中`
                     found_leads.append((match.start("names"), split_names(names, "zh")))
             for match in _ZH_PARTICIPANT.finditer(text):
                 names = match.group("names")
@@ -180,7 +192,9 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
             for match in _ZH_INCLUDING.finditer(text):  # 另有多家产业方跟投，包括A、B等等
                 found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
             for match in _ZH_OLD_HOLDER.finditer(text):
-                found_others.append((match.start("names"), split_names(match.group("names"), "zh")))
+                # `老股东源码资本跟投`: the verb after the holder is not part of its name
+                names = re.sub(_HOLDER_VERB, "", match.group("names"))
+                found_others.append((match.start("names"), split_names(names, "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
                 names = match.group("names") or match.group("with") or match.group("subject") or match.group("future")

@@ -7,14 +7,17 @@ import re
 from spiders.funding_extract.text import normalise_text
 
 #: one Chinese round label before 轮 (Pre-A, B2, 天使+, 战略, 新一)
-ZH_LABEL = r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|战略|首|新一|Pre-?天使)"
+ZH_LABEL = (
+    r"(?:Pre[- ]?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*|天使\+*|种子前|种子\+*|(?i:pre)[- ]?IPO|IPO前|战略|首|新一"
+    r"|Pre-?天使)"
+)
 _ZH_ROUND = re.compile(
     rf"{ZH_LABEL}\s*轮(?:追加|延展|扩展|(?:融资)?规模扩大)?(?:\s*(?:及|和|与|、|/|\+)\s*{ZH_LABEL}\s*轮(?:追加)?)*"
     rf"|(?:Pre-?[A-H]\d*\+*|(?<![A-Za-z])[A-H]\d*\+*)(?=新一轮)"
     r"|{_x}".replace("{_x}", r"战略(?:股权)?融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
 )
 _EN_ROUND = re.compile(
-    r"\b(?:pre-)?series\s+[a-h](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
+    r"\b(?:pre-)?series\s+[a-k](?:-?\d)?\+*(?:\s+(?:extension|expansion|follow-on))?\b|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
     r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding|capital)\b"
     r"|\bsecondary (?:sale|shares|round|transaction|share sale)\b|\btender offer\b",
@@ -42,8 +45,8 @@ def normalise_round(raw: str | None) -> str:
     text = normalise_text(raw)
     extension = bool(re.search(r"追加|延展|扩展|扩大|extension|expansion|follow-on", text, re.IGNORECASE))
     labels = re.findall(
-        r"Pre-?Series\s+[A-H](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-H](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
-        r"|天使\+*|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel"
+        r"Pre-?Series\s+[A-K](?:-?\d)?\+*|Pre-?[A-H]\d*\+*|Series\s+[A-K](?:-?\d)?\+*|(?<![A-Za-z])[A-H]\d*\+*(?![a-z])"
+        r"|天使\+*|种子前|种子\+*|Pre[- ]?IPO|IPO前|pre-seed|seed|战略|首|新一|Pre-?天使|growth|bridge|strategic|angel"
         r"|secondary|tender",
         text,
         re.IGNORECASE,
@@ -56,10 +59,10 @@ def normalise_round(raw: str | None) -> str:
     lowered = core.lower()
     if core.startswith("天使") or lowered == "angel":
         name = "Angel"
+    elif lowered == "pre-seed" or core == "种子前":
+        name = "Pre-Seed"
     elif core.startswith("种子") or lowered == "seed":
         name = "Seed"
-    elif lowered == "pre-seed":
-        name = "Pre-Seed"
     elif re.fullmatch(r"pre-?天使", core, re.IGNORECASE):
         name = "Pre-Angel"
     elif re.fullmatch(r"pre[- ]?ipo|ipo前", lowered):
@@ -77,7 +80,7 @@ def normalise_round(raw: str | None) -> str:
     elif lowered in ("secondary", "tender"):
         name = "Secondary"
     else:
-        match = re.fullmatch(r"(pre-?)?(?:series\s+)?(pre-?)?(?:series\s+)?([a-h])-?(\d?)", lowered)
+        match = re.fullmatch(r"(pre-?)?(?:series\s+)?(pre-?)?(?:series\s+)?([a-k])-?(\d?)", lowered)
         if match is None:
             return "Undisclosed"
         prefix = "Pre-" if (match.group(1) or match.group(2)) else ""

@@ -30,7 +30,12 @@ EN_DESCRIPTOR_WORDS = (
     r"(?:startup|start-up|firm|company|maker|developer|provider|lab|unicorn|platform|outfit|specialist|spinout"
     r"|upstart|business|operator|builder|designer|creator|venture|player)"
 )
-_SENTENCE_END = re.compile(r"(?<=[。!?])|(?<=[.!?])\s+|\n")
+#: (`Aug. 12 --`, `Inc. said`, `Mr. Lin`: an abbreviation's full stop ends no sentence)
+_ABBREVIATIONS = (
+    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+    "Inc", "Corp", "Ltd", "Co", "Mr", "Ms", "Mrs", "Dr", "St", "No", "vs",
+)  # fmt: skip
+_SENTENCE_END = re.compile(r"(?<=[。!?])|" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"(?<=[.!?])\s+|\n")
 
 
 def normalise_text(text: str, *, keep_lines: bool = False) -> str:

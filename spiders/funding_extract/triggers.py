@@ -7,24 +7,38 @@ import re
 from spiders.funding_extract.text import EN_DESCRIPTOR_WORDS, EN_SENTENCE_CHAR, ZH_STOP, first_sentence
 
 _ZH_TRIGGER = (
-    r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家|配)|斩获|拿下|再获|连获"
-    r"|迎来|筹得|融得|募得|敲定|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
+    r"(?<!曾)(?<!曾经)(?:宣布)?(?:已)?(?:完成|获得|获投|(?<!荣)获(?!悉|批|奖|评|选|颁|赞|准|得者|国家(?!大基金|集成电路产业投资基金)|配)|斩获|拿下|再获|连获"
+    r"|迎来|筹得|融得|募得|敲定|(?:首次|首度)(?:披露|公布|官宣)|引入(?=[^,;:!?。|丨\n]{0,12}投资)"
+    # `星河科技新一轮融资估值达50亿美元`: a round's valuation names the round
+    r"|(?=(?:新一轮|本轮|(?:Pre-)?[A-H]\d*\+*轮)融资(?:后|中)?(?:的)?(?:投后|投前)?估值)"
+    # `西湖机器人半年 4 轮融资`: rounds counted over a span of time need no verb
+    r"|(?<=[年月天周内])(?=\s*(?:连续|接连)?\s*[两三四五六七八九十\d]\s*轮融资)"
+    r"|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
-_ZH_NOUN = r"(?:融资|投资|注资|入股|领投|轮)"
+#: a bare 轮 is a round's only when it reads as one (`完成B轮`), not `迎来一轮反弹行情`
+_ZH_NOUN = (
+    r"(?:融资|投资|注资|入股|领投|(?<![一两几])轮(?!行情|反弹|上涨|下跌|调整|回调|涨|跌|牛市|熊市|周期|浪潮|热潮|裁员|降价|涨价"
+    r"|攻势|竞争|洗牌|修复|问询|审核|谈判|磋商|冲击))"
+)
 #: company first: `X获…融资`
 ZH_POSITIVE = re.compile(_ZH_TRIGGER + ZH_STOP + r"{0,40}?" + _ZH_NOUN)
 _ZH_INTENT_WORDS = (
     r"(?:拟|计划|正洽谈|正在洽谈|洽谈|商讨|磋商|谈判|寻求|筹划|筹备|启动|开启|重启|正在进行|正在募集|将获|有望获)"
 )
 #: a round in the making: `X拟…融资`, `X拟募资15亿`
-ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|募资)")
+#: (`拟用6.82亿元超募资金投建…`: money a listed company already raised, spent on a project, is no round)
+ZH_PLANNED = re.compile(_ZH_INTENT_WORDS + ZH_STOP + r"{0,14}?(?:融资|(?<!超)募资(?!金))")
 _ZH_AMOUNT_START = r"(?:[超近逾约]|不低于|至少)?(?:\d|数|几|[一二两三四五六七八九十百千]+[亿万])"
 #: a round named by its size alone: `X融资2.5亿美元`, `融资数千万`, `融了数亿元` (a cumulative 累计融资 is not one)
-ZH_BARE_AMOUNT = re.compile(r"(?<!累计)(?<!总)(?<![拟将求])(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START)
-#: the round before the verb: `Graphcore在E轮融资中筹得2.22亿美元`, `X于新一轮融资中获得5000万美元`
+#: (`半年融资超50亿`, `年内融资…`: a period's sum is none either)
+ZH_BARE_AMOUNT = re.compile(
+    r"(?<!累计)(?<!总)(?<![拟将求])(?<!半年)(?<!年内)(?<!以来)(?:融资|融了|再融|获投)\s*" + _ZH_AMOUNT_START
+)
+#: the round before the verb: `Graphcore在E轮融资中筹得2.22亿美元`, `X于新一轮融资中获得5000万美元`,
+#: `在 Redalpine 和 Stride 共同领投的 A 轮融资中获得了 1000 万欧元`
 ZH_RAISED_IN_ROUND = re.compile(
-    r"(?:在|于)(?:[A-H]\d*\+*轮|新一轮|本轮|天使\+*轮|种子轮|战略)?融资中(?:筹得|融得|募得|筹集了?|获得|拿到)\s*"
-    + _ZH_AMOUNT_START
+    r"(?:在|于)(?:[^,;。在]{1,40}?领投的\s*)?(?:[A-H]\d*\+*\s*轮|新一轮|本轮|天使\+*轮|种子轮|战略)?\s*融资中"
+    r"(?:筹得|融得|募得|筹集了?|获得了?|拿到)\s*" + _ZH_AMOUNT_START
 )
 #: investor first: `Y投资X` (groups `inv` and `verb`)
 ZH_INVESTOR_FIRST = re.compile(
@@ -32,15 +46,15 @@ ZH_INVESTOR_FIRST = re.compile(
     r"(?P<verb>领投|战略投资|投资了|投资|入股|注资|投了|押注|加注|参投)"
     r"(?!人|者|机构|方|界|基金|圈|逻辑|策略|价值|回报|顾问|收益|风格|公司|计划|组合|机会|热|主线|机遇|转机|指南|手记|春晚"
     r"|平台|管理|银行|集团|咨询|控股|研究|服务|狂潮|新机遇|避雷|飙升|建议|热情|布局|理念|周期|门槛|需求|规模|总额|额|中国"
-    r"|项目|协议|合作|建设|兴建|扩建|新建)"
+    r"|项目|协议|合作|建设|兴建|扩建|新建|信号|清仓|减持|增持|套现|退出|离场|浮亏|亏损|浮盈|失利)"
 )
 #: an investor phrase that is a topic or a question, not an investor (`全球AI投资`, `谁在投资`)
 _ZH_NOT_INVESTOR = re.compile(
-    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前)$"
+    r"(?:AI|行业|领域|市场|板块|赛道|巨头|全球|谁在?|哪些|如何|为何|继续|过往|以往|历来|此前|左手|一边)$"
 )
 #: what an investor-first target must not start with: a time, a modal or a topic
 _ZH_NOT_TARGET = re.compile(
-    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d"
+    r"^(?:今年|明年|将|已|和|的|了|着|未来|下一|更多|什么|哪|怎样|赛道|为主|为|于|建设|新建|扩建|预计|接近|约|超|近|逾|\d|右手|一边"
     r"|其|多|都|均|主要|大多|集中)"
 )
 _ZH_INVESTOR_SUFFIX = re.compile(
@@ -54,7 +68,7 @@ _CAPITAL_SPENDING = re.compile(
 )
 
 _EN_VERB = (
-    r"\b(?:raises?|raised|raising|secures?|secured|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
+    r"\b(?:raises?|raised|raising|secures?|secured|securing|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
     r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
@@ -66,12 +80,13 @@ _EN_VERB = (
 #: verbs that announce anything (`Announces Vessel Sales Generating $46M`): a round only with a funding word after
 _EN_WEAK_VERB = r"\b(?:completes?|completed|announces?|announced|unveils?|unveiled)\b"
 _EN_FUNDING_NOUN = (
-    r"(?:\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b"
+    r"(?:\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b|\bfinancing\b|\bround\b|\binvestments?\b|\bbacking\b"
     r"|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 _EN_MONEY_OR_ROUND = (
-    r"(?:[$€£¥]\s?\d|\b\d+(?:\.\d+)?\s?(?:million|billion)\b|\bseries [a-h]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
-    r"|\bfinancing\b|\bround\b|\binvestment\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
+    r"(?:[$€£¥₹]\s?\d|\b(?:Rs\.?|INR)\s?\d|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|crore|cr|lakh)\b"
+    r"|\bseries [a-k]\b|\bseed\b|\bpre-seed\b|\bfunding\b"
+    r"|\bfinancing\b|\bround\b|\binvestments?\b|\bbacking\b|\bsecondary\b|\btender offer\b|\bpre-IPO\b)"
 )
 #: company first: `X raises $5M`
 EN_POSITIVE = re.compile(
@@ -86,6 +101,16 @@ EN_POSITIVE = re.compile(
     + _EN_FUNDING_NOUN
     # `Factory hits $1.5B valuation`, `QuTwo reaches $380M valuation in angel round`: a new valuation is a new round
     + r"|\b(?:hits?|reach(?:es|ed)?|notches|notched|clinches|clinched)\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+valuation\b"
+    # `Stripe valued at $91.5B in tender offer`: the valuation of a round or a tender offer
+    + r"|\bvalued at\s+(?:an?\s+)?[$€£]\s?\d[\w.+]*\s+in\s+(?:(?:a|an|its|new|latest|fresh)\s+)*(?:[\w-]+\s+){0,2}?"
+    + r"(?:round|tender offer|funding|financing|share sale|secondary sale)\b"
+    # `Anthropic potential $900B+ valuation round could happen within 2 weeks`: a round in the making
+    + r"|\b(?:potential|possible|proposed|planned|upcoming)\s+(?:[$€£]\s?\d[\w.+]*\s+)?"
+    + r"(?:valuation\s+|funding\s+)?round\b"
+    # `Acme nears $100M funding round`, `Acme close to raising $100M`: a round in the making
+    + r"|\b(?:nears?|nearing)\s+(?:an?\s+)?(?:[$€£]\s?\d[\w.+]*\s+)?(?:[\w-]+\s+){0,2}?"
+    + r"(?:round|funding|raise|financing)\b"
+    + r"|\bclose to raising\b"
     # `Snabbit seeks fresh funding at a $400M valuation`: a round in the making
     + r"|\b(?:seeks?|seeking|sought|eyes|eyeing)\s+(?:[\w$€£.]+\s+){0,4}?"
     + r"(?:funding|financing|investment|capital|round)\b",
@@ -93,8 +118,11 @@ EN_POSITIVE = re.compile(
 )
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
-    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+(?i:says it will |says it |plans to |will |to |is set to |agrees to )?"
-    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects))\b"
+    r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+"
+    r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had )?"
+    r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects"
+    # `SoftBank Nears $30 Billion Additional Investment in OpenAI`, `Westpac Confirms Investment in Lawpath`
+    r"|(?:nears?|makes?|announces?|confirms?|completes?|finali[sz]es?|unveils?)(?=[^;]{0,40}\binvestment\s+in\b)))\b"
     r"(?P<mid>[^;]{0,60}?)"
     r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
@@ -105,7 +133,7 @@ EN_BACKS = re.compile(
     r"(?P<verb>(?i:(?:to |will |set to |plans to )?back|backs|backed|bets on|doubles down on))\s+"
     r"(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
-_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-h]\b", re.IGNORECASE)
+_EN_DEAL_SIGNAL = re.compile(r"[$€£]\s?\d|\bround\b|\bseed\b|\bseries [a-k]\b", re.IGNORECASE)
 #: investor first, done: `亚马逊完成对OpenAI总计500亿美元全额投资`, `国投创合完成对X的投资` (groups `inv`, `verb`, `co`)
 ZH_DONE_INVESTMENT = re.compile(
     r"(?P<inv>" + ZH_STOP + r"{2,30}?)(?:已|正式)?(?P<verb>完成(?:了)?对)(?P<co>" + ZH_STOP + r"{2,40}?)"
@@ -120,7 +148,9 @@ EN_LEADS_POSSESSIVE = re.compile(
 _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
-    r"|weighing|explores?|exploring|in the process of raising|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
+    r"|weighing|explores?|exploring|in the process of raising|potential|possible|proposed|planned|upcoming|could happen"
+    r"|(?<!after )(?<!since )raising|nears?|nearing|close to raising"
+    r"|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
 #: words of a commitment not yet closed (`signs`, `will invest`)
@@ -140,7 +170,8 @@ _HEDGE = re.compile(
 )
 #: words that put a clause in the past (an earlier round): its round, amount and investors are not this round's
 PREVIOUS = re.compile(
-    r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b|last year|\bin 20\d\d\b"
+    r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b(?!\s+(?:today|this\s+(?:week|month)))"
+    r"|last year|\bin 20\d\d\b"
     r"|\bup from\b|\bafter (?:its|a|raising)\b|\bfollows?\b|\bfollowing (?:its|a)\b",
     re.IGNORECASE,
 )
@@ -171,7 +202,8 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
             found.append((match.start("verb"), match))
             break
-    return min(found, key=lambda pair: pair[0])[1] if found else None
+    # on a tie `Acme completes investment in Beta` is Acme's investment in Beta, not Acme's round
+    return min(found, key=lambda pair: (pair[0], pair[1].re is not EN_INVESTOR_FIRST))[1] if found else None
 
 
 def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
@@ -197,9 +229,11 @@ def _plausible_zh_investor_first(match: re.Match[str], text: str) -> bool:
         return False  # `美国投资接近6000亿美元`, `押注…RSI后，`: an amount or a time clause, not a company
     if match.group("verb") in ("领投", "战略投资", "注资", "入股"):
         return True
-    signal = re.search(r"轮|[「“\"]|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text)
+    # a quote is a signal only around the target (`押注「X」`), not anywhere (`机器人先“预演”再行动`)
+    signal = re.search(r"轮|" + _ZH_AMOUNT_START + r"\S{0,3}\s?[亿万元]", text) or re.match(r"[「“\"]", target)
     if match.group("verb") in ("押注", "加注", "参投"):
-        return signal is not None
+        # `大客户押注白银三个月内涨至90美元`: a bet on a price, not an investment
+        return signal is not None and not re.search(r"涨|跌|升至|降至|反弹|回落|走高|走低|降息|加息", clause)
     tail = re.split(r"等|旗下", investor)[0].strip()
     return signal is not None or bool(_ZH_INVESTOR_SUFFIX.search(tail))
 
@@ -221,7 +255,11 @@ def round_status(title: str, summary: str, trigger: re.Match[str] | None, invest
         return "planned"
     if investor_first and trigger is not None and trigger.re is ZH_INVESTOR_FIRST:
         # an investor's announcement (Y投资X) unless the stake is on record (入股, 参投) or the company says 完成
-        done = trigger.group("verb") in ("入股", "参投", "押注", "加注") or "完成" in lead_sentence
+        done = (
+            trigger.group("verb") in ("入股", "参投", "押注", "加注")
+            or "完成" in lead_sentence
+            or "已" in title[trigger.end("inv") : trigger.start("verb")]  # `腾讯已投资星河智能`
+        )
         if done and not re.search(r"宣布|将|拟|签署|计划|同意|承诺", title[: trigger.start("verb")]):
             return "completed"
         return "announced"
