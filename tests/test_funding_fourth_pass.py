@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from spiders.funding_extract import extract_rounds
+from tests.funding_cases import round_fields, rounds_of
 
-WHEN = datetime(2026, 9, 1, tzinfo=UTC)
 M = 1_000_000
 
 # (dev item, title, summary, expected fields of the one round); amounts as (min, max, currency)
@@ -193,37 +190,21 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
 ]
 
 
-def _rounds(title: str, summary: str) -> list[Any]:
-    return extract_rounds(title, summary, published_at=WHEN, url="https://eval.test/x", source="t", observed_at=WHEN)
-
-
-def _amount(low: int | None, high: int | None, currency: str | None) -> tuple[Decimal | None, Decimal | None, Any]:
-    return (None if low is None else Decimal(low), None if high is None else Decimal(high), currency)
-
-
 @pytest.mark.parametrize(
     ("item", "title", "summary", "expected"), ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(ROUNDS)]
 )
 def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     item: str, title: str, summary: str, expected: dict[str, Any]
 ) -> None:
-    (found,) = _rounds(title, summary)
-    actual = {
-        "company": found.company,
-        "round": found.round,
-        "amount": (found.amount_min, found.amount_max, found.currency),
-        "leads": found.lead_investors,
-        "status": found.status,
-    }
-    wanted = {k: _amount(*v) if k == "amount" else v for k, v in expected.items()}
-    assert {k: actual[k] for k in wanted} == wanted
+    actual, wanted = round_fields(title, summary, expected)
+    assert actual == wanted
 
 
 @pytest.mark.parametrize(
     ("item", "title", "summary"), NOT_ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(NOT_ROUNDS)]
 )
 def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
-    assert _rounds(title, summary) == []
+    assert rounds_of(title, summary) == []
 
 
 # (how the investors are written in the summary, the leads and the other investors read from it)
@@ -251,12 +232,12 @@ SOLE: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("title", "summary", "lead"), SOLE, ids=[case[0][:20] for case in SOLE])
 def test_a_sole_investor_is_the_lead(title: str, summary: str, lead: str) -> None:
-    (found,) = _rounds(title, summary)
+    (found,) = rounds_of(title, summary)
     assert found.lead_investors == [lead]
 
 
 @pytest.mark.parametrize(("summary", "leads", "others"), LEADS, ids=[case[0][:12] for case in LEADS])
 def test_leads_are_read_however_the_summary_names_them(summary: str, leads: list[str], others: list[str]) -> None:
     title = "Acme raises $20M Series A" if summary.isascii() else "星河智能完成数亿元A轮融资"
-    (found,) = _rounds(title, summary)
+    (found,) = rounds_of(title, summary)
     assert (found.lead_investors, found.investors) == (leads, others)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from spiders.funding_extract import extract_rounds
+from tests.funding_cases import round_fields, rounds_of
 
-WHEN = datetime(2026, 9, 1, tzinfo=UTC)
 M, Y = 1_000_000, 100_000_000
 
 # (dev item, title, summary, expected fields of the one round); amounts as (min, max, currency)
@@ -234,30 +231,14 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
 ]
 
 
-def _rounds(title: str, summary: str) -> list[Any]:
-    return extract_rounds(title, summary, published_at=WHEN, url="https://eval.test/x", source="t", observed_at=WHEN)
-
-
-def _amount(low: int | None, high: int | None, currency: str | None) -> tuple[Decimal | None, Decimal | None, Any]:
-    return (None if low is None else Decimal(low), None if high is None else Decimal(high), currency)
-
-
 @pytest.mark.parametrize(("item", "title", "summary", "expected"), ROUNDS, ids=[case[0] for case in ROUNDS])
 def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     item: str, title: str, summary: str, expected: dict[str, Any]
 ) -> None:
-    (found,) = _rounds(title, summary)
-    actual = {
-        "company": found.company,
-        "round": found.round,
-        "amount": (found.amount_min, found.amount_max, found.currency),
-        "leads": found.lead_investors,
-        "status": found.status,
-    }
-    wanted = {k: _amount(*v) if k == "amount" else v for k, v in expected.items()}
-    assert {k: actual[k] for k in wanted} == wanted
+    actual, wanted = round_fields(title, summary, expected)
+    assert actual == wanted
 
 
 @pytest.mark.parametrize(("item", "title", "summary"), NOT_ROUNDS, ids=[case[0] for case in NOT_ROUNDS])
 def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
-    assert _rounds(title, summary) == []
+    assert rounds_of(title, summary) == []
