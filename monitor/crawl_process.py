@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.config import redact
 
-__all__ = ["die_with_parent", "forward_output", "pid_alive", "process_alive", "stop_child"]
+__all__ = ["die_with_parent", "forward_output", "pid_alive", "process_alive", "start_crawl_process", "stop_child"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -57,6 +57,22 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child between f
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGHUP)
     except OSError:
         pass
+
+
+def start_crawl_process(command: list[str], env: dict[str, str], *, stdin: int) -> subprocess.Popen[str]:
+    """A crawl process (cold child or warm spare): its own session, output merged as text, dying with its
+    parent's forking thread. `stdin` is `subprocess.DEVNULL` or `subprocess.PIPE` (a spare reads its job)."""
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
 
 
 def forward_output(child: subprocess.Popen[str], log: logging.Logger, run_id: int, tail: deque[str]) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from alerts.service import after_run
 from core.config import CONFIG_ENV, DATABASE_ENV, AppConfig, environment
 from monitor.crawl_outcome import CrawlOutcome
-from monitor.crawl_process import die_with_parent, forward_output, pid_alive, process_alive, stop_child
+from monitor.crawl_process import forward_output, pid_alive, process_alive, start_crawl_process, stop_child
 from monitor.run_closing import PendingCloses, PendingRun
 from monitor.warm_spare import WarmSpare
 from spiders import crawl_settings
@@ -272,17 +272,7 @@ class CrawlRunner:
             if child is not None:
                 log.debug("run %s: crawl process %s (warm spare)", run_id, child.pid)
                 return child
-        return subprocess.Popen(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        return start_crawl_process(command, env, stdin=subprocess.DEVNULL)
 
     def _spawn_and_wait(
         self, source_id: str, run_id: int, trigger: str, args: dict[str, str], timeout: timedelta, log: logging.Logger

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.crawl_process import die_with_parent, stop_child
+from monitor.crawl_process import start_crawl_process, stop_child
 from spiders.scrapy_warm import READY
 
 __all__ = ["STARTUP_NAMES", "STARTUP_PREFIXES", "Spare", "WarmSpare", "startup_environment"]
@@ -166,17 +166,7 @@ class WarmSpare:
         env = self.environment()
         cwd = str(Path.cwd())
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", SPARE_MODULE],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
+            process = start_crawl_process([sys.executable, "-m", SPARE_MODULE], env, stdin=subprocess.PIPE)
         except OSError as exc:
             logger.warning("cannot start a warm spare crawl process: %s", exc)
             return None
