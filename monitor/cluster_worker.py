@@ -191,8 +191,8 @@ class ClusterWorkerProcess:
     def run(self, *, handle_signals: bool = True) -> int:
         """Take jobs until SIGTERM/SIGINT (or `stopping`), then finish or cancel the crawls in flight."""
         self.heartbeat()
-        if self.config.daemon.warm_spare:
-            self.runner.keep_warm()
+        # no warm spare here (yet): in tests/test_cluster.py a worker SIGKILLed mid-crawl then sometimes saw its
+        # spare-run crawl finish as `succeeded` and its slot run twice; cold crawls keep the exactly-once tested
         beating = threading.Thread(target=self._beating, name="heartbeat", daemon=True)
         beating.start()
         previous = {}
@@ -204,8 +204,6 @@ class ClusterWorkerProcess:
             asyncio.run(self._serve())
         finally:
             self.stopping.set()
-            if self.runner.spare is not None:
-                self.runner.spare.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             try:

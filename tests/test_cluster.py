@@ -221,10 +221,3 @@ def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(clus
 
 def test_the_store_holds_what_a_single_process_stores(cluster_run: ClusterRun) -> None:
     assert count_offers(cluster_run.engine) == cluster_run.single_process_offers
-
-
-def test_the_workers_runs_take_their_warm_spares(cluster_run: ClusterRun) -> None:
-    workers = [log for name, log in cluster_run.logs.items() if name.startswith("worker-")]
-    started = sum(log.count(" started (") for log in workers)
-    cold = sum(log.count(": cold start") for log in workers)
-    assert 0 <= cold < started, "every run of the workers started cold"
