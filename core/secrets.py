@@ -10,15 +10,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BeforeValidator, Field
 
+from core.config_file import ConfigError as ConfigError  # re-exported: callers import it from here
 from core.strict import Strict
 
 _REDACTED: set[str] = set()
 #: _REDACTED longest first (a whole URL is replaced before its parts), rebuilt when a secret is remembered
 _ORDERED: tuple[str, ...] = ()
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used; the message names the file, the key and the reason."""
 
 
 class SecretRef(Strict):

@@ -118,6 +118,8 @@ def _add_sources(sub: Subparsers) -> None:
 def _add_status(sub: Subparsers) -> None:
     status = sub.add_parser("status", help=COMMANDS["status"])
     status.add_argument("--json", action="store_true")
+    status.add_argument("--direct", action="store_true",
+                        help="compute the answer here instead of asking the running daemon")  # fmt: skip
     status.set_defaults(func=cmd_status)
 
 

@@ -8,9 +8,7 @@ import signal
 import threading
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
 
-import psycopg
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -20,13 +18,15 @@ from sqlalchemy.orm import Session
 from core.config import AppConfig, check_secrets
 from core.tables import render_table
 from monitor.cli_common import CliError, load_checked_config, open_database, print_json, setup_logging
-from monitor.cluster_queue import CRAWL_TASK, conninfo, ensure_queue_schema, fingerprint, is_cluster_database
+from monitor.cluster_queue import ensure_queue_schema, fingerprint, is_cluster_database
 from monitor.cluster_scheduler import ClusterScheduler, Lease
+from monitor.cluster_summary import cluster_summary
 from monitor.cluster_worker import HEARTBEAT_EVERY, ClusterWorkerProcess
 from monitor.scheduler import add_shared_jobs
-from storage.cluster import WorkerIdentity, beat, live_workers, sign_off
+from monitor.status_server import start_answering
+from storage.cluster import WorkerIdentity, beat, sign_off
 from storage.db import masked, session_factory
-from storage.models import ClusterWorker, CrawlRun
+from storage.models import CrawlRun
 
 __all__ = ["cluster_summary", "parse_tags", "require_cluster", "run_cluster", "source_placement"]
 
@@ -117,8 +117,10 @@ def run_cluster(config: AppConfig, engine: Engine, *, role: str, tags: list[str]
     )
     if worker is not None and scheduling is not None:
         worker.role = "daemon"  # `aipulse run`: scheduler and worker in one process
+    status = None
     if scheduling is not None:
         scheduling.start()
+        status = start_answering(config, engine)  # one answer per host and config: the scheduler's, not each worker's
     try:
         if worker is not None:
             return worker.run()
@@ -134,38 +136,11 @@ def run_cluster(config: AppConfig, engine: Engine, *, role: str, tags: list[str]
             pass
         return 0
     finally:
+        if status is not None:
+            status.stop()
         if scheduling is not None:
             scheduling.shutdown()
         logger.info("stopped")
-
-
-def cluster_summary(config: AppConfig, engine: Engine) -> dict[str, Any]:
-    """Workers alive (heartbeats), and the crawl jobs queued and running per queue."""
-    now = datetime.now(UTC)
-    with session_factory(engine)() as session:
-        workers = [
-            {"host": w.host, "pid": w.pid, "role": w.role, "tags": w.tags, "fingerprint": w.fingerprint,
-             "heartbeat_at": w.heartbeat_at.isoformat(), "started_at": w.started_at.isoformat()}
-            for w in live_workers(session, now)
-        ]  # fmt: skip
-        known = session.query(ClusterWorker).count()
-    jobs: list[dict[str, Any]] = []
-    with psycopg.connect(conninfo(config.database_url())) as connection:
-        present = connection.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-        if present is not None and present[0] is not None:
-            for row in connection.execute(
-                "SELECT id, queue_name, status, args, scheduled_at, attempts FROM procrastinate_jobs"
-                " WHERE task_name = %s AND status IN ('todo', 'doing') ORDER BY scheduled_at, id",
-                (CRAWL_TASK,),
-            ):
-                jobs.append({"id": row[0], "queue": row[1], "status": row[2], "source": row[3].get("source"),
-                             "slot": row[3].get("slot"), "scheduled_at": row[4].isoformat() if row[4] else None,
-                             "attempts": row[5]})  # fmt: skip
-    depth: dict[str, int] = {}
-    for job in jobs:
-        if job["status"] == "todo":
-            depth[job["queue"]] = depth.get(job["queue"], 0) + 1
-    return {"workers": workers, "dead_workers": known - len(workers), "jobs": jobs, "queue_depth": depth}
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -176,18 +151,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     setup_logging(args.log_level or config.daemon.log_level)
     engine = open_database(config, migrate=True)
     return run_cluster(config, engine, role="worker", tags=parse_tags(args.tags), concurrency=args.concurrency)
-
-
-def status_lines(config: AppConfig, engine: Engine) -> tuple[dict[str, Any], list[str]]:
-    """The cluster summary and its lines for `aipulse status`: workers alive, queue depth per tag."""
-    summary = cluster_summary(config, engine)
-    workers = summary["workers"]
-    crawlers = [w for w in workers if w["role"] != "scheduler"]
-    alive = ", ".join(f"{w['host']}:{w['pid']} {w['role']}" + (f" [{w['tags']}]" if w["tags"] else "") for w in workers)
-    depth = ", ".join(f"{q} {n}" for q, n in sorted(summary["queue_depth"].items())) or "empty"
-    lines = [f"workers   {len(crawlers)} worker(s), {len(workers) - len(crawlers)} scheduler(s) alive: {alive or '—'}",
-             f"queue     {depth}"]  # fmt: skip
-    return summary, lines
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:

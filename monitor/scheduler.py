@@ -24,6 +24,7 @@ from core.cron import crontab_trigger
 from monitor.clock_watch import ClockWatch
 from monitor.crawling import CrawlRunner
 from monitor.report.service import scheduled_report
+from monitor.status_server import start_answering
 from spiders.catalog import SOURCE_KINDS
 from spiders.market_hours import poll_due
 
@@ -203,10 +204,11 @@ class Daemon:
             self.runner.keep_warm()
         scheduler = build_scheduler(self.config, self.runner)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        web = None
+        web = status = None
         try:
             scheduler.start()
             web = self._start_web(scheduler)
+            status = start_answering(self.config, self.runner.engine)
             for job in scheduler.get_jobs():
                 logger.info("scheduled %s: %s, next run %s", job.id, job.trigger, job.next_run_time)
             if not scheduler.get_jobs():
@@ -218,6 +220,8 @@ class Daemon:
             grace = self.config.daemon.shutdown_grace.total_seconds()
             if web is not None:
                 web.stop(grace)
+            if status is not None:
+                status.stop()
             scheduler.shutdown(wait=False)
             self.runner.stop(grace)
             for sig, handler in previous.items():

@@ -32,6 +32,8 @@ os.environ["AIPULSE_DEPRECATIONS_AS_ERRORS"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), str(ROOT), os.environ.get("PYTHONPATH")]))
 for name in ("AIPULSE_CONFIG", "AIPULSE_DATABASE_URL"):
     os.environ.pop(name, None)
+# the daemons the suite starts put their status sockets here, never beside a developer's own daemon's
+os.environ["AIPULSE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="aipulse-run-")
 sys.path.insert(0, str(GUARD))
 import sitecustomize  # noqa: E402,F401 - installs the guard in this process too
 

@@ -21,15 +21,17 @@ from core.config.quotes import QuotesConfig
 from core.config.report import ReportConfig
 from core.config.traffic import TrafficConfig
 from core.config.web import WebConfig
+from core.config_file import CONFIG_ENV, DATABASE_ENV, DEFAULT_CONFIG_NAME, find_config_path
 from core.secrets import ConfigError, RedactSecrets, Secret, SecretRef, redact, secret_reference
 
-__all__ = ["ConfigError", "RedactSecrets", "SecretRef", "redact"]  # re-exported: callers import them from here
+# re-exported: callers import them from here
+__all__ = [
+    "CONFIG_ENV", "DATABASE_ENV", "DEFAULT_CONFIG_NAME", "ConfigError", "RedactSecrets", "SecretRef",
+    "find_config_path", "redact",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
-CONFIG_ENV = "AIPULSE_CONFIG"
-DATABASE_ENV = "AIPULSE_DATABASE_URL"
-DEFAULT_CONFIG_NAME = "aipulse.toml"
 BUNDLED_CONFIG = Path(__file__).parent / "default_config.toml"
 DEFAULT_DATABASE_URL = "sqlite:///data/aipulse.db"
 
@@ -58,6 +60,7 @@ class DaemonConfig(Strict):
     shutdown_grace: Duration = timedelta(seconds=20)
     run_at_start: bool = True
     warm_spare: bool = True
+    status_socket: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -223,18 +226,6 @@ def _anchor_sqlite(url: str, config_path: Path | None) -> str:
     if Path(database).is_absolute() or database.startswith("file:"):
         return url
     return parsed.set(database=str((config_path.parent / database).resolve())).render_as_string(hide_password=False)
-
-
-def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The config file in use: --config, then AIPULSE_CONFIG, then ./aipulse.toml; None when there is none."""
-    for candidate, source in ((explicit, "--config"), (os.environ.get(CONFIG_ENV), CONFIG_ENV)):
-        if candidate:
-            path = Path(candidate)
-            if not path.is_file():
-                raise ConfigError(f"{path}: no such configuration file (from {source})")
-            return path.resolve()
-    local = Path.cwd() / DEFAULT_CONFIG_NAME
-    return local.resolve() if local.is_file() else None
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, fallback_to_bundled: bool = True) -> AppConfig:
