@@ -8,8 +8,9 @@ the daemon refuses once the file has changed on disk), the same environment for 
 depends on (compared by salted digest, never sent), the same protocol; otherwise, or when no daemon answers within
 `ANSWER_WAIT`, the command computes the answer itself. Standard library only: this module is the fast path.
 
-The socket lives in `$AIPULSE_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/aipulse`, else `/tmp/aipulse-<uid>` (TMPDIR
-honoured); a directory not owned by this user, or writable by others, is never used, and the socket is 0600.
+The socket lives in `$AIPULSE_RUNTIME_DIR`, else `/run/aipulse` when this user owns it (the systemd unit's
+RuntimeDirectory), else `$XDG_RUNTIME_DIR/aipulse`, else `/tmp/aipulse-<uid>` (TMPDIR honoured); a directory not
+owned by this user, or writable by others, is never used, and the socket is 0600.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ __all__ = [
 ]  # fmt: skip
 
 RUNTIME_ENV = "AIPULSE_RUNTIME_DIR"
+#: the service's runtime directory (deploy/aipulse.service: RuntimeDirectory=aipulse), used when it is this user's
+SYSTEM_RUNTIME_DIR = Path("/run/aipulse")
 #: bumped whenever a request or an answer changes shape: a daemon of another version is not asked
 PROTOCOL = 1
 #: how long the command waits for the daemon's answer before computing its own
@@ -50,6 +53,8 @@ def runtime_dir() -> Path:
     explicit = os.environ.get(RUNTIME_ENV)
     if explicit:
         return Path(explicit)
+    if trusted_dir(SYSTEM_RUNTIME_DIR):  # systemd's RuntimeDirectory=aipulse, found by `sudo -u aipulse` too
+        return SYSTEM_RUNTIME_DIR
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg:
         return Path(xdg) / "aipulse"

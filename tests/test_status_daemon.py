@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.config import AppConfig, load_config
-from monitor import status_server
+from monitor import status_channel, status_server
 from monitor.status_channel import PROTOCOL, ask_daemon, read_message, send_message, socket_path, status_key
 from monitor.status_server import StatusServer, start_answering
 from storage.models import CrawlRun
@@ -217,3 +217,22 @@ def test_the_cluster_scheduler_answers_status_with_the_cluster_lines(tmp_path: P
         scheduler.communicate(timeout=30)
     assert (asked.returncode, asked.stdout) == (computed.returncode, computed.stdout)
     assert "1 scheduler(s) alive" in asked.stdout
+
+
+def test_the_socket_directory_is_the_explicit_one_then_the_services_then_the_sessions_then_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, session = tmp_path / "run-aipulse", tmp_path / "xdg"
+    monkeypatch.setattr(status_channel, "SYSTEM_RUNTIME_DIR", service)
+    monkeypatch.setenv("AIPULSE_RUNTIME_DIR", str(tmp_path / "explicit"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(session))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert status_channel.runtime_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("AIPULSE_RUNTIME_DIR")
+    assert status_channel.runtime_dir() == session / "aipulse", "no service directory: the login session's"
+    service.mkdir(mode=0o755)
+    assert status_channel.runtime_dir() == service, "systemd's RuntimeDirectory of this user"
+    service.chmod(0o777)
+    assert status_channel.runtime_dir() == session / "aipulse", "one others can write into is never used"
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    assert status_channel.runtime_dir() == tmp_path / f"aipulse-{os.getuid()}"
