@@ -47,6 +47,8 @@ _EN_UNITS: dict[str, int] = {
     "bn": 10**9,
     "b": 10**9,
     "million": 10**6,
+    "mln": 10**6,
+    "bln": 10**9,
     "mn": 10**6,
     "mm": 10**6,
     "m": 10**6,
@@ -153,7 +155,7 @@ _EN_PREFIX = (
 _SYMBOL_RE = (
     r"US\$|HK\$|AU\$|CA\$|S\$|A\$|C\$|\$|€|£|¥|₹|(?<![A-Za-z])Rs\.?(?=\s?\d)|(?<![A-Za-z])INR|RMB|CNY|USD|EUR|GBP"
 )
-_EN_UNIT_RE = r"trillion|billion|million|thousand|crores?|cr|lakhs?|tn|bn|mn|mm|[tbmk]"
+_EN_UNIT_RE = r"trillion|billion|million|thousand|crores?|cr|lakhs?|tn|bln|bn|mln|mn|mm|[tbmk]"  # Mln: wire style
 _EN_SYMBOL_AMOUNT = re.compile(
     _EN_PREFIX + rf"(?P<sym>{_SYMBOL_RE})\s?(?P<num>\d+(?:[.,]\d+)*)(?:\s?(?P<unit>{_EN_UNIT_RE})\b)?(?P<plus>\+)?",
     re.IGNORECASE,
@@ -345,6 +347,17 @@ def _unknown_currency(text: str, match: re.Match[str]) -> Amount | None:
                   word.end())  # fmt: skip
 
 
+_EN_WORDS_MAGNITUDE = re.compile(  # the English 数亿: "several hundred million dollars", "as much as hundreds of …"
+    r"(?P<cap>(?:as much as|up to)\s+)?(?:several|a few|hundreds of)\s+(?P<unit>hundred million|millions|billions?)"
+    r"\s+(?:of\s+)?(?:dollars|usd)", re.IGNORECASE)  # fmt: skip
+
+
+def _words_magnitude(match: re.Match[str]) -> Amount:
+    base = 10**9 if match["unit"].lower().startswith("billion") else 10**8
+    low, qualifier = (None, UP_TO) if match["cap"] else (Decimal(base), MAGNITUDE)
+    return Amount(low, Decimal(base * 10), "USD", qualifier, match.group(0), match.start(), match.end())
+
+
 def find_amounts(text: str, *, default_currency: str | None = None) -> list[Amount]:
     """Every amount written in `text`, in reading order; `default_currency` applies to Chinese amounts without one.
 
@@ -355,7 +368,8 @@ def find_amounts(text: str, *, default_currency: str | None = None) -> list[Amou
     language = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
     found: list[Amount] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_ZH_RANGE, _EN_RANGE, _EN_UNKNOWN, _EN_SYMBOL_AMOUNT, _EN_WORD_AMOUNT, _ZH_AMOUNT):
+    patterns = (_ZH_RANGE, _EN_RANGE, _EN_UNKNOWN, _EN_SYMBOL_AMOUNT, _EN_WORD_AMOUNT, _EN_WORDS_MAGNITUDE, _ZH_AMOUNT)
+    for pattern in patterns:
         for match in pattern.finditer(text):
             if not match.group(0).strip():
                 continue
@@ -366,6 +380,8 @@ def find_amounts(text: str, *, default_currency: str | None = None) -> list[Amou
                 amount = _unknown_currency(text, match)
             elif pattern is _ZH_AMOUNT:
                 amount = _unknown_currency(text, match) or _zh_amount(match, default_currency)
+            elif pattern is _EN_WORDS_MAGNITUDE:
+                amount = _words_magnitude(match)
             else:
                 amount = _en_amount(match, language)
             if amount is None or any(a < amount.end and amount.start < b for a, b in taken):

@@ -62,7 +62,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         _IPO,
         re.compile(
-            r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
+            r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*中?(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
             r"|招股|递表|过会|敲钟|挂牌上市"
             r"|(?:科创板|创业板|港股|港交所|A股|美股|纳斯达克|纽交所|北交所|主板|赴港|赴美|拟|冲刺|启动|申请|成功|正式|登陆)"
             r"\S{0,4}上市|上市(?:申请|辅导|招股|首日|破发)"
@@ -114,7 +114,12 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         # `Bending Spoons Lands Airtable in $2.25 Billion Takeover`: the money buys the company, it funds nothing
         "money of an acquisition",
         re.compile(
-            r"[$€£]\s?\d[\d.,]*\s*(?:[MBK]n?|million|billion)?\s+(?:takeover|acquisition|buyout|merger)\b",
+            r"[$€£]\s?\d[\d.,]*\s*(?:[MBK]n?|million|billion)?\s+(?:takeover|acquisition|buyout|merger)\b"
+            # `US$165 Million Financing to Fund Acquisition of …`, `Acquisition of 140,268 MSTR Shares`
+            r"|\bfinancing to fund (?:the |an? )?(?:[\w-]+\s+){0,2}?acquisitions?\b"
+            r"|\bacquisition of [\d,]+ (?:[A-Z]+ )?shares\b"
+            # `Received US$1.4 Million in Cash Proceeds from … Concentrate Sales`: revenue, not funding
+            r"|\bproceeds from\b[^.;]{0,60}\bsales\b",
             re.IGNORECASE,
         ),
     ),
@@ -149,7 +154,7 @@ _LISTED = re.compile(
 #: what an `X invests in …` headline names when the money goes to its own unit, a product or projects
 _NOT_A_STARTUP = re.compile(
     r"\b(?:subsidiar(?:y|ies)|unit|arm|affiliate|deposits?|products?|bonds?|treasur\w+|ETFs?|projects?|programs?"
-    r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?)\b",
+    r"|pilots?|initiatives?|facilit(?:y|ies)|plants?|sites?|EVs|vehicles|fleets?|equipment|hybrids)\b",
     re.IGNORECASE,
 )
 #: `raises cash pile / stake / guidance to $N`: a figure lifted to a level
@@ -167,6 +172,7 @@ _INVESTMENT_IN = re.compile(
 _UNIT_AFTER_NAME = re.compile(
     r"\s+(?:[a-z][\w-]*\s+){0,3}(?:developer|unit|arm|subsidiary|division|business|operator|affiliate|spin-?off)\b"
 )
+_WEAK = re.compile(r"(?i)(?:completes?|completed|announces?|announced|unveils?|unveiled)\b")
 _MERGER = re.compile(
     r"收购|并购|买下|合并|出售|\b(?:acquires?|acquired|to acquire|buys|bought|to buy|merges? with|merger|acquisition of"
     r"|takes? over|takeovers?|buyouts?)\b",
@@ -212,6 +218,9 @@ def classify(title: str, summary: str = "") -> Verdict:
     if trigger is not None:
         if merger is not None and merger.start() < trigger.start():
             return Verdict(False, "acquisition or merger")
+        weak = trigger.re is EN_POSITIVE and _WEAK.match(trigger[0])
+        if merger is not None and weak and merger.start() < trigger.end():
+            return Verdict(False, "acquisition or merger")  # `Completes Acquisition of C21 Investments Inc.`
         if trigger.re is EN_INVESTOR_FIRST and not _en_investment_in_company(trigger, text):
             return Verdict(False, "investment in a project or a place")
         if merger is not None and trigger.re is ZH_INVESTOR_FIRST:

@@ -29,7 +29,8 @@ _INVESTOR_NAME = re.compile(
 )
 #: an amount written inside an investor phrase (`前海母基金数亿元押注`); 达 is not a prefix here (英伟达)
 _AMOUNT_IN_NAME = re.compile(
-    r"(?:[超近逾约]|不低于|至少)?(?:\d[\d.,]*|数|几)\s*[十百千万亿]+\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"
+    r"(?:[超近逾约]|不低于|至少)?(?:(?:\d[\d.,]*|数|几)\s*[十百千万亿]+|(?:千万|百万|亿)(?=级|人民币|美元|港元|欧元|元))"
+    r"\s*(?:级)?\s*(?:人民币|美元|港元|欧元|元)?"  # `获宇信科技千万级战略投资`: a bare 千万级 is an amount too
 )
 _ZH_LEAD_PATTERNS = (
     # 领衔 leads a round only beside an investment (`由红杉中国领衔，高瓴创投跟投`), not `由张立华教授领衔`
@@ -51,9 +52,9 @@ _ZH_CLAUSE_SOLE = re.compile(
     r"(?P<verb>独家投资|战略投资|注资|投资)(?=\s*(?:[,;。|]|$))"
 )
 _ZH_PARTICIPANT = re.compile(
-    r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?|持续加注|继续加注|超额跟投|持续加持"
+    r"(?:^|[,;。]|领投、)\s*(?P<names>(?:(?!领投)[^,;。])+?)(?:共同|联合|均|亦)?(?:跟投|参投|参与(?:投资)?(?!过)|持续加注|继续加注|超额跟投|持续加持"
     r"|继续加持|追加投资|共同投资|联合投资|持续投资|继续投资|跟进)"
-)
+)  # `参与过…建设` is a team's experience, not a stake (`(?!过)`)
 _ZH_INCLUDING = re.compile(r"(?:跟投|参投|投资方)[^。;]{0,12}?(?:包括|有)(?P<names>[^。;]+)")
 _HOLDER_VERB = re.compile(r"(?:持续|继续|超额|共同|联合)?(?:跟投|参投|追投|加注|加持|领投)$")
 _ZH_OLD_HOLDER = re.compile(r"(?:^|[,;。])\s*老股东(?P<names>[^,;。]+?)(?=[,;。]|$)")
@@ -66,7 +67,11 @@ _EN_LEAD = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:co-)?led\s+(?:the|its|this|a|an|(?-i:[A-Z])[\w.-]*'s)\b"
     # `Returning backers a16z and Thrive are expected to lead the round`
     r"|(?:^|[.,]\s+)(?P<future>(?-i:[A-Z])[^.;,]{1,80}?)\s+(?:are|is)\s+(?:expected|set|slated|poised|tipped)\s+to"
-    r"\s+(?:co-)?lead\b",
+    r"\s+(?:co-)?lead\b"
+    # `The prominent investor in this round is Manhattan West, accompanied by …`
+    r"|\b(?:the )?(?:lead|leading|main|prominent|principal|anchor) investors? (?:in|of|for) (?:this|the) round"
+    r" (?:is|was|are|were)\s+(?P<named>[^.;]+?)"
+    r"(?=,?\s+(?:with|alongside|accompanied by|joined by|as well as)\b|[.;,]|$)",
     re.IGNORECASE,
 )
 _EN_PARTICIPANT = re.compile(
@@ -197,7 +202,7 @@ def find_investors(texts: Sequence[str], language: str) -> tuple[list[str], list
                 found_others.append((match.start("names"), split_names(names, "zh")))
         else:
             for match in _EN_LEAD.finditer(text):
-                names = match.group("names") or match.group("with") or match.group("subject") or match.group("future")
+                names = match["names"] or match["with"] or match["subject"] or match["future"] or match["named"]
                 found_leads.append((match.start(), en_names(names)))
             for match in _EN_PARTICIPANT.finditer(text):
                 found_others.append((match.start(), en_names(match.group("names"))))

@@ -13,7 +13,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # Column and site affixes (funding.md §4.1); NFKC has already turned ｜ into |.
 _LEADING_AFFIX = re.compile(
     r"^(?:(?:36氪首发|硬氪首发|硬氪独家|36氪独家|首发|独家|投资界消息|投资界独家|最前线|快讯|重磅|Exclusive|EXCLUSIVE)"
-    r"\s*[|丨:_]\s*)+"
+    r"\s*[|丨:_]\s*|【[^】]{1,8}(?<![报讯闻刊])】\s*)+"  # 【电报解读】, 【新股IPO】 (not a digest's 【…早报】)
 )
 #: an English column label before the headline (`Market Chatter: `, `BRIEF-`)
 _EN_LABEL = re.compile(r"^(?:Market Chatter|Market Talk|Breaking|Update|UPDATE \d|BRIEF)\s*[:-]\s*")

@@ -72,7 +72,7 @@ _EN_VERB = (
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
     r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
     r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
-    r"|debuts? with|snaps? up|snapped up|unloads?|unloaded"
+    r"|debuts? with|starts? up with|started up with|launch(?:es|ed)? with|snaps? up|snapped up|unloads?|unloaded"
     r"|(?:takes?|took|accepts?|accepted)(?=\s+(?:an?\s+)?[$€£]\s?\d"
     + EN_SENTENCE_CHAR
     + r"{0,30}?\b(?:from|investment)\b))\b"
@@ -119,12 +119,14 @@ EN_POSITIVE = re.compile(
 #: investor first: `Google invests $2B in X` (groups `inv`, `verb`, `mid`, `co`)
 EN_INVESTOR_FIRST = re.compile(
     r"^(?P<inv>[A-Z][^,;:]{0,60}?)\s+"
-    r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had )?"
+    r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had |could |may |might "
+    r"|(?:is )?in (?:advanced )?talks to )?"
     r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects"
     # `SoftBank Nears $30 Billion Additional Investment in OpenAI`, `Westpac Confirms Investment in Lawpath`
     r"|(?:nears?|makes?|announces?|confirms?|completes?|finali[sz]es?|unveils?)(?=[^;]{0,40}\binvestment\s+in\b)))\b"
     r"(?P<mid>[^;]{0,60}?)"
-    r"\bin(?:to)?\s+(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)?"
+    r"\bin(?:to)?\s+(?:(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)"
+    r"|(?P<loose>(?:[a-z][\w'-]*\s+){1,4}?))?"  # `in film studio A24`: lowercase words before the name
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
 #: `Accel backs Indian AI startup X`, `Sequoia backs chip maker Y in $40M round`: a descriptor or money is required
@@ -149,7 +151,7 @@ _EN_INTENT = re.compile(
     r"\b(?:in talks|in early talks|in discussions|talks to|plans? to|planning to|seeks?|seeking|looking to|aims? to"
     r"|targets?|targeting|eyes|eyeing|could raise|to raise|is raising|are raising|set to raise|considering|weighs"
     r"|weighing|explores?|exploring|in the process of raising|potential|possible|proposed|planned|upcoming|could happen"
-    r"|(?<!after )(?<!since )raising|nears?|nearing|close to raising"
+    r"|(?<!after )(?<!since )raising|nears?|nearing|close to raising|(?:could|may|might) invest"
     r"|target(?:s|ing)? (?:a |an )?(?:series|seed|round))\b",
     re.IGNORECASE,
 )
