@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from spiders.errors import ParseError
+from spiders.items import GpuOffer
 from spiders.parsers.aws_gpu import parse
 from spiders.parsers.contract import ParseResult
 from spiders.validation import problems
@@ -42,7 +43,7 @@ def test_every_case_folder_is_covered() -> None:
     assert set(CASES) >= {"dl2q_real_record", "not_a_list", "p4d_p4de_p5_g5"}
 
 
-@pytest.mark.parametrize("case_name", ["dl2q_real_record", "p4d_p4de_p5_g5"])
+@pytest.mark.parametrize("case_name", ["dl2q_real_record", "p4d_p4de_p5_g5", "p5_p5en_p6b200_real"])
 def test_every_offer_has_no_validation_problems(case_name: str) -> None:
     offers = _parse(load_case(SOURCE, case_name)).items
     assert offers
@@ -77,6 +78,17 @@ def test_spot_is_the_lowest_observed_spot_price_never_the_advisor_estimate() -> 
         ("us-east-1", "spot"): Decimal("8.7829"),  # spot_min, not spot_avg 9.3105
         ("us-west-2", "on_demand"): Decimal("21.957642"),  # spot_avg 6.587293 there is an estimate: no spot offer
     }
+
+
+def test_a_real_region_with_only_the_advisor_estimate_has_no_spot_offer() -> None:
+    # Real p5.48xlarge ap-southeast-3: spot_avg 7.59552 = ondemand 75.9552 x (100 - pct_savings_od 90)%, no spot_min.
+    offers = _parse(load_case(SOURCE, "p5_p5en_p6b200_real")).items
+    p5 = {
+        (o.region, o.billing): o.price for o in offers if isinstance(o, GpuOffer) and o.instance_type == "p5.48xlarge"
+    }
+    assert p5[("ap-southeast-3", "on_demand")] == Decimal("75.9552")
+    assert ("ap-southeast-3", "spot") not in p5
+    assert p5[("us-east-1", "spot")] == Decimal("13.2182")  # spot_min, not spot_avg 28.106467
 
 
 def test_only_linux_prices_count_and_dedicated_only_regions_are_skipped() -> None:

@@ -60,6 +60,7 @@ def test_every_case_folder_is_covered() -> None:
     assert set(CASES) == {
         "error_data_not_found",
         "error_invalid_api_key",
+        "monthly_visits_razorpay_in_real",
         "monthly_visits_zero_month",
         "weekly_duration_chatgpt_com",
         "weekly_visits_chatgpt_com",

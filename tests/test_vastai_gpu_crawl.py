@@ -41,7 +41,7 @@ def _crawl(tmp_path: Path, db_url: str, routes: list[Route], **section: Any) -> 
 
 def test_offers_are_summarised_and_stored_per_gpu_count_and_country(tmp_path: Path, db_url: str) -> None:
     result, seen = _crawl(tmp_path, db_url, vast_routes())
-    assert (result.status, result.items_stored, result.items_dropped) == ("succeeded", 7, 0), result.error
+    assert (result.status, result.items_stored, result.items_dropped) == ("succeeded", 9, 0), result.error
     [request] = seen
     body = json.loads(request.body)
     assert (body["type"], body["limit"], body["rentable"]) == ("on-demand", 3000, {"eq": True})
@@ -62,10 +62,12 @@ def test_gpu_and_limit_arguments_narrow_the_search(tmp_path: Path, sqlite_url: s
     assert (body["gpu_name"], body["limit"]) == ({"in": ["H100 SXM", "A100 SXM4"]}, 500)
 
 
-def test_an_answer_of_gpu_shares_only_is_a_failed_run(tmp_path: Path, sqlite_url: str) -> None:
-    result, _ = _crawl(tmp_path, sqlite_url, vast_routes("cli_raw_fractional_offer"))
+def test_an_answer_without_a_priced_offer_is_a_failed_run(tmp_path: Path, sqlite_url: str) -> None:
+    offer = json.loads(case_reply(SOURCE, "cli_raw_one_of_four_gpus").body)["offers"][0]
+    reply = Reply(json.dumps({"offers": [{**offer, "dph_total": 0.0}]}).encode())
+    result, _ = _crawl(tmp_path, sqlite_url, [Route(PATH, [reply], method="POST")])
     assert (result.status, result.items_stored) == ("failed", 0)
-    assert "none of the 1 offers" in (result.error or "")
+    assert "none of the 1 offers has a price" in (result.error or "")
 
 
 @pytest.mark.parametrize(
@@ -94,4 +96,4 @@ def test_throttling_is_retried_then_stored(tmp_path: Path, sqlite_url: str) -> N
     throttled = Reply(b"API requests too frequent", status=429, headers={"Retry-After": "0"})
     routes = [case_route(SOURCE, "marketplace_mixed", throttled, case_reply(SOURCE, "marketplace_mixed"))]
     result, seen = _crawl(tmp_path, sqlite_url, routes)
-    assert (result.status, result.items_stored, len(seen)) == ("succeeded", 7, 2)
+    assert (result.status, result.items_stored, len(seen)) == ("succeeded", 9, 2)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from spiders.errors import BlockedError, ParseError
+from spiders.items import GpuOffer
 from spiders.parsers.contract import ParseResult, Request, unknown_gpu_notes
 from spiders.parsers.vastai_gpu import build_query, country_of, parse
 from spiders.validation import problems
@@ -35,9 +36,8 @@ def _as_json(page: ParseResult) -> dict[str, Any]:
 
 
 def _template() -> dict[str, Any]:
-    """The real offer of the recorded CLI sample, made a whole GPU."""
-    offer: dict[str, Any] = copy.deepcopy(load_case(SOURCE, "cli_raw_fractional_offer").response_json()["offers"][0])
-    offer["gpu_frac"] = 1.0
+    """The real offer of the recorded CLI sample (one RTX 4090 of a 4-GPU machine)."""
+    offer: dict[str, Any] = copy.deepcopy(load_case(SOURCE, "cli_raw_one_of_four_gpus").response_json()["offers"][0])
     return offer
 
 
@@ -53,7 +53,7 @@ def _page(*offers: dict[str, Any]) -> ParseResult:
 
 
 def test_every_case_folder_is_covered() -> None:
-    assert set(CASES) >= {"cli_raw_fractional_offer", "marketplace_mixed", "error_body"}
+    assert set(CASES) >= {"cli_raw_one_of_four_gpus", "marketplace_mixed", "error_body"}
 
 
 def test_every_summarised_offer_has_no_validation_problems() -> None:
@@ -78,13 +78,26 @@ def test_an_even_group_takes_the_mean_of_its_two_middle_prices() -> None:
     assert (group.price, group.price_min, group.offer_count) == (Decimal("0.45"), Decimal("0.3"), 4)
 
 
-def test_shares_of_a_gpu_are_left_out_with_a_reason() -> None:
-    page = _page(_offer(id=1, gpu_frac=0.5), _offer(id=2, gpu_frac=1.0, dph_total=0.3))
+def test_an_offer_of_some_of_a_machines_gpus_is_an_offer_of_whole_gpus() -> None:
+    # gpu_frac is num_gpus over the machine's GPUs (vast.py: "Ratio of GPUs in the offer to gpus in the
+    # system"), so 0.25 is 1 whole GPU of 4, not a quarter of one: such offers are priced like any other.
+    page = _page(_offer(id=1, gpu_frac=0.25, dph_total=0.5), _offer(id=2, gpu_frac=1.0, dph_total=0.3))
     [group] = page.items
+    assert isinstance(group, GpuOffer)
+    assert (group.gpu_count, group.offer_count, group.price_min) == (Decimal(1), 2, Decimal("0.3"))
+    assert page.skipped == []
+    # The recorded real offer is such an offer: one RTX 4090 of a 4-GPU machine in Guangxi.
+    [real] = _parse(load_case(SOURCE, "cli_raw_one_of_four_gpus")).items
+    assert isinstance(real, GpuOffer)
+    assert (real.instance_type, real.region, real.gpu_count) == ("vast:1xRTX4090-24G", "CN", Decimal(1))
+
+
+def test_zero_prices_are_left_out_with_a_reason() -> None:
+    page = _page(_offer(id=1, dph_total=0.0), _offer(id=2, dph_total=0.3))
+    [group] = page.items
+    assert isinstance(group, GpuOffer)
     assert group.offer_count == 1
-    assert page.skipped == ["offer 1 (RTX 4090, Guangxi, CN): gpu_frac 0.5 is a share of a GPU, not whole GPUs"]
-    # The recorded real offer is such a share: nothing of it is stored.
-    assert _parse(load_case(SOURCE, "cli_raw_fractional_offer")).items == []
+    assert page.skipped == ["offer 1 (RTX 4090, Guangxi, CN): dph_total 0.0 is no price"]
 
 
 @pytest.mark.parametrize(

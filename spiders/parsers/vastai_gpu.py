@@ -78,8 +78,9 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
 
     `dph_total` is USD per hour for the whole offer (all its GPUs, storage included). Each group's
     offer is priced at the median over its rentable offers (`price_min` the cheapest, `offer_count`
-    how many); when none is rentable the group is unavailable and priced from the rest. Shares of a
-    GPU (`gpu_frac` < 1) and zero prices are left out with a reason. `request.meta["limit"]`, the
+    how many); when none is rentable the group is unavailable and priced from the rest. `num_gpus` whole
+    GPUs are rented: `gpu_frac` is only their share of the machine's GPUs (0.25 = 1 of 4), so it leaves
+    nothing out. Zero prices are left out with a reason. `request.meta["limit"]`, the
     search's limit, turns an answer that reached it into a note. Raises ParseError when the envelope
     or an offer lacks what the parser needs.
     """
@@ -105,7 +106,7 @@ def parse(body: str | bytes, *, url: str, fetched_at: datetime, request: Request
     return ParseResult(
         items=[_summarise(members, url=url, fetched_at=fetched_at) for members in grouped.values()],
         skipped=skipped, notes=notes, details={"offers_seen": len(offers)},
-        empty_reason=f"none of the {len(offers)} offers is a priced offer of whole GPUs" if offers
+        empty_reason=f"none of the {len(offers)} offers has a price" if offers
         else "no offer in the answer: the search matched nothing (query or GPU names changed?)",
     )  # fmt: skip
 
@@ -137,9 +138,6 @@ def _read_offer(raw: object, index: int) -> _Offer | str:
     price = _decimal(raw.get("dph_total"), f"offers[{index}] (id {offer_id}) dph_total")
     geolocation = raw.get("geolocation")
     label = f"offer {offer_id} ({gpu_name}, {geolocation or 'no location'})"
-    fraction = raw.get("gpu_frac")
-    if isinstance(fraction, int | float) and not isinstance(fraction, bool) and fraction < 1:
-        return f"{label}: gpu_frac {fraction} is a share of a GPU, not whole GPUs"
     if price <= 0:
         return f"{label}: dph_total {price} is no price"
     gpu_ram = raw.get("gpu_ram")
