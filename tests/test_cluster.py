@@ -97,6 +97,7 @@ class ClusterRun:
     workers: list[int]
     killed_scheduler_at: datetime
     killed_worker: int
+    killed_worker_at: datetime
     killed_run: int
     single_process_offers: int
     logs: dict[str, str]
@@ -131,11 +132,18 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
                 running = [r for r in runs(engine) if r.source == "azure_gpu" and r.status == "running"]
                 return running[0] if running and running[0].worker_pid in workers else None
 
-            wait_for(lambda: azure_in_flight() is not None, 60, "an azure crawl in flight")
+            def first_page_held_back() -> bool:  # asked for (answered 2 s later), the second page not yet
+                asked = [seen.query for seen in server.requests if seen.path == AZURE_PATH]
+                first_pages = sum("$skip" not in query for query in asked)
+                return first_pages > len(asked) - first_pages and azure_in_flight() is not None
+
+            # killed mid-crawl by construction: "running" alone may be seen after the crawl closed its run, and a
+            # worker killed then has its job retried with the slot's outcome recorded (tests/test_cluster_retry.py)
+            wait_for(first_page_held_back, 60, "an azure crawl waiting for its first page")
             victim = azure_in_flight()
             assert victim is not None and victim.worker_pid is not None
-            time.sleep(0.5)  # the crawl's request is out, its answer held back
             os.kill(victim.worker_pid, signal.SIGKILL)
+            killed_worker_at = datetime.now(UTC)
             time.sleep(max(0.0, RUN_FOR_S - (time.monotonic() - began)))
             procs[standby].send_signal(signal.SIGTERM)
             procs[standby].wait(30)
@@ -160,7 +168,7 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
         for source in ("azure_gpu", "lambda_gpu", "vastai_gpu"):
             CrawlRunner(single_config, single).run(source)
     logs = {name: (tmp / f"{name}.log").read_text(errors="replace") for name in procs}
-    yield ClusterRun(engine, url, list(workers), killed_scheduler_at, victim.worker_pid, victim.id,
+    yield ClusterRun(engine, url, list(workers), killed_scheduler_at, victim.worker_pid, killed_worker_at, victim.id,
                      count_offers(single), logs)  # fmt: skip
 
 
@@ -214,10 +222,18 @@ def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(clus
     slot = (killed.source, killed.scheduled_for)
     again = [r for r in every if (r.source, r.scheduled_for) == slot and r.id != killed.id]
 
-    assert killed.status == "aborted", killed.error
+    timeline = f"run {killed.id} {killed.started_at} to {killed.finished_at}, killed {cluster_run.killed_worker_at}"
+    assert killed.status == "aborted", f"{killed.error} ({timeline})"
     assert [(r.status, r.worker_pid != cluster_run.killed_worker) for r in again] == [("succeeded", True)]
     assert all(r.status != "running" for r in every)
 
 
 def test_the_store_holds_what_a_single_process_stores(cluster_run: ClusterRun) -> None:
     assert count_offers(cluster_run.engine) == cluster_run.single_process_offers
+
+
+def test_the_workers_runs_take_their_warm_spares(cluster_run: ClusterRun) -> None:
+    workers = [log for name, log in cluster_run.logs.items() if name.startswith("worker-")]
+    started = sum(log.count(" started (") for log in workers)
+    cold = sum(log.count(": cold start") for log in workers)
+    assert 0 <= cold < started, "every run of the workers started cold"
