@@ -90,6 +90,31 @@ def open_jobs(url: str) -> int:
         return int(row.fetchone()[0])  # type: ignore[index]
 
 
+def kill_mid_crawl(server: ReplayServer, in_flight: Callable[[], CrawlRun | None]) -> tuple[CrawlRun, datetime]:
+    """SIGKILL the worker of the azure crawl in flight while the server holds its first page back.
+
+    A first-page request the server got after the last look (`since`) is answered 2 s after it came, so not before
+    `since + 2 s`: killed by `since + 1.5 s`, the crawl is mid-crawl whatever the load. ("running" alone is not
+    enough: a worker killed after its crawl closed the run has its job retried on a slot that has its outcome.)
+    """
+    deadline = time.monotonic() + 90
+    asked, since = first_pages(server), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now_asked = first_pages(server)
+        if now_asked > asked:
+            victim = in_flight()
+            if victim is not None and victim.worker_pid is not None and time.monotonic() - since < 1.5:
+                os.kill(victim.worker_pid, signal.SIGKILL)
+                return victim, datetime.now(UTC)
+        asked, since = now_asked, time.monotonic()
+    pytest.fail("no azure crawl of a worker seen waiting for its first page within 90 s")
+
+
+def first_pages(server: ReplayServer) -> int:
+    return sum(seen.path == AZURE_PATH and "$skip" not in seen.query for seen in server.requests)
+
+
 @dataclass
 class ClusterRun:
     engine: Engine
@@ -132,18 +157,8 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
                 running = [r for r in runs(engine) if r.source == "azure_gpu" and r.status == "running"]
                 return running[0] if running and running[0].worker_pid in workers else None
 
-            def first_page_held_back() -> bool:  # asked for (answered 2 s later), the second page not yet
-                asked = [seen.query for seen in server.requests if seen.path == AZURE_PATH]
-                first_pages = sum("$skip" not in query for query in asked)
-                return first_pages > len(asked) - first_pages and azure_in_flight() is not None
-
-            # killed mid-crawl by construction: "running" alone may be seen after the crawl closed its run, and a
-            # worker killed then has its job retried with the slot's outcome recorded (tests/test_cluster_retry.py)
-            wait_for(first_page_held_back, 60, "an azure crawl waiting for its first page")
-            victim = azure_in_flight()
-            assert victim is not None and victim.worker_pid is not None
-            os.kill(victim.worker_pid, signal.SIGKILL)
-            killed_worker_at = datetime.now(UTC)
+            victim, killed_worker_at = kill_mid_crawl(server, azure_in_flight)
+            assert victim.worker_pid is not None
             time.sleep(max(0.0, RUN_FOR_S - (time.monotonic() - began)))
             procs[standby].send_signal(signal.SIGTERM)
             procs[standby].wait(30)
