@@ -41,6 +41,8 @@ HEARTBEAT_EVERY = timedelta(seconds=2)
 #: kept outcomes written and local orphans reaped every this many beats (the first beat included)
 HOUSEKEEPING_EVERY_BEATS = 15
 _REAPER_LOCK = 0x61697076
+#: a slot whose runs all ended so (or are still running: the reaper aborts them before a retry) has no outcome yet
+SLOT_NOT_RUN = ("running", "aborted", "cancelled")
 
 
 class ClusterWorkerProcess:
@@ -76,7 +78,23 @@ class ClusterWorkerProcess:
             return "refused"
         if trigger == "fallback":
             return self.runner.run(source, "fallback", args or {}).status
+        earlier = self._outcome_of(source, scheduled_for)
+        if earlier is not None:
+            logger.warning("%s: slot %s ran already (run %s %s): its job was retried after its worker died; "
+                           "not run again", source, slot, earlier.id, earlier.status)  # fmt: skip
+            return "ran already"
         return self.runner.run(source, "schedule", scheduled_for=scheduled_for).status
+
+    def _outcome_of(self, source: str, slot: datetime) -> CrawlRun | None:
+        """The run that gave (source, slot) its outcome, if one did: a worker killed after its crawl closed the run
+        but before the job was marked done has the job retried, and the slot must not run twice."""
+        with self.runner.sessions() as session:
+            query = select(CrawlRun).where(
+                CrawlRun.source == source,
+                CrawlRun.scheduled_for == slot,
+                CrawlRun.status.not_in(SLOT_NOT_RUN),
+            )
+            return session.scalars(query.order_by(CrawlRun.id).limit(1)).first()
 
     def defer_fallback(self, source: str, fallback: str, args: dict[str, str]) -> bool:
         """Queue `fallback` as its own job when its tags differ from `source`'s (a worker with them takes it)."""
@@ -191,8 +209,8 @@ class ClusterWorkerProcess:
     def run(self, *, handle_signals: bool = True) -> int:
         """Take jobs until SIGTERM/SIGINT (or `stopping`), then finish or cancel the crawls in flight."""
         self.heartbeat()
-        # no warm spare here (yet): in tests/test_cluster.py a worker SIGKILLed mid-crawl then sometimes saw its
-        # spare-run crawl finish as `succeeded` and its slot run twice; cold crawls keep the exactly-once tested
+        if self.config.daemon.warm_spare:
+            self.runner.keep_warm()
         beating = threading.Thread(target=self._beating, name="heartbeat", daemon=True)
         beating.start()
         previous = {}
@@ -204,6 +222,8 @@ class ClusterWorkerProcess:
             asyncio.run(self._serve())
         finally:
             self.stopping.set()
+            if self.runner.spare is not None:
+                self.runner.spare.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             try:

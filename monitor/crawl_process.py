@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import signal
@@ -50,13 +51,15 @@ def process_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child between fork and exec
     # A crawl must not outlive a daemon killed with SIGKILL: the kernel sends it SIGHUP (once per exiting thread
     # of the daemon), spiders.parent_death turns the first into one SIGTERM, and Scrapy stops cleanly.
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGHUP)
     except OSError:
-        pass
+        return
+    if os.getppid() != parent:  # the parent died between the fork and the prctl: no signal will come
+        os._exit(1)
 
 
 def start_crawl_process(command: list[str], env: dict[str, str], *, stdin: int) -> subprocess.Popen[str]:
@@ -71,7 +74,7 @@ def start_crawl_process(command: list[str], env: dict[str, str], *, stdin: int) 
         text=True,
         errors="replace",
         start_new_session=True,
-        preexec_fn=die_with_parent,
+        preexec_fn=functools.partial(die_with_parent, os.getpid()),
     )
 
 

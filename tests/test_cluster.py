@@ -90,6 +90,31 @@ def open_jobs(url: str) -> int:
         return int(row.fetchone()[0])  # type: ignore[index]
 
 
+def kill_mid_crawl(server: ReplayServer, in_flight: Callable[[], CrawlRun | None]) -> tuple[CrawlRun, datetime]:
+    """SIGKILL the worker of the azure crawl in flight while the server holds its first page back.
+
+    A first-page request the server got after the last look (`since`) is answered 2 s after it came, so not before
+    `since + 2 s`: killed by `since + 1.5 s`, the crawl is mid-crawl whatever the load. ("running" alone is not
+    enough: a worker killed after its crawl closed the run has its job retried on a slot that has its outcome.)
+    """
+    deadline = time.monotonic() + 90
+    asked, since = first_pages(server), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now_asked = first_pages(server)
+        if now_asked > asked:
+            victim = in_flight()
+            if victim is not None and victim.worker_pid is not None and time.monotonic() - since < 1.5:
+                os.kill(victim.worker_pid, signal.SIGKILL)
+                return victim, datetime.now(UTC)
+        asked, since = now_asked, time.monotonic()
+    pytest.fail("no azure crawl of a worker seen waiting for its first page within 90 s")
+
+
+def first_pages(server: ReplayServer) -> int:
+    return sum(seen.path == AZURE_PATH and "$skip" not in seen.query for seen in server.requests)
+
+
 @dataclass
 class ClusterRun:
     engine: Engine
@@ -97,6 +122,7 @@ class ClusterRun:
     workers: list[int]
     killed_scheduler_at: datetime
     killed_worker: int
+    killed_worker_at: datetime
     killed_run: int
     single_process_offers: int
     logs: dict[str, str]
@@ -131,11 +157,8 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
                 running = [r for r in runs(engine) if r.source == "azure_gpu" and r.status == "running"]
                 return running[0] if running and running[0].worker_pid in workers else None
 
-            wait_for(lambda: azure_in_flight() is not None, 60, "an azure crawl in flight")
-            victim = azure_in_flight()
-            assert victim is not None and victim.worker_pid is not None
-            time.sleep(0.5)  # the crawl's request is out, its answer held back
-            os.kill(victim.worker_pid, signal.SIGKILL)
+            victim, killed_worker_at = kill_mid_crawl(server, azure_in_flight)
+            assert victim.worker_pid is not None
             time.sleep(max(0.0, RUN_FOR_S - (time.monotonic() - began)))
             procs[standby].send_signal(signal.SIGTERM)
             procs[standby].wait(30)
@@ -160,7 +183,7 @@ def cluster_run(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFact
         for source in ("azure_gpu", "lambda_gpu", "vastai_gpu"):
             CrawlRunner(single_config, single).run(source)
     logs = {name: (tmp / f"{name}.log").read_text(errors="replace") for name in procs}
-    yield ClusterRun(engine, url, list(workers), killed_scheduler_at, victim.worker_pid, victim.id,
+    yield ClusterRun(engine, url, list(workers), killed_scheduler_at, victim.worker_pid, killed_worker_at, victim.id,
                      count_offers(single), logs)  # fmt: skip
 
 
@@ -214,10 +237,18 @@ def test_the_killed_workers_run_was_closed_and_its_slot_run_again_elsewhere(clus
     slot = (killed.source, killed.scheduled_for)
     again = [r for r in every if (r.source, r.scheduled_for) == slot and r.id != killed.id]
 
-    assert killed.status == "aborted", killed.error
+    timeline = f"run {killed.id} {killed.started_at} to {killed.finished_at}, killed {cluster_run.killed_worker_at}"
+    assert killed.status == "aborted", f"{killed.error} ({timeline})"
     assert [(r.status, r.worker_pid != cluster_run.killed_worker) for r in again] == [("succeeded", True)]
     assert all(r.status != "running" for r in every)
 
 
 def test_the_store_holds_what_a_single_process_stores(cluster_run: ClusterRun) -> None:
     assert count_offers(cluster_run.engine) == cluster_run.single_process_offers
+
+
+def test_the_workers_runs_take_their_warm_spares(cluster_run: ClusterRun) -> None:
+    workers = [log for name, log in cluster_run.logs.items() if name.startswith("worker-")]
+    started = sum(log.count(" started (") for log in workers)
+    cold = sum(log.count(": cold start") for log in workers)
+    assert 0 <= cold < started, "every run of the workers started cold"
