@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from spiders.cn_amounts import find_amounts
 from spiders.funding_extract.companies import PLACE_NAME
-from spiders.funding_extract.text import CJK, ZH_STOP, clean_title, first_sentence, normalise_text
+from spiders.funding_extract.text import ZH_STOP, clean_title, first_sentence, normalise_text
 from spiders.funding_extract.triggers import (
     EN_INVESTOR_FIRST,
     EN_POSITIVE,
@@ -178,16 +176,6 @@ _MERGER = re.compile(
     r"|takes? over|takeovers?|buyouts?)\b",
     re.IGNORECASE,
 )
-_AI_LEXICON = re.compile(
-    r"(?-i:(?<![A-Z])AI(?![a-zA-Z]))|A\.I\.|人工智能|大模型|具身|智能体|机器人|算力|AI芯片|自动驾驶|智驾|脑机接口|空间智能|机器学习"
-    r"|深度学习|多模态|生成式|AIGC|AGI|LLMs?|GenAI|\bgenerative\b|machine learning|\brobot(?:s|ics)?\b|autonomous"
-    r"|neural|foundation models?|(?<![A-Za-z])agents?(?![A-Za-z])|agentic|chatbots?|computer vision|inference|GPUs?"
-    r"|humanoid|world models?|artificial intelligence|类脑|视觉|感知|数据引擎|Physical AI|(?-i:GPT)|vibe-coding"
-    r"|(?-i:(?<![A-Z])AMRs?(?![A-Za-z]))|移动机器人|AGV",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class Verdict:
     """Whether a text reports a funding round, and why (the rule that decided)."""
@@ -280,30 +268,3 @@ def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:
     if re.match(_UNIT_AFTER_NAME, after):
         return False  # `Nvidia investing $1.5B in SoftBank data center developer`: money into another's unit
     return not re.match(r"\s+(?:to\s+[a-z]+|projects?|plants?|facilit(?:y|ies)|hubs?|campus|factor(?:y|ies))\b", after)
-
-
-def is_ai_related(*texts: str, company: str | None = None) -> bool:
-    """True when the company is a known AI company (ai_companies.txt) or any text uses the AI lexicon (funding.md
-    §4.9); AI funds are excluded earlier as fund closes."""
-    if company and is_known_ai_company(company):
-        return True
-    return any(_AI_LEXICON.search(normalise_text(t)) for t in texts if t)
-
-
-def _name_key(name: str) -> str:
-    return re.sub(r"[\s\W_]+", "", normalise_text(name).casefold())
-
-
-@cache
-def known_ai_companies() -> frozenset[str]:
-    """The folded names of the bundled list of AI companies (spiders/funding_extract/ai_companies.txt)."""
-    text = resources.files("spiders.funding_extract").joinpath("ai_companies.txt").read_text(encoding="utf-8")
-    lines = (line.strip() for line in text.splitlines())
-    return frozenset(_name_key(line) for line in lines if line and not line.startswith("#"))
-
-
-def is_known_ai_company(name: str) -> bool:
-    """Whether `name` is on the list; a Chinese name also when it starts with a listed one (月之暗面Kimi)."""
-    key = _name_key(name)
-    known = known_ai_companies()
-    return key in known or any(CJK.match(k) and len(k) >= 2 and key.startswith(k) for k in known)

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from spiders.cn_amounts import Amount, plain_decimal
-from spiders.funding_extract.classification import is_ai_related
+from spiders.funding_extract.ai_related import is_ai_related
 from spiders.funding_extract.rounds import normalise_round
 from spiders.funding_extract.text import normalise_text
 from spiders.items import FundingRound
@@ -65,7 +65,7 @@ def round_item(
         valuation_max=_plain(valuation.high) if valuation else None,
         sector=deal.sector,
         ai_related=is_ai_related(
-            piece_title, piece_summary, " ".join(categories), deal.sector or "", company=deal.company
+            piece_title, piece_summary, company=deal.company, descriptor=deal.sector, labels=" ".join(categories)
         ),
     )
 
