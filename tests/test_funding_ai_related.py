@@ -126,3 +126,12 @@ def test_the_known_list_the_descriptor_and_the_feeds_labels_still_decide_alone()
 
 def test_a_text_that_never_names_the_company_counts_whole() -> None:
     assert is_ai_related("Two college kids raise a $5.1M pre-seed to build an AI social network", "", company="Series")
+
+
+def test_a_shorter_name_for_the_company_still_names_it() -> None:
+    """Probes: `Nimbus` and `星辰` name Nimbus Systems Inc. and 苏州星辰科技有限公司 in a later sentence."""
+    summary = "Nimbus Systems Inc. closed a seed round led by Y. Nimbus builds humanoid robots for warehouses."
+    assert is_ai_related("Nimbus Systems Inc. raises $5M", summary, company="Nimbus Systems Inc.")
+    summary = "苏州星辰科技有限公司完成A轮融资。行业方面，AI应用持续升温。星辰专注于具身智能灵巧手。"
+    assert is_ai_related("苏州星辰科技有限公司完成A轮融资", summary, company="苏州星辰科技有限公司")
+    assert not is_ai_related("苏州星辰科技有限公司完成A轮融资", summary[:-14], company="苏州星辰科技有限公司")

@@ -13,6 +13,7 @@ import re
 from functools import cache
 from importlib import resources
 
+from spiders.funding_extract.companies import ZH_REGION
 from spiders.funding_extract.text import CJK, EN_DESCRIPTOR_WORDS, normalise_text, sentences
 
 AI_LEXICON = re.compile(
@@ -49,10 +50,14 @@ _ANAPHOR = re.compile(
     r"^(?:[^,]{0,8},\s*)?(?:公司|企业|这家|其|它|团队|(?:本轮)?(?:融资|资金|募集资金)\S{0,6}用于"
     rf"|(?i:(?:the|this) (?:[\w-]+ ){{0,2}}{EN_DESCRIPTOR_WORDS}\b|it\b|its\b|they\b|their\b))"
 )
+#: a legal suffix after a name (`苏州德悟科技有限公司`, `Acme Inc.`)
+_LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|,?\s+(?:Inc|Ltd|Corp|LLC|Co|PBC)\.?)$")
 #: where a headline's clauses part (`Google invests $75 million in film studio A24, forms AI partnership`)
 _TITLE_CLAUSE = re.compile(r"(?<=[,;|!?。])\s*|\s+-\s+")
 #: a verb before the company's name in its clause: the company is the object (`Google invests … in A24`)
-_OBJECT_OF = re.compile(r"(?i:invest|back|lead|led|fund)|投资|领投|注资|入股|押注|向")
+_OBJECT_OF = re.compile(
+    r"(?i:\b(?:invest\w*|backs?|backed|backing|leads?|led|funds?|funded)\b)|投资|领投|注资|入股|押注|向"
+)
 
 
 def is_ai_related(
@@ -69,9 +74,10 @@ def is_ai_related(
         return True
     key = _name_key(company or "")
     passages = _title_passages(normalise_text(title), key)
+    names = _name_variants(company or "")
     for text in texts:
         found = sentences(_CREDIT.sub(" ", normalise_text(text)))
-        about = [p for p in found if _describes(p, key)]
+        about = [p for p in found if _describes(p, names)]
         passages += about or found
     kept = [_MARKET_TAIL.sub("", p) for p in passages]
     hits = {m.group(0) for p in kept for m in AI_LEXICON.finditer(p)}
@@ -97,10 +103,25 @@ def _name_key_position(clause: str, key: str) -> int:
     return -1
 
 
-def _describes(passage: str, key: str) -> bool:
+def _name_variants(company: str) -> set[str]:
+    """The folded ways a text names the company: whole, without its region, legal suffix or a trailing 科技 / 技术,
+    and an English name's first word of four letters or more (`Cloverleaf` for Cloverleaf Infrastructure)."""
+    name = normalise_text(company)
+    short = ZH_REGION.sub("", _LEGAL.sub("", name).strip()) or name
+    found = {_name_key(name), _name_key(short)}
+    if CJK.search(short) and len(bare := re.sub(r"(?:科技|技术|集团)$", "", short)) >= 2:
+        found.add(_name_key(bare))
+    first = re.match(r"[A-Z][A-Za-z]{3,}(?=\s)", short)
+    if first is not None:
+        found.add(_name_key(first.group(0)))
+    return {n for n in found if n}
+
+
+def _describes(passage: str, names: set[str]) -> bool:
     """Whether a passage names the company (folded) or points back at it."""
     text = passage.strip()
-    return bool(key and key in _name_key(text)) or bool(_POINTER.search(text) or _ANAPHOR.match(text))
+    key = _name_key(text)
+    return any(n in key for n in names) or bool(_POINTER.search(text) or _ANAPHOR.match(text))
 
 
 def _name_key(name: str) -> str:

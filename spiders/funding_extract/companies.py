@@ -26,7 +26,8 @@ _ZH_TRAILING_WORDS = re.compile(
     # `星河智能据悉正以30亿美元估值洽谈…`, `星河智能A轮融资3亿元`: a hedge, a valuation or a round label
     r"|据悉|据报道|据称|据传|被曝|被传|被爆|曝出|传出|引入(?:战略)?投资(?:者|人|方)?|(?:投前|投后)?估值[^,;]{0,12}|(?:正|拟|将)?以[^,;]{1,16}?(?:投前|投后)?估值|(?:Pre-?)?[A-H]\d*\+*轮|天使\+*轮|种子轮|新一轮)+$"
 )
-_ZH_REGION = re.compile(
+#: a region or an article in front of a Chinese name (`苏州`, `这家`, `国内首家`)
+ZH_REGION = re.compile(
     r"^(?:国内首家|全球首家|首家|一家|这家|该|国内|全球|中国|国产|海外|新加坡|美国|英国|法国|德国|日本|韩国|以色列|印度|欧洲|硅谷"
     r"|北京|上海|深圳|杭州|广州|苏州|南京|武汉|成都|西安|合肥|天津|重庆|香港|台湾|专注于?|致力于)+"
 )
@@ -100,7 +101,7 @@ class Company:
 
 def _clean_sector(text: str) -> str | None:
     text = _QUOTE_MARKS.sub("", text).rsplit("的", 1)[-1]
-    text = _ZH_REGION.sub("", text.strip(" ,:的"))
+    text = ZH_REGION.sub("", text.strip(" ,:的"))
     text = re.sub(r"(?:领域|行业)?(?:的)?$", "", text).strip(" ,:的")
     if not (2 <= len(text) <= 20) or re.search(r"[,\d]|首|家", text):
         return None
