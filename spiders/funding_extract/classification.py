@@ -176,6 +176,8 @@ _MERGER = re.compile(
     r"|takes? over|takeovers?|buyouts?)\b",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a text reports a funding round, and why (the rule that decided)."""
