@@ -61,7 +61,7 @@ _HARD_NEGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _IPO,
         re.compile(
             r"(?<![Pp]re-)(?<![Pp]re)IPO(?=\s*中?(?:定|上会|过会|申请|招股|募资|首日|破发|获|注册|受理|辅导|进程))"
-            r"|招股|递表|过会|敲钟|挂牌上市"
+            r"|(?:冲刺|赴港|赴美|递交|启动|重启)\S{0,4}(?<![Pp]re-)(?<![Pp]re)IPO|招股|递表|过会|敲钟|挂牌上市"
             r"|(?:科创板|创业板|港股|港交所|A股|美股|纳斯达克|纽交所|北交所|主板|赴港|赴美|拟|冲刺|启动|申请|成功|正式|登陆)"
             r"\S{0,4}上市|上市(?:申请|辅导|招股|首日|破发)"
             r"|\bin (?:(?:its|an|the|a)\s+)?(?:[\w-]+\s+){0,3}?(?:IPO|initial public offering)\b"
@@ -157,7 +157,7 @@ _NOT_A_STARTUP = re.compile(
 )
 #: `raises cash pile / stake / guidance to $N`: a figure lifted to a level
 _RAISES_TO = re.compile(
-    r"\b(?:raises?|raised|lifts?|boosts?|ups)\s+(?P<what>(?:[\w'-]+\s+){1,4}?)to\s+(?:[$€£₹]|Rs\.?\s?)?\d",
+    r"\b(?:raises?|raised|lifts?|boosts?|ups)\s+(?!up\s+to\b)(?P<what>(?:[\w'-]+\s+){1,4}?)to\s+(?:[$€£₹]|Rs\.?\s?)?\d",
     re.IGNORECASE,
 )
 #: `Acme announces $50M investment in new factory` / `… in Texas`: the company spends, nobody funds it
@@ -255,7 +255,11 @@ def _after_clause(text: str, trigger: re.Match[str] | None, start: int) -> bool:
     if trigger is None or trigger.re not in (ZH_POSITIVE, EN_POSITIVE):
         return False
     end = re.search(r"[,;。]", text[trigger.end() :])
-    return end is not None and start > trigger.end() + end.start()
+    if end is not None and start > trigger.end() + end.start():
+        return True
+    # `具身智能赛道再融资：X完成5亿元A轮融资`: a kicker before the colon, the company's own trigger after it
+    colon = text.find(":", start)
+    return trigger.re is ZH_POSITIVE and colon != -1 and colon < trigger.start()
 
 
 def _en_investment_in_company(trigger: re.Match[str], title: str) -> bool:

@@ -48,7 +48,7 @@ _ZH_SOLE = re.compile(
 _ZH_INVESTOR_IS = re.compile(r"(?:本轮|本次)?(?:投资方|投资人|出资方)(?:为|是)(?P<names>[^,;。]{2,60})")
 #: a clause of its own naming the investor after the round: `完成B1轮融资，宇通集团2亿美元战略投资`
 _ZH_CLAUSE_SOLE = re.compile(
-    r"[,;。](?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?"
+    r"(?:^|[,;。])(?P<names>[^,;。]{2,30}?)(?P<money>" + _AMOUNT_IN_NAME.pattern + r")?"
     r"(?P<verb>独家投资|战略投资|注资|投资)(?=\s*(?:[,;。|]|$))"
 )
 _ZH_PARTICIPANT = re.compile(

@@ -17,7 +17,7 @@ _ZH_ROUND = re.compile(
     r"|{_x}".replace("{_x}", r"战略(?:股权)?融资|战略投资|天使投资|种子投资|(?<![A-Za-z])[A-H]\d*\+*轮?(?:融资)?追加")
 )
 _EN_ROUND = re.compile(
-    r"\b(?:pre-)?series\s+[a-k](?:-?\d)?\+*(?:\s+(?:(?:funding|financing|round)\s+)?(?:extension|expansion|follow-on))?\b"
+    r"\b(?:pre-)?series\s+[a-k](?:-?\d)?\+*(?:\s+(?:(?:funding|financing|round)\s+)?(?:extension|expansion|follow-on))?(?:\b|(?<=\+))"
     r"|\bpre-seed\b"
     r"|\bseed(?:\s+(?:extension|round|funding|investment))?\b|\bgrowth (?:round|equity)\b|\bbridge round\b"
     r"|\bstrategic (?:round|investment|funding)\b|\bangel round\b|\bpre-IPO\b|\bgrowth (?:financing|funding|capital)\b"

@@ -122,10 +122,15 @@ EN_INVESTOR_FIRST = re.compile(
     r"(?i:says it will |says it |plans to |will |to |is set to |agrees to |has |have |had |could |may |might "
     r"|(?:is )?in (?:advanced )?talks to )?"
     r"(?P<verb>(?i:invests?|invested|investing|backs|leads|led|co-leads|co-led|puts|pours|injects"
+    # the plural `Accel and GV lead $40M round`: a bare `lead` only before money or a round word, not `takes lead in`
+    r"|(?:co-)?lead(?=\s+(?:(?:a|an|the|its|new)\s+)?(?:[$€£₹]|\d|series\b|seed\b|round\b|funding\b))"
     # `SoftBank Nears $30 Billion Additional Investment in OpenAI`, `Westpac Confirms Investment in Lawpath`
     r"|(?:nears?|makes?|announces?|confirms?|completes?|finali[sz]es?|unveils?)(?=[^;]{0,40}\binvestment\s+in\b)))\b"
     r"(?P<mid>[^;]{0,60}?)"
-    r"\bin(?:to)?\s+(?:(?P<desc>(?:[\w'-]+\s+){0,4}?" + EN_DESCRIPTOR_WORDS + r"\s+)"
+    # `Accel and GV lead $40M round for X`: `for` only after a round word
+    r"(?:\bin(?:to)?|(?<=round\s)for|(?<=funding\s)for)\s+(?:(?P<desc>(?:[\w'-]+\s+){0,4}?"
+    + EN_DESCRIPTOR_WORDS
+    + r"\s+)"
     r"|(?P<loose>(?:[a-z][\w'-]*\s+){1,4}?))?"  # `in film studio A24`: lowercase words before the name
     r"(?P<co>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4})"
 )
@@ -172,7 +177,7 @@ _HEDGE = re.compile(
 )
 #: words that put a clause in the past (an earlier round): its round, amount and investors are not this round's
 PREVIOUS = re.compile(
-    r"此前|曾获|曾完成|曾经|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b(?!\s+(?:today|this\s+(?:week|month)))"
+    r"此前|曾获|曾完成|曾经|曾于|曾在|上一轮|前一轮|上轮|去年|早前|previously|\bprior\b|\bearlier\b(?!\s+(?:today|this\s+(?:week|month)))"
     r"|last year|\bin 20\d\d\b"
     r"|\bup from\b|\bafter (?:its|a|raising)\b|\bfollows?\b|\bfollowing (?:its|a)\b",
     re.IGNORECASE,
@@ -199,6 +204,8 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
+            if pattern is ZH_INVESTOR_FIRST and found and re.match(r"\s*[,;:]", text[match.end() :]):
+                continue  # `红杉领投，X完成亿元A轮融资`: the investor first, the company's own trigger follows
             generic = re.fullmatch(r"(?:investors|vcs|backers|angels)", match.group("inv").strip(), re.IGNORECASE)
             if pattern is EN_BACKS and not (match.group("desc") or generic or _EN_DEAL_SIGNAL.search(text)):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
