@@ -210,6 +210,47 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("probe en amount", "Nimbus raises up to $15 million", "", {"amount": (None, 15 * M, "USD")}),  # failing before
     ("probe en round", "Nimbus raises $20M in Series A+ funding", "", {"round": "A+"}),  # failing before: + kept
     ("probe en round", "Nimbus raises $20M Series B++ round", "", {"round": "B++"}),
+    # failing before: a round that lands (`B轮融资落地/落定`) needs no verb; the lead after a colon
+    (
+        "probe zh verb",
+        "星河智能B轮融资落地，红杉中国领投",
+        "",
+        {"company": "星河智能", "round": "B", "leads": ["红杉中国"]},
+    ),
+    ("probe zh verb", "星河智能B轮融资落定：红杉中国领投5亿元", "", {"company": "星河智能", "leads": ["红杉中国"]}),
+    # failing before: `获得Y领投` (the lead was read `得Y`), `完成Y领投的B轮融资`
+    ("probe zh investors", "星河智能获得红杉中国领投5亿元B轮融资", "", {"leads": ["红杉中国"]}),
+    ("probe zh investors", "星河智能完成红杉中国领投的5亿元B轮融资", "", {"leads": ["红杉中国"], "round": "B"}),
+    ("probe en verb", "Nimbus nets $30M Series A", "", {"company": "Nimbus", "round": "A"}),  # failing before
+    ("probe en verb", "Nimbus reels in $30M Series A", "", {"company": "Nimbus", "round": "A"}),  # failing before
+    (
+        "probe en order",
+        "Nimbus raises $30M",
+        "San Francisco-based Nimbus, which builds AI agents for insurers, said on Tuesday it has raised $30 million "
+        "in a Series A round led by Accel.",
+        {"round": "A", "leads": ["Accel"]},
+    ),
+    ("probe en investors", "Nimbus raises $30M Series A from Accel, GV", "", {"leads": []}),  # two, no lead named
+    ("probe en investors", "Nvidia-backed Nimbus raises $30M Series A led by Accel", "", {"leads": ["Accel"]}),
+    (
+        "probe en investors",  # an earlier round's lead is not this round's
+        "Nimbus raises $30M Series A",
+        "The company previously raised a $10 million seed round led by Sequoia.",
+        {"leads": [], "amount": (30 * M, 30 * M, "USD")},
+    ),
+    (
+        "probe en amount",
+        "Nimbus raises $30M Series A, bringing total funding to $50M",
+        "",
+        {"amount": (30 * M, 30 * M, "USD")},
+    ),
+    ("probe zh investors", "星河智能获蚂蚁集团和美团龙珠2亿元投资", "", {"leads": []}),  # two, no lead named
+    (
+        "probe zh amount",  # the valuation is not the amount
+        "星河智能完成A轮融资，估值达10亿元",
+        "本轮融资金额为2亿元，由红杉中国领投。",
+        {"amount": (2 * Y, 2 * Y, "CNY"), "leads": ["红杉中国"]},
+    ),
 ]
 
 # (probe class, title, summary): money words that are no round
@@ -235,6 +276,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
     ("probe en loan", "Nimbus secures $40M loan from Silicon Valley Bank", ""),
     ("probe en buyback", "Nimbus announces $1B share buyback", ""),
     ("probe zh ipo", "星河智能冲刺港股IPO，此前已完成5轮融资", ""),  # failing before: 冲刺…IPO, the rounds are history
+    ("probe en earnings", "Nimbus nets $30M profit in second quarter", ""),
     ("probe en acquisition", "Nimbus takes lead in race to acquire Cirrus Group's paper unit", ""),  # `takes lead`
 ]
 

@@ -13,6 +13,8 @@ _ZH_TRIGGER = (
     r"|(?=(?:新一轮|本轮|(?:Pre-)?[A-H]\d*\+*轮)融资(?:后|中)?(?:的)?(?:投后|投前)?估值)"
     # `西湖机器人半年 4 轮融资`: rounds counted over a span of time need no verb
     r"|(?<=[年月天周内])(?=\s*(?:连续|接连)?\s*[两三四五六七八九十\d]\s*轮融资)"
+    # `星河智能B轮融资落地`: a round that lands needs no verb before it
+    r"|(?=(?:新一轮|天使\+*轮|种子轮|(?:Pre-)?[A-H]\d*\+*轮)融资(?:正式)?(?:落地|落定|敲定|到账|官宣完成))"
     r"|扩大(?=" + r"[^,;:!?。|丨\n]{0,8}融资规模))"  # `ChipAgents扩大融资规模`: an extension
 )
 #: a bare 轮 is a round's only when it reads as one (`完成B轮`), not `迎来一轮反弹行情`
@@ -70,7 +72,9 @@ _CAPITAL_SPENDING = re.compile(
 _EN_VERB = (
     r"\b(?:raises?|raised|raising|secures?|secured|securing|lands?|landed|closes|closed|nabs?|nabbed|bags?|bagged|snags?"
     r"|snagged|grabs?|grabbed|gets?|got|picks? up|picked up|scores?|scored|pulls? in|pulled in|hauls? in|hauled in"
-    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected"
+    r"|attracts?|attracted|receives?|received|banks?|banked|collects?|collected|reels? in|reeled in"
+    # `nets $30M Series A`, never `nets $30M profit`
+    r"|nets(?=\s+\S+\s+(?:in\s+)?(?:series|seed|pre-seed|funding|round|financing)\b)|netted(?=\s+\S+\s+(?:in\s+)?(?:series|seed|pre-seed|funding|round|financing)\b)"
     r"|emerge[sd]? from stealth(?: \w+)? with|(?:comes?|came) out of stealth(?: \w+)? with"
     r"|debuts? with|starts? up with|started up with|launch(?:es|ed)? with|snaps? up|snapped up|unloads?|unloaded"
     r"|(?:takes?|took|accepts?|accepted)(?=\s+(?:an?\s+)?[$€£]\s?\d"
