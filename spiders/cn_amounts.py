@@ -306,7 +306,9 @@ def _en_amount(match: re.Match[str], language: str) -> Amount | None:
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _ZH_RANGE = re.compile(
-    rf"(?P<n1>{_NUM})\s*(?P<u1>{_ZH_UNIT_RE})?\s*(?:到|至|-|~|～|—)\s*(?P<n2>{_NUM})\s*(?P<u2>{_ZH_UNIT_RE})\s*"
+    # `1亿元至2亿元`: the first end may carry the currency too
+    rf"(?P<n1>{_NUM})\s*(?P<u1>{_ZH_UNIT_RE})?\s*(?:{_ZH_CUR_RE})?\s*(?:到|至|-|~|～|—)\s*"
+    rf"(?P<n2>{_NUM})\s*(?P<u2>{_ZH_UNIT_RE})\s*"
     rf"(?P<cur>{_ZH_CUR_RE})?"
 )
 _EN_RANGE = re.compile(

@@ -251,6 +251,32 @@ ROUNDS: list[tuple[str, str, str, dict[str, Any]]] = [
         "本轮融资金额为2亿元，由红杉中国领投。",
         {"amount": (2 * Y, 2 * Y, "CNY"), "leads": ["红杉中国"]},
     ),
+    (
+        "probe zh investors",  # failing before: a bracketed role, and `由Y领投、Z参与` is no investor-first deal
+        "星河智能完成A轮融资",
+        "本轮融资由红杉中国（领投）、高瓴创投参与。",
+        {"company": "星河智能", "leads": ["红杉中国"]},
+    ),
+    (
+        "probe zh order",  # failing before: `超亿元` after the name (the company was read `星河智能超`)
+        "红杉中国领投星河智能超亿元A轮融资",
+        "",
+        {"company": "星河智能", "leads": ["红杉中国"], "amount": (Y, None, "CNY")},
+    ),
+    ("probe zh amount", "星河智能完成1亿元至2亿元B轮融资", "", {"amount": (Y, 2 * Y, "CNY")}),  # failing before
+    ("probe zh amount", "星河智能完成7000万美元（约合人民币5亿元）B轮融资", "", {"amount": (70 * M, 70 * M, "USD")}),
+    ("probe zh amount", "星河智能完成近5000万美元A轮融资", "", {"amount": (40 * M, 50 * M, "USD")}),
+    ("probe zh round", "星河智能完成B1轮及B2轮融资", "", {"round": "B2"}),
+    ("probe zh round", "星河智能完成Pre-A+轮融资", "", {"round": "Pre-A+"}),
+    ("probe zh round", "星河智能完成新一轮B轮融资", "", {"round": "B"}),
+    (
+        "probe zh order",
+        "红杉中国战略投资星河智能",
+        "",
+        {"company": "星河智能", "round": "Strategic", "leads": ["红杉中国"]},
+    ),
+    ("probe zh order", "腾讯10亿元注资星河智能", "", {"company": "星河智能", "amount": (10 * Y, 10 * Y, "CNY")}),
+    ("probe zh investors", "星河智能完成A轮融资", "红杉中国作为领投方参与本轮融资。", {"leads": ["红杉中国"]}),
 ]
 
 # (probe class, title, summary): money words that are no round

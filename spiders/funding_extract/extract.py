@@ -67,8 +67,9 @@ def extract_rounds(
     currencies and revenue figures never become this round's fields. Each deal of a split item gets its own URL
     (`…#deal-2`) so storage keeps one mention per deal.
     """
-    clean_summary = normalise_text(summary, keep_lines=True)
-    found = pieces(clean_title(title), clean_summary)
+    # `由红杉中国（领投）、高瓴参与`: a bracketed role reads as the role word itself
+    clean_summary = re.sub(r"\((领投|跟投|参投)\)", r"\1", normalise_text(summary, keep_lines=True))
+    found = pieces(re.sub(r"\((领投|跟投|参投)\)", r"\1", clean_title(title)), clean_summary)
     rounds: list[FundingRound] = []
     for piece_title, piece_summary, ready in found:
         if ready is None:
@@ -259,7 +260,7 @@ def _investor_first(trigger: re.Match[str], title: str, deal: Deal) -> None:
         target = re.split(
             r"[,;。]|(?="
             + ZH_LABEL
-            + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约](?:\d|数)|亿|[千百]万)|的(?="
+            + r"\s*轮)|(?=\d|数[十百千万亿]|[近超逾约过上](?:\d|数|亿|[千百]万)|亿|[千百]万)|的(?="
             + ZH_STOP
             + r"*轮)|(?=新一轮|融资)",
             title[trigger.end() :],

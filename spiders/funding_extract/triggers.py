@@ -208,8 +208,12 @@ def find_trigger(text: str) -> re.Match[str] | None:
                 continue
             if pattern is ZH_INVESTOR_FIRST and not _plausible_zh_investor_first(match, text):
                 continue
-            if pattern is ZH_INVESTOR_FIRST and found and re.match(r"\s*[,;:]", text[match.end() :]):
-                continue  # `红杉领投，X完成亿元A轮融资`: the investor first, the company's own trigger follows
+            after = text[match.end() :]
+            if pattern is ZH_INVESTOR_FIRST and (
+                re.match(r"\s*、", after)
+                or (re.match(r"\s*(?:[,;:。]|$)", after) and (found or "由" in match.group("inv")))
+            ):
+                continue  # `红杉领投，X完成…`, `由Y领投、Z参与`: no target after the verb, so no investor-first deal
             generic = re.fullmatch(r"(?:investors|vcs|backers|angels)", match.group("inv").strip(), re.IGNORECASE)
             if pattern is EN_BACKS and not (match.group("desc") or generic or _EN_DEAL_SIGNAL.search(text)):
                 continue  # `Ancelotti backs CR7 as 'the GOAT'`: backing, not an investment
