@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor import cli_common
+from monitor.status_view import utc_minute
 
 __all__ = [
     "cmd_accept_drift", "cmd_alerts", "cmd_crawl", "cmd_demo", "cmd_export", "cmd_init", "cmd_record",
@@ -18,10 +19,6 @@ __all__ = [
 logger = logging.getLogger("aipulse")
 _config, _database = cli_common.load_checked_config, cli_common.open_database
 _print_json, _note_demo_data = cli_common.print_json, cli_common.note_demo_data
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -127,8 +124,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         _print_json([{**h.as_json(), **(placed[h.source] if placed else {})} for h in health])
         return 0
     rows = [
-        (h.source, h.kind, h.schedule, "yes" if h.enabled else "no", _when(h.last_run_at), h.last_status or "—",
-         _when(h.next_run_at) if h.enabled else "—", *([placed[h.source][k] or "—" for k in ("worker", "tags")]
+        (h.source, h.kind, h.schedule, "yes" if h.enabled else "no", utc_minute(h.last_run_at), h.last_status or "—",
+         utc_minute(h.next_run_at) if h.enabled else "—", *([placed[h.source][k] or "—" for k in ("worker", "tags")]
          if placed else []))
         for h in health
     ]  # fmt: skip

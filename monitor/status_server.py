@@ -58,12 +58,14 @@ class StatusServer:
         from core.config import BUNDLED_CONFIG
 
         self.config, self.engine = config, engine
-        self.key = status_key(config.path, bundled=config.path in (None, BUNDLED_CONFIG))
+        bundled = config.path in (None, BUNDLED_CONFIG)
+        self.key = status_key(config.path, bundled=bundled)
         self.path = socket_path(self.key)
         self.environment = answer_environment(config)
         # as the daemon started: the answer follows the database chosen then, whatever the environment is now
         self._environ = {name: os.environ[name] for name in self.environment if name in os.environ}
-        self._config_state = file_state(None if config.path == BUNDLED_CONFIG else config.path)
+        self._config_file = None if bundled else config.path  # the bundled config is code: the version check has it
+        self._config_state = file_state(self._config_file)
         self._code_state = code_state()  # as the code was when loaded: an upgrade on disk is another version
         self._server: socketserver.UnixStreamServer | None = None
         self._thread: threading.Thread | None = None
@@ -127,11 +129,8 @@ class StatusServer:
             return "another configuration"
         if ask.get("code") != self._code_state:
             return "another version of aipulse"
-        if self.config.path is not None and file_state(self.config.path) != self._config_state:
-            from core.config import BUNDLED_CONFIG
-
-            if self.config.path != BUNDLED_CONFIG:
-                return "the configuration file changed since the daemon started"
+        if self._config_file is not None and file_state(self._config_file) != self._config_state:
+            return "the configuration file changed since the daemon started"
         return None
 
     def handle(self, conn: socket.socket) -> None:

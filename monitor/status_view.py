@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from core.config import AppConfig
 
-__all__ = ["NO_DATA_YET", "StatusAnswer", "status_answer"]
+__all__ = ["NO_DATA_YET", "StatusAnswer", "status_answer", "utc_minute"]
 
 #: what `aipulse status` says before any enabled source has run (nothing is known to be healthy yet)
 NO_DATA_YET = "no data yet: no source has run (start the daemon with `aipulse run`, or `aipulse crawl SOURCE`)"
 
 
-@dataclass(frozen=True)
-class StatusAnswer:
+class StatusAnswer(NamedTuple):
     """The exit code (1 when a source fails or is stale) and the text for stdout and stderr."""
 
     code: int
@@ -75,7 +73,7 @@ def status_answer(config: AppConfig, engine: Engine, *, as_json: bool, now: date
         "",
     ]
     rows = [
-        (h.source, h.state, h.last_status or "—", _when(h.last_success_at), h.failures_in_row,
+        (h.source, h.state, h.last_status or "—", utc_minute(h.last_success_at), h.failures_in_row,
          (h.last_error or "")[:80] if h.state == "failing" else "")
         for h in health
     ]  # fmt: skip
@@ -86,7 +84,8 @@ def status_answer(config: AppConfig, engine: Engine, *, as_json: bool, now: date
     return StatusAnswer(code, "\n".join(lines) + "\n", stderr)
 
 
-def _when(value: datetime | None) -> str:
+def utc_minute(value: datetime | None) -> str:
+    """A time as the status and sources tables show it (`2026-12-04 21:38 UTC`, `—` for none)."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 

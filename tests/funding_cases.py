@@ -1,7 +1,8 @@
-"""Hand-written funding cases read by the rules: shared by the generalisation and fourth-pass tests."""
+"""Hand-written funding cases read by the rules: shared by the generalisation, pass and probe tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,11 @@ from typing import Any
 from spiders.funding_extract import extract_rounds
 
 WHEN = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def case_ids(cases: Sequence[tuple[Any, ...]]) -> list[str]:
+    """Test ids for cases whose first element names them (an eval item id or `probe`): `<name>-<position>`."""
+    return [f"{case[0]}-{n}" for n, case in enumerate(cases)]
 
 
 def rounds_of(title: str, summary: str) -> list[Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.funding_cases import round_fields, rounds_of
+from tests.funding_cases import case_ids, round_fields, rounds_of
 
 M = 1_000_000
 
@@ -190,9 +190,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("item", "title", "summary", "expected"), ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(ROUNDS)]
-)
+@pytest.mark.parametrize(("item", "title", "summary", "expected"), ROUNDS, ids=case_ids(ROUNDS))
 def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     item: str, title: str, summary: str, expected: dict[str, Any]
 ) -> None:
@@ -200,9 +198,7 @@ def test_a_round_written_in_a_new_way_is_read_with_its_fields(
     assert actual == wanted
 
 
-@pytest.mark.parametrize(
-    ("item", "title", "summary"), NOT_ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(NOT_ROUNDS)]
-)
+@pytest.mark.parametrize(("item", "title", "summary"), NOT_ROUNDS, ids=case_ids(NOT_ROUNDS))
 def test_money_words_that_are_no_round_give_no_round(item: str, title: str, summary: str) -> None:
     assert rounds_of(title, summary) == []
 

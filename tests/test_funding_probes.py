@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.funding_cases import round_fields, rounds_of
+from tests.funding_cases import case_ids, round_fields, rounds_of
 
 M = 1_000_000
 Y = 100 * M  # 亿
@@ -307,9 +307,7 @@ NOT_ROUNDS: list[tuple[str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("probe", "title", "summary", "expected"), ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(ROUNDS)]
-)
+@pytest.mark.parametrize(("probe", "title", "summary", "expected"), ROUNDS, ids=case_ids(ROUNDS))
 def test_each_probe_gives_the_fields_the_conventions_read(
     probe: str, title: str, summary: str, expected: dict[str, Any]
 ) -> None:
@@ -317,8 +315,6 @@ def test_each_probe_gives_the_fields_the_conventions_read(
     assert actual == wanted
 
 
-@pytest.mark.parametrize(
-    ("probe", "title", "summary"), NOT_ROUNDS, ids=[f"{case[0]}-{n}" for n, case in enumerate(NOT_ROUNDS)]
-)
+@pytest.mark.parametrize(("probe", "title", "summary"), NOT_ROUNDS, ids=case_ids(NOT_ROUNDS))
 def test_money_words_that_are_no_round_give_no_round(probe: str, title: str, summary: str) -> None:
     assert rounds_of(title, summary) == []
